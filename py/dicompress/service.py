@@ -1,0 +1,269 @@
+"""The file service: bytes of a DICOM file in, bytes of the converted file and a report out.
+
+This is the one path from a DICOM file to its converted form, used by the command line
+and by the browser's worker alike. Every failure a person can cause raises a
+:class:`~dicompress.errors.ConversionError` with a one-line message.
+"""
+
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import asdict, dataclass
+from io import BytesIO
+from time import perf_counter
+
+from pydicom import dcmread, dcmwrite
+from pydicom.dataset import Dataset
+from pydicom.encaps import encapsulate, encapsulate_extended
+from pydicom.pixels.encoders import RLELosslessEncoder
+from pydicom.uid import (
+    UID,
+    DeflatedExplicitVRLittleEndian,
+    ExplicitVRLittleEndian,
+    RLELossless,
+)
+from pydicom.valuerep import VR
+
+from dicompress import errors
+from dicompress.dependencies import numpy_available
+from dicompress.dicom_input import (
+    Geometry,
+    decode_rle_frames,
+    geometry,
+    read_dataset,
+    source_frames,
+    swap_binary_values,
+    transfer_syntax,
+)
+from dicompress.encoder import PACKING_OPTION
+from dicompress.layout import interleaved_to_planar
+from dicompress.registration import PLUGIN_LABEL, register
+
+#: Target names accepted by :func:`convert`, and their transfer syntaxes.
+TARGETS: dict[str, UID] = {
+    "rle": RLELossless,
+    "explicit": ExplicitVRLittleEndian,
+    "deflate": DeflatedExplicitVRLittleEndian,
+}
+PACKINGS = ("pydicom", "compact")
+
+#: Called with (frames done, frames in all) after each frame.
+Progress = Callable[[int, int], None]
+
+_EXTENDED_OFFSETS = ("ExtendedOffsetTable", "ExtendedOffsetTableLengths")
+
+
+@dataclass(frozen=True)
+class Report:
+    """What a conversion did."""
+
+    source_syntax: str
+    target_syntax: str
+    input_bytes: int
+    output_bytes: int
+    frames: int
+    plugin: str
+    verified: bool
+    seconds: float
+
+    @property
+    def ratio(self) -> float:
+        """Input size divided by output size."""
+        return self.input_bytes / self.output_bytes if self.output_bytes else 0.0
+
+    def as_dict(self) -> dict:
+        """Return the report as a JSON-safe dict, ratio included."""
+        return {**asdict(self), "ratio": self.ratio}
+
+
+@dataclass(frozen=True)
+class Conversion:
+    """The converted file and its report."""
+
+    data: bytes
+    report: Report
+
+
+def encoding_plugin() -> str:
+    """Return the label of the RLE encoder plugin the service uses here."""
+    return PLUGIN_LABEL if numpy_available() else "pydicom"
+
+
+def engine_name() -> str:
+    """Return a short description of the engine in use, for people."""
+    if numpy_available():
+        import numpy
+
+        return f"dicompress (numpy {numpy.__version__})"
+    return "pydicom (pure Python; numpy unavailable)"
+
+
+def convert(
+    data: bytes,
+    target: str = "rle",
+    *,
+    packing: str = "pydicom",
+    verify: bool = True,
+    progress: Progress | None = None,
+) -> Conversion:
+    """Convert the bytes of one DICOM file to another transfer syntax.
+
+    Every element but the pixel data and the Image Pixel values that describe its
+    layout is kept, the SOP Instance UID included. The input is never modified.
+
+    Parameters
+    ----------
+    data : bytes
+        A DICOM Part 10 file, uncompressed (any of the native transfer syntaxes,
+        deflated included) or RLE Lossless.
+    target : str, optional
+        ``"rle"`` (RLE Lossless, default), ``"explicit"`` (Explicit VR Little Endian)
+        or ``"deflate"`` (Deflated Explicit VR Little Endian).
+    packing : str, optional
+        RLE packing: ``"pydicom"`` (default, byte-identical to pydicom's plugin) or
+        ``"compact"`` (smallest streams); used with numpy only.
+    verify : bool, optional
+        If ``True`` (default) decode the result and compare it with the source pixels.
+    progress : callable, optional
+        Called with (frames done, frames in all) after each frame.
+
+    Returns
+    -------
+    Conversion
+        The new file's bytes and a :class:`Report`.
+
+    Raises
+    ------
+    dicompress.errors.ConversionError
+        With a one-line message, for any input that cannot be converted.
+    ValueError
+        For an unknown `target` or `packing` (a programming error).
+    """
+    if target not in TARGETS:
+        raise ValueError(f"unknown target {target!r}; choose one of {', '.join(TARGETS)}")
+    if packing not in PACKINGS:
+        raise ValueError(f"unknown packing {packing!r}; choose one of {', '.join(PACKINGS)}")
+    started = perf_counter()
+    register()
+    ds = read_dataset(data)
+    source = transfer_syntax(ds)
+    shape = geometry(ds)
+    frames = _reporting(source_frames(ds, shape), shape.frames, progress)
+    if TARGETS[target] == RLELossless:
+        plugin = encoding_plugin()
+        output = _write_rle(ds, shape, frames, plugin=plugin, packing=packing, verify=verify)
+    else:
+        plugin = "none"
+        output = _write_native(ds, shape, frames, TARGETS[target], verify=verify)
+    report = Report(
+        source_syntax=source.name,
+        target_syntax=TARGETS[target].name,
+        input_bytes=len(data),
+        output_bytes=len(output),
+        frames=shape.frames,
+        plugin=plugin,
+        verified=verify,
+        seconds=perf_counter() - started,
+    )
+    return Conversion(data=output, report=report)
+
+
+def _reporting(frames: Iterable[bytes], total: int, progress: Progress | None) -> Iterator[bytes]:
+    """Yield `frames`, reporting each one to `progress` once the consumer is done with it."""
+    for done, frame in enumerate(frames, start=1):
+        yield frame
+        if progress:
+            progress(done, total)
+
+
+def _write_rle(
+    ds: Dataset, shape: Geometry, frames: Iterable[bytes], *, plugin: str, packing: str, verify: bool
+) -> bytes:
+    """Encode canonical `frames` as RLE Lossless into `ds` and return the file's bytes."""
+    originals: list[bytes] = []
+    encoded: list[bytes] = []
+    for frame in frames:
+        encoded.append(_encode_rle_frame(ds, shape, frame, plugin, packing))
+        if verify:
+            originals.append(interleaved_to_planar(frame, shape.samples_per_pixel, shape.sample_width))
+    offsets_fit = sum(len(f) + 8 for f in encoded[:-1]) < 2**32
+    if offsets_fit:
+        ds.PixelData = encapsulate(encoded)
+    else:
+        ds.PixelData, ds.ExtendedOffsetTable, ds.ExtendedOffsetTableLengths = (
+            encapsulate_extended(encoded)
+        )
+    element = ds["PixelData"]
+    element.VR = VR.OB
+    element.is_undefined_length = True
+    if shape.samples_per_pixel > 1:
+        # PS3.5 G.2: RLE stores one segment per sample, i.e. colour-by-plane.
+        ds.PlanarConfiguration = 1
+    output = _write(ds, RLELossless)
+    if verify:
+        _compare(decode_rle_frames(dcmread(BytesIO(output))), originals, shape.frames)
+    return output
+
+
+def _encode_rle_frame(ds: Dataset, shape: Geometry, frame: bytes, plugin: str, packing: str) -> bytes:
+    """Return one canonical frame encoded by pydicom's RLE encoder with `plugin`."""
+    try:
+        return RLELosslessEncoder.encode(
+            frame,
+            encoding_plugin=plugin,
+            rows=shape.rows,
+            columns=shape.columns,
+            samples_per_pixel=shape.samples_per_pixel,
+            number_of_frames=1,
+            bits_allocated=shape.bits_allocated,
+            # The whole container is encoded, so any bits above Bits Stored survive too.
+            bits_stored=shape.bits_allocated,
+            pixel_representation=int(ds.get("PixelRepresentation", 0)),
+            photometric_interpretation=str(ds.get("PhotometricInterpretation", "")),
+            planar_configuration=0,
+            **{PACKING_OPTION: packing},
+        )
+    except (ValueError, RuntimeError) as exc:
+        reason = " ".join(str(exc).split())
+        raise errors.UnsupportedImageError(f"cannot encode as RLE Lossless: {reason}") from None
+
+
+def _write_native(
+    ds: Dataset, shape: Geometry, frames: Iterable[bytes], syntax: UID, *, verify: bool
+) -> bytes:
+    """Store canonical `frames` uncompressed in `ds` and return the file's bytes."""
+    pixels = b"".join(frames)
+    ds.PixelData = pixels
+    element = ds["PixelData"]
+    element.VR = VR.OB if shape.bits_allocated == 8 else VR.OW
+    element.is_undefined_length = False
+    for keyword in _EXTENDED_OFFSETS:
+        if keyword in ds:
+            del ds[keyword]
+    if shape.samples_per_pixel > 1:
+        ds.PlanarConfiguration = 0
+    output = _write(ds, syntax)
+    if verify:
+        written = dcmread(BytesIO(output)).PixelData[: len(pixels)]
+        _compare([written], [pixels], 1)
+    return output
+
+
+def _write(ds: Dataset, syntax: UID) -> bytes:
+    """Return `ds` written as a DICOM file in `syntax`."""
+    if ds.original_encoding[1] is False:
+        swap_binary_values(ds)
+    ds.file_meta.TransferSyntaxUID = syntax
+    buffer = BytesIO()
+    dcmwrite(buffer, ds, enforce_file_format=True)
+    return buffer.getvalue()
+
+
+def _compare(actual: Iterable[bytes], expected: Iterable[bytes], frames: int) -> None:
+    """Raise ``VerificationError`` unless both give the same frames, in order."""
+    count = 0
+    for count, (got, want) in enumerate(zip(actual, expected, strict=False), start=1):
+        if bytes(got) != want:
+            raise errors.VerificationError(
+                f"frame {count} did not decode to the original pixels; the result was discarded"
+            )
+    if count != frames:
+        raise errors.VerificationError(f"{count} of {frames} frames decoded; the result was discarded")
