@@ -1,0 +1,180 @@
+"""The file service: one DICOM file's bytes in, converted bytes and a report out."""
+
+import pytest
+from pydicom.uid import (
+    DeflatedExplicitVRLittleEndian,
+    ExplicitVRLittleEndian,
+    RLELossless,
+)
+
+from dicompress import errors
+from dicompress.service import convert, engine_name
+from tests.dicom_files import differing_elements, pixels, read, file_bytes
+
+SOURCES = [
+    "CT_small.dcm",            # explicit VR little endian, 16-bit signed
+    "MR_small_implicit.dcm",   # implicit VR little endian
+    "MR_small_bigendian.dcm",  # explicit VR big endian
+    "image_dfl.dcm",           # deflated explicit VR little endian
+    "US1_UNCR.dcm",            # RGB
+    "rtdose.dcm",              # 32-bit, 15 frames
+    "SC_rgb_expb_16bit.dcm",   # 16-bit RGB, big endian
+]
+
+
+@pytest.mark.parametrize("name", SOURCES)
+def test_rle_result_has_the_original_pixels_and_elements(name):
+    data = file_bytes(name)
+    result = convert(data, "rle")
+    original, converted = read(data), read(result.data)
+    assert converted.file_meta.TransferSyntaxUID == RLELossless
+    assert (pixels(converted) == pixels(original)).all()
+    assert differing_elements(original, converted) == []
+
+
+def test_rle_result_keeps_the_sop_instance_uid():
+    data = file_bytes("CT_small.dcm")
+    converted = read(convert(data).data)
+    assert converted.SOPInstanceUID == read(data).SOPInstanceUID
+    assert converted.file_meta.MediaStorageSOPInstanceUID == read(data).SOPInstanceUID
+
+
+def test_colour_rle_result_is_planar_configuration_1():
+    converted = read(convert(file_bytes("US1_UNCR.dcm")).data)
+    assert converted.PlanarConfiguration == 1
+
+
+def test_report_describes_the_conversion():
+    data = file_bytes("rtdose.dcm")
+    result = convert(data)
+    report = result.report.as_dict()
+    assert report["source_syntax"] == "Implicit VR Little Endian"
+    assert report["target_syntax"] == "RLE Lossless"
+    assert report["input_bytes"] == len(data)
+    assert report["output_bytes"] == len(result.data)
+    assert report["ratio"] == pytest.approx(len(data) / len(result.data))
+    assert report["frames"] == 15
+    assert report["plugin"] == "dicompress"
+    assert report["verified"] is True
+    assert report["seconds"] > 0
+
+
+def test_progress_is_reported_after_every_frame():
+    calls = []
+    convert(file_bytes("rtdose.dcm"), progress=lambda done, total: calls.append((done, total)))
+    assert calls == [(n, 15) for n in range(1, 16)]
+
+
+def test_engine_name_names_numpy():
+    assert engine_name().startswith("dicompress (numpy ")
+
+
+@pytest.mark.parametrize("rle_name, plain_name", [
+    ("MR_small_RLE.dcm", "MR_small.dcm"),
+    ("emri_small_RLE.dcm", "emri_small.dcm"),
+])
+def test_explicit_target_decompresses_rle(rle_name, plain_name):
+    result = convert(file_bytes(rle_name), "explicit")
+    converted = read(result.data)
+    assert converted.file_meta.TransferSyntaxUID == ExplicitVRLittleEndian
+    assert (pixels(converted) == pixels(read(file_bytes(plain_name)))).all()
+    assert differing_elements(read(file_bytes(rle_name)), converted) == []
+
+
+def test_decompressed_colour_is_interleaved():
+    rle = convert(file_bytes("US1_UNCR.dcm")).data
+    converted = read(convert(rle, "explicit").data)
+    assert converted.PlanarConfiguration == 0
+    assert (pixels(converted) == pixels(read(file_bytes("US1_UNCR.dcm")))).all()
+
+
+def test_deflate_target_writes_deflated_explicit_vr():
+    data = file_bytes("CT_small.dcm")
+    result = convert(data, "deflate")
+    converted = read(result.data)
+    assert converted.file_meta.TransferSyntaxUID == DeflatedExplicitVRLittleEndian
+    assert (pixels(converted) == pixels(read(data))).all()
+    assert len(result.data) < len(data)
+
+
+def test_rle_input_can_be_repacked_compact():
+    default = convert(file_bytes("US1_UNCR.dcm")).data
+    compact = convert(default, "rle", packing="compact")
+    assert len(compact.data) <= len(default)
+    assert (pixels(read(compact.data)) == pixels(read(default))).all()
+
+
+def test_verification_rejects_a_wrong_stream(monkeypatch):
+    from dicompress import rle
+
+    real_encode = rle.encode_frame
+
+    def corrupt_encode(*args, **kwargs):
+        stream = bytearray(real_encode(*args, **kwargs))
+        stream[-2] ^= 0x01  # the last data byte of the last segment (before padding)
+        return bytes(stream)
+
+    monkeypatch.setattr(rle, "encode_frame", corrupt_encode)
+    with pytest.raises(errors.VerificationError, match="did not decode to the original pixels"):
+        convert(file_bytes("CT_small.dcm"))
+
+
+def _rewritten(name, change):
+    """Return the bytes of test file `name` after `change(ds)`."""
+    from io import BytesIO
+
+    ds = read(file_bytes(name))
+    change(ds)
+    buffer = BytesIO()
+    ds.save_as(buffer)
+    return buffer.getvalue()
+
+
+def _float_pixels(ds):
+    ds.FloatPixelData = ds.PixelData
+    del ds.PixelData
+
+
+BAD_INPUTS = {
+    "empty": (lambda: b"", errors.EmptyFileError, "empty"),
+    "png": (lambda: b"\x89PNG\r\n\x1a\n" + bytes(300), errors.NotDicomError, "not a DICOM file"),
+    "truncated": (lambda: file_bytes("CT_small.dcm")[:20000], errors.TruncatedFileError,
+                  "cut short: Pixel Data should hold 32768 bytes but only"),
+    "jpeg": (lambda: file_bytes("JPEG-lossy.dcm"), errors.AlreadyCompressedError,
+             "already compressed as JPEG Extended"),
+    "no pixel data": (lambda: file_bytes("rtplan.dcm"), errors.NoPixelDataError,
+                      "no Pixel Data"),
+    "float": (lambda: _rewritten("CT_small.dcm", _float_pixels), errors.FloatPixelDataError,
+              "Float Pixel Data"),
+    "geometry": (lambda: _rewritten("CT_small.dcm", lambda ds: setattr(ds, "Rows", 1000)),
+                 errors.GeometryError, "holds 32768 bytes, but 1 frame(s) of 1000 x 128"),
+    "huge": (lambda: _rewritten("CT_small.dcm", lambda ds: ds.update(
+        {"Rows": 65535, "Columns": 65535, "NumberOfFrames": 10000})),
+        errors.GeometryError, "need 85896724500000"),
+}
+
+
+@pytest.mark.parametrize("case", BAD_INPUTS)
+@pytest.mark.parametrize("target", ["rle", "explicit"])
+def test_bad_input_raises_a_typed_one_line_error(case, target):
+    make, error, text = BAD_INPUTS[case]
+    with pytest.raises(error) as info:
+        convert(make(), target)
+    assert text in str(info.value)
+    assert "\n" not in str(info.value)
+
+
+def test_corrupt_rle_input_raises_a_typed_error():
+    def damage(ds):
+        stream = bytearray(ds.PixelData)
+        stream[200:] = b"\xff" * (len(stream) - 200)
+        ds.PixelData = bytes(stream)
+
+    with pytest.raises(errors.CorruptPixelDataError, match="cannot be decoded"):
+        convert(_rewritten("MR_small_RLE.dcm", damage), "explicit")
+
+
+@pytest.mark.parametrize("argument", [{"target": "jpeg"}, {"packing": "tight"}])
+def test_unknown_options_are_programming_errors(argument):
+    with pytest.raises(ValueError, match="unknown"):
+        convert(file_bytes("CT_small.dcm"), **argument)
