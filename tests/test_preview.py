@@ -1,0 +1,74 @@
+"""Thumbnails and details of a file, made without numpy."""
+
+import pytest
+
+from dicompress import errors
+from dicompress.preview import THUMBNAIL_SIDE, describe
+from tests.dicom_files import file_bytes, read
+
+
+def _pixel(thumbnail, x, y):
+    start = (y * thumbnail.width + x) * 4
+    return tuple(thumbnail.rgba[start : start + 4])
+
+
+def test_colour_thumbnail_keeps_colour_and_aspect_ratio():
+    _, thumbnail = describe(file_bytes("US1_UNCR.dcm"))  # 640 x 480 RGB
+    assert (thumbnail.width, thumbnail.height) == (THUMBNAIL_SIDE, 120)
+    assert len(thumbnail.rgba) == thumbnail.width * thumbnail.height * 4
+    pixels = [_pixel(thumbnail, x, y) for y in range(thumbnail.height) for x in range(thumbnail.width)]
+    assert any(r != g or g != b for r, g, b, _ in pixels)
+    assert all(a == 255 for *_, a in pixels)
+
+
+def test_grey_thumbnail_spans_the_full_window():
+    _, thumbnail = describe(file_bytes("CT_small.dcm"))
+    greys = thumbnail.rgba[0::4]
+    assert thumbnail.rgba[1::4] == greys and thumbnail.rgba[2::4] == greys
+    assert (min(greys), max(greys)) == (0, 255)
+
+
+def test_ybr_full_thumbnail_is_converted_to_rgb():
+    _, thumbnail = describe(file_bytes("SC_ybr_full_uncompressed.dcm"))
+    red, green, blue, _ = _pixel(thumbnail, 50, 2)  # the top stripe is pure red
+    assert red > 240 and green < 20 and blue < 20
+
+
+def test_small_images_are_not_enlarged():
+    _, thumbnail = describe(file_bytes("rtdose.dcm"))
+    assert (thumbnail.width, thumbnail.height) == (10, 10)
+
+
+def test_rle_input_has_a_thumbnail():
+    _, thumbnail = describe(file_bytes("MR_small_RLE.dcm"))
+    assert (thumbnail.width, thumbnail.height) == (64, 64)
+
+
+@pytest.mark.parametrize("name", ["US1_UNCR.dcm", "rtdose.dcm", "MR_small_RLE.dcm"])
+def test_details_match_pydicom(name):
+    found, _ = describe(file_bytes(name))
+    ds = read(file_bytes(name))
+    assert found.as_dict() == {
+        "modality": ds.Modality,
+        "rows": ds.Rows,
+        "columns": ds.Columns,
+        "frames": int(ds.get("NumberOfFrames", 1)),
+        "samples_per_pixel": ds.SamplesPerPixel,
+        "bits_allocated": ds.BitsAllocated,
+        "bits_stored": ds.BitsStored,
+        "photometric_interpretation": ds.PhotometricInterpretation,
+        "transfer_syntax": ds.file_meta.TransferSyntaxUID.name,
+        "elements": len(list(ds.iterall())),
+    }
+
+
+def test_details_identify_nobody():
+    found, _ = describe(file_bytes("CT_small.dcm"))
+    ds = read(file_bytes("CT_small.dcm"))
+    values = {str(v) for v in found.as_dict().values()}
+    assert str(ds.PatientName) not in values and ds.PatientID not in values
+
+
+def test_a_file_without_pixels_has_no_preview():
+    with pytest.raises(errors.NoPixelDataError):
+        describe(file_bytes("rtplan.dcm"))
