@@ -1,0 +1,227 @@
+"""Build the static web app into dist/ (run by `npm run build`).
+
+    .venv/bin/python scripts/build.py [--out dist] [--pyodide-dist DIR | --numpy-url URL]
+
+dist/ gets the page (web/), Pyodide's core from the pinned npm package, the pydicom
+wheel from PyPI and our own dicompress wheel (both precompiled to .pyc by Pyodide's
+own Python) and manifest.json with the sha256 of every file. Every URL inside is
+relative, so dist/ works copied under any sub-path.
+
+numpy for Pyodide is published only with the Pyodide distribution. The worker loads
+it from the folder given by --numpy-url (default: the official CDN folder of the
+pinned version); --pyodide-dist DIR copies it from a local full Pyodide distribution
+(checked against pyodide-lock.json's sha256) so the deployment is entirely
+same-origin.
+"""
+
+import argparse
+import base64
+import hashlib
+import json
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+WEB = ROOT / "web"
+PYODIDE_NPM = ROOT / "node_modules" / "pyodide"
+CACHE = ROOT / ".cache" / "build"
+PYODIDE_CORE = ("pyodide.mjs", "pyodide.asm.mjs", "pyodide.asm.wasm", "python_stdlib.zip", "pyodide-lock.json")
+CDN = "https://cdn.jsdelivr.net/pyodide/v{version}/full/"
+NUMPY_TIMEOUT_MS = 20_000
+CSP_PLACEHOLDER = "{{NUMPY_SOURCE}}"
+
+
+def sha256_of(path: Path) -> str:
+    """Return the hex sha256 of the file at `path`."""
+    digest = hashlib.sha256()
+    with path.open("rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def pyodide_version() -> str:
+    """Return the version of the installed npm package `pyodide` (must be the pinned one)."""
+    installed = json.loads((PYODIDE_NPM / "package.json").read_text())["version"]
+    pinned = json.loads((ROOT / "package.json").read_text())["dependencies"]["pyodide"]
+    if installed != pinned:
+        sys.exit(f"build: node_modules has pyodide {installed}, package.json pins {pinned}; run npm ci")
+    return installed
+
+
+def pinned_pydicom() -> str:
+    """Return the pydicom version pinned in constraints.txt."""
+    match = re.search(r"^pydicom==(\S+)$", (ROOT / "constraints.txt").read_text(), re.M)
+    if not match:
+        sys.exit("build: constraints.txt does not pin pydicom")
+    return match.group(1)
+
+
+def run(*cmd: str, cwd: Path = ROOT) -> None:
+    """Run a command, stopping the build with its output if it fails."""
+    result = subprocess.run(cmd, cwd=cwd, capture_output=True, text=True)
+    if result.returncode:
+        sys.exit(f"build: {' '.join(cmd)} failed:\n{result.stdout}{result.stderr}")
+
+
+def download_pydicom(version: str) -> Path:
+    """Return the pydicom wheel from PyPI, downloaded once into the build cache."""
+    folder = CACHE / "pypi"
+    wheel = folder / f"pydicom-{version}-py3-none-any.whl"
+    if not wheel.exists():
+        print(f"build: downloading pydicom {version} from PyPI")
+        run(sys.executable, "-m", "pip", "download", f"pydicom=={version}", "--no-deps",
+            "--only-binary=:all:", "--disable-pip-version-check", "-q", "-d", str(folder))
+    return wheel
+
+
+def build_dicompress(folder: Path) -> Path:
+    """Build our own wheel from py/ into `folder` and return it."""
+    print("build: building the dicompress wheel")
+    run(sys.executable, "-m", "pip", "wheel", "--no-deps", "--disable-pip-version-check", "-q",
+        "-w", str(folder), ".")
+    (wheel,) = folder.glob("dicompress-*.whl")
+    return wheel
+
+
+def precompile(wheels: list[Path], folder: Path) -> list[Path]:
+    """Rewrite `wheels` into `folder` with .pyc compiled by Pyodide's own Python."""
+    print("build: precompiling wheels with Pyodide's Python")
+    run("node", str(ROOT / "scripts" / "build.precompile.mjs"), str(folder), *map(str, wheels))
+    return [folder / w.name for w in wheels]
+
+
+def copy_pyodide_core(out: Path) -> None:
+    """Copy Pyodide's core files from the npm package into out/pyodide/."""
+    target = out / "pyodide"
+    target.mkdir(parents=True)
+    for name in PYODIDE_CORE:
+        shutil.copy2(PYODIDE_NPM / name, target / name)
+
+
+def numpy_entry() -> dict:
+    """Return numpy's entry in the pinned Pyodide's lock file."""
+    lock = json.loads((PYODIDE_NPM / "pyodide-lock.json").read_text())
+    return lock["packages"]["numpy"]
+
+
+def copy_numpy(pyodide_dist: Path, out: Path, entry: dict) -> str:
+    """Copy numpy's wheel from a local Pyodide distribution into out/pyodide/, checked."""
+    source = pyodide_dist / entry["file_name"]
+    if not source.is_file():
+        sys.exit(f"build: {source} not found; --pyodide-dist must be a full Pyodide {entry['version']} folder")
+    if sha256_of(source) != entry["sha256"]:
+        sys.exit(f"build: {source.name} does not match the sha256 in pyodide-lock.json")
+    shutil.copy2(source, out / "pyodide" / source.name)
+    return "pyodide/"
+
+
+def csp_source(numpy_url: str) -> str:
+    """Return the CSP source expression allowing the numpy folder ('' when same-origin)."""
+    if not re.match(r"^https?://", numpy_url):
+        return ""
+    return numpy_url if numpy_url.endswith("/") else numpy_url + "/"
+
+
+def copy_web(out: Path, numpy_url: str) -> None:
+    """Copy the page's sources into `out`, filling the numpy folder into the CSP."""
+    for path in sorted(WEB.rglob("*")):
+        if path.is_dir() or "__pycache__" in path.parts:
+            continue
+        target = out / path.relative_to(WEB)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        if path.name == "index.html":
+            html = path.read_text()
+            if CSP_PLACEHOLDER not in html:
+                sys.exit(f"build: web/index.html lacks the CSP placeholder {CSP_PLACEHOLDER}")
+            target.write_text(html.replace(CSP_PLACEHOLDER, csp_source(numpy_url)))
+        else:
+            shutil.copy2(path, target)
+
+
+def sri(hex_digest: str) -> str:
+    """Return a Subresource Integrity string for a hex sha256."""
+    return "sha256-" + base64.b64encode(bytes.fromhex(hex_digest)).decode()
+
+
+def write_manifest(out: Path, *, version: str, wheels: list[dict], numpy: dict) -> None:
+    """Write out/manifest.json: what the worker loads, and the sha256 of every file."""
+    files = {
+        str(p.relative_to(out)): {"sha256": sha256_of(p), "bytes": p.stat().st_size}
+        for p in sorted(out.rglob("*"))
+        if p.is_file()
+    }
+    manifest = {
+        "pyodide": {"version": version, "index": "pyodide/"},
+        "wheels": wheels,
+        "numpy": numpy,
+        "files": files,
+    }
+    (out / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n")
+
+
+def wheel_record(path: Path, out: Path, original: Path) -> dict:
+    """Return the manifest entry of one shipped wheel."""
+    sha = sha256_of(path)
+    return {
+        "name": path.name.split("-")[0],
+        "url": str(path.relative_to(out)),
+        "sha256": sha,
+        "integrity": sri(sha),
+        "bytes": path.stat().st_size,
+        "source_sha256": sha256_of(original),
+        "note": "precompiled to .pyc by Pyodide's Python",
+    }
+
+
+def build(out: Path, pyodide_dist: Path | None, numpy_url: str | None) -> None:
+    """Build the whole static app into `out`."""
+    version = pyodide_version()
+    if out.exists():
+        shutil.rmtree(out)
+    out.mkdir(parents=True)
+    copy_pyodide_core(out)
+    entry = numpy_entry()
+    if pyodide_dist:
+        numpy_url = copy_numpy(pyodide_dist, out, entry)
+    elif not numpy_url:
+        numpy_url = CDN.format(version=version)
+    if not numpy_url.endswith("/"):
+        numpy_url += "/"
+    copy_web(out, numpy_url)
+    (out / "wheels").mkdir()
+    with tempfile.TemporaryDirectory() as tmp:
+        originals = [download_pydicom(pinned_pydicom()), build_dicompress(Path(tmp))]
+        shipped = precompile(originals, out / "wheels")
+        wheels = [wheel_record(w, out, o) for w, o in zip(shipped, originals)]
+    numpy = {
+        "url": numpy_url + entry["file_name"],
+        "folder": numpy_url,
+        "version": entry["version"],
+        "sha256": entry["sha256"],
+        "integrity": sri(entry["sha256"]),
+        "timeout_ms": NUMPY_TIMEOUT_MS,
+    }
+    write_manifest(out, version=version, wheels=wheels, numpy=numpy)
+    print(f"build: wrote {out.relative_to(ROOT) if out.is_relative_to(ROOT) else out} "
+          f"(numpy from {numpy_url})")
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Parse the command line and build."""
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--out", type=Path, default=ROOT / "dist", help="output folder (default: dist)")
+    source = parser.add_mutually_exclusive_group()
+    source.add_argument("--pyodide-dist", type=Path,
+                        help="local full Pyodide distribution to copy numpy from (same-origin build)")
+    source.add_argument("--numpy-url", help="folder URL the worker loads numpy from (default: Pyodide's CDN)")
+    args = parser.parse_args(argv)
+    build(args.out.resolve(), args.pyodide_dist, args.numpy_url)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,103 @@
+"""Serve the built app (dist/) on http://127.0.0.1:8000 with the right MIME types.
+
+    python3 scripts/serve.py [--dir dist] [--port 8000] [--prefix /docs/tools/dicompress/]
+
+PORT in the environment overrides the default port. Only GET and HEAD are answered.
+Importable: :func:`make_server` serves several folders under URL prefixes (the tests
+mount dist/ at / and under a sub-path on one server).
+"""
+
+import argparse
+import functools
+import os
+import posixpath
+import sys
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+
+ROOT = Path(__file__).resolve().parent.parent
+
+MIME_TYPES = {
+    ".wasm": "application/wasm",
+    ".mjs": "text/javascript",
+    ".js": "text/javascript",
+    ".json": "application/json",
+    ".css": "text/css",
+    ".html": "text/html",
+    ".py": "text/plain; charset=utf-8",
+    ".whl": "application/zip",
+    ".zip": "application/zip",
+}
+
+
+class Handler(SimpleHTTPRequestHandler):
+    """Static files from the mounted folders; quiet unless asked."""
+
+    protocol_version = "HTTP/1.1"
+    extensions_map = {**SimpleHTTPRequestHandler.extensions_map, **MIME_TYPES}
+
+    def __init__(self, *args, mounts: dict[str, Path], verbose: bool = False, **kwargs):
+        self.mounts = mounts
+        self.verbose = verbose
+        super().__init__(*args, directory=str(next(iter(mounts.values()))), **kwargs)
+
+    def translate_path(self, path: str) -> str:
+        """Map a URL path onto the folder mounted at its longest matching prefix."""
+        url_path = posixpath.normpath(unquote(urlsplit(path).path))
+        if path.split("?")[0].endswith("/") and not url_path.endswith("/"):
+            url_path += "/"
+        for prefix in sorted(self.mounts, key=len, reverse=True):
+            if url_path == prefix.rstrip("/") or url_path.startswith(prefix):
+                relative = url_path[len(prefix):] if url_path.startswith(prefix) else ""
+                folder = self.mounts[prefix]
+                target = (folder / relative).resolve()
+                if target == folder or folder in target.parents:
+                    return str(target)
+        return str(ROOT / ".no-such-file")
+
+    def end_headers(self) -> None:
+        """Always revalidate, never sniff: the app is rebuilt in place."""
+        self.send_header("Cache-Control", "no-cache")
+        self.send_header("X-Content-Type-Options", "nosniff")
+        super().end_headers()
+
+    def log_message(self, format: str, *args) -> None:
+        if self.verbose:
+            super().log_message(format, *args)
+
+
+def make_server(mounts: dict[str, Path], host: str = "127.0.0.1", port: int = 8000,
+                verbose: bool = False) -> ThreadingHTTPServer:
+    """Return a server for `mounts` ({"/sub/path/": folder}); port 0 picks a free one."""
+    resolved = {(p if p.endswith("/") else p + "/"): Path(d).resolve() for p, d in mounts.items()}
+    handler = functools.partial(Handler, mounts=resolved, verbose=verbose)
+    server = ThreadingHTTPServer((host, port), handler)
+    server.daemon_threads = True
+    return server
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Serve until interrupted."""
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--dir", type=Path, default=ROOT / "dist", help="folder to serve (default: dist)")
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=int(os.environ.get("PORT", 8000)))
+    parser.add_argument("--prefix", default="/", help="URL path to serve the folder under")
+    parser.add_argument("--quiet", action="store_true", help="do not log requests")
+    args = parser.parse_args(argv)
+    if not (args.dir / "index.html").is_file():
+        sys.exit(f"serve: {args.dir} has no index.html; run `npm run build` first")
+    server = make_server({args.prefix: args.dir}, args.host, args.port, verbose=not args.quiet)
+    prefix = args.prefix if args.prefix.endswith("/") else args.prefix + "/"
+    print(f"Serving {args.dir} on http://{args.host}:{server.server_port}{prefix} (Ctrl+C to stop)", flush=True)
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.server_close()
+
+
+if __name__ == "__main__":
+    main()
