@@ -1,0 +1,99 @@
+// The page's side of the worker: starts it, sends requests, restarts it if it dies.
+//
+// Events (CustomEvent detail = the worker's message): "download", "phase", "ready",
+// "init-failed", "restarted" (detail: {reason}).
+
+const WORKER_URL = new URL("./worker.js", import.meta.url).href;
+
+// A module worker started from a blob: URL inherits this page's Content-Security-Policy
+// (a worker loaded from its own URL would only get the policy of its HTTP headers),
+// so the page's connect-src rules apply to everything the worker fetches.
+function startWorker() {
+  const source = `import ${JSON.stringify(WORKER_URL)};\n`;
+  const url = URL.createObjectURL(new Blob([source], { type: "text/javascript" }));
+  const worker = new Worker(url, { type: "module", name: "dicompress" });
+  setTimeout(() => URL.revokeObjectURL(url), 10_000);
+  return worker;
+}
+
+export class Engine extends EventTarget {
+  #worker = null;
+  #pending = new Map(); // id -> {resolve, reject, onProgress}
+  #nextId = 1;
+  ready = false;
+  info = null;
+
+  start() {
+    this.ready = false;
+    this.#worker = startWorker();
+    this.#worker.onmessage = (event) => this.#receive(event.data);
+    this.#worker.onerror = (event) => {
+      event.preventDefault?.();
+      this.#died(`the converter stopped unexpectedly (${event.message || "worker error"})`);
+    };
+    this.#worker.onmessageerror = () => this.#died("the converter sent a message that could not be read");
+  }
+
+  // Convert one file's bytes; resolves with the worker's result message.
+  convert(buffer, target, onProgress) {
+    return this.#request({ type: "convert", target, buffer }, [buffer], onProgress);
+  }
+
+  // Build a ZIP of [{name, buffer}]; resolves with the archive's ArrayBuffer.
+  async zip(entries) {
+    const reply = await this.#request(
+      { type: "zip", entries },
+      entries.map((e) => e.buffer),
+    );
+    return reply.buffer;
+  }
+
+  #request(message, transfer, onProgress) {
+    const id = this.#nextId++;
+    return new Promise((resolve, reject) => {
+      this.#pending.set(id, { resolve, reject, onProgress });
+      this.#worker.postMessage({ ...message, id }, transfer);
+    });
+  }
+
+  #receive(message) {
+    const pending = this.#pending.get(message.id);
+    switch (message.type) {
+      case "progress":
+        pending?.onProgress?.(message.done, message.total);
+        return;
+      case "result":
+      case "zip-result":
+        this.#pending.delete(message.id);
+        pending?.resolve(message);
+        return;
+      case "fatal":
+        this.#died(`the converter ran out of resources (${message.message})`);
+        return;
+      case "ready":
+        this.ready = true;
+        this.info = message;
+        break;
+      default:
+        break;
+    }
+    this.dispatchEvent(new CustomEvent(message.type, { detail: message }));
+  }
+
+  // The worker is gone or unusable: fail what it was doing and start a fresh one
+  // (unless it never got ready, which a restart would not fix).
+  #died(reason) {
+    const wasReady = this.ready;
+    this.#worker?.terminate();
+    this.ready = false;
+    const pending = [...this.#pending.values()];
+    this.#pending.clear();
+    for (const p of pending) p.reject(new Error(reason));
+    if (!wasReady) {
+      this.dispatchEvent(new CustomEvent("init-failed", { detail: { message: `The Python runtime could not be started: ${reason}` } }));
+      return;
+    }
+    this.dispatchEvent(new CustomEvent("restarted", { detail: { reason } }));
+    this.start();
+  }
+}
