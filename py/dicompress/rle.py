@@ -1,0 +1,706 @@
+"""DICOM RLE Lossless (PS3.5 Annex G) encoder and decoder written with numpy only.
+
+This module is the codec: pure functions from bytes to bytes.  It knows nothing
+about pydicom, datasets or files.
+
+Frame layout
+------------
+A frame is a 64-byte header (the number of segments and up to 15 segment
+offsets, little-endian ``uint32``) followed by the segments.  There is one
+segment per byte of each sample: sample 0's most significant byte first, ...,
+sample 0's least significant byte, then sample 1, and so on.  Every image row
+of a segment is PackBits-encoded on its own and each segment is padded with a
+``0x00`` to an even length.
+
+PackBits runs are either a *literal* run (control ``n`` in 0..127 followed by
+``n + 1`` bytes) or a *replicate* run (control ``257 - L`` in 129..255 followed
+by one byte that is repeated ``L`` times, ``2 <= L <= 128``).
+
+Packings
+--------
+``"pydicom"`` (the default) reproduces pydicom's own pure-Python encoder
+byte for byte (and therefore pylibjpeg-rle's): each row is cut into groups of
+equal bytes; groups of one byte accumulate into literal runs (split every 128
+bytes, the remainder last); a group of two or more bytes becomes replicate runs
+of 128, and a remainder of ``r >= 2`` bytes one more replicate run, while a
+remainder of exactly one byte becomes a one-byte literal run.
+
+``"compact"`` is a near-optimal parse under the PackBits cost model:
+
+* a literal run of ``n`` bytes costs ``n + 1``, so literal data of ``n`` bytes
+  costs ``n + ceil(n / 128)`` however it is chunked;
+* a replicate run costs 2, so a group of ``g >= 2`` equal bytes costs at least
+  ``2 * ceil(g / 128)`` (pieces of 2..128 bytes).
+
+With every byte costing one byte of literal data or being part of a replicate
+group, the total size is ``constant + (number of literal runs)`` once the fate
+of each group is fixed, and an exchange argument settles each kind of group:
+
+* groups of ``g >= 4`` bytes are always replicated: writing ``k`` of their
+  bytes as literal data adds at least ``k - 1`` bytes more than it can save
+  (it can save at most one literal control byte), except
+* groups with ``g % 128 == 1`` (``g >= 129``): their last piece would be a
+  single byte.  That byte is moved into an adjacent literal run ("shaved"),
+  which saves one byte unless it forces an extra literal control byte;
+* groups of 3 are replicated (literal costs 3 + 0..1, replicate 2, the one
+  control byte a literal could save does not pay for the extra byte);
+* groups of 2 ("pairs") cost 2 bytes either way.  A chain of consecutive
+  pairs that has literal data on *both* sides is absorbed into the literal
+  data, which merges two literal runs into one and saves a control byte.
+  Pairs at the edge of a row, next to a replicated group or next to nothing
+  but other pairs gain nothing and stay replicate runs;
+* the literal data of a row is then cut into literal runs by the greedy rule
+  that is optimal for covering points with intervals of length 128: start a
+  run at the first byte that must be literal, take 128 bytes but never end in
+  the middle of an absorbed pair (end one byte earlier and replicate that
+  pair), and start the next run at the next byte that must be literal,
+  replicating the absorbed pairs skipped on the way.
+
+Because the greedy cut is optimal for a fixed set of bytes that must be literal
+and pydicom's packing is one feasible solution of that covering problem, a
+compact row is never longer than the pydicom row; the only decisions that are
+not provably optimal are the side a shaved byte goes to (left first) and
+stretches of nothing but pairs between two shaved groups, both vanishingly
+rare on real images.  DCMTK and GDCM fold two-byte repeats into literal runs
+with a local rule and produce streams 1-7 % smaller than pydicom's; compact is
+smaller than both on every image of the test corpus.
+
+Vectorisation
+-------------
+The encoder works on the whole frame at once: all segments' rows are stacked
+into one ``(segments * rows, columns)`` byte array, runs never cross a row, so
+equal-neighbour masks computed with ``np.equal`` give every group boundary.
+Boolean masks and ``np.flatnonzero`` give the group and literal-run starts,
+replicate control bytes are written in place over the group's first byte, the
+rest of each group is dropped with one boolean compress, and literal control
+bytes, segment padding and the header are inserted with one masked scatter.
+The only Python loop whose trip count depends on the data is the greedy cut
+of literal runs longer than 128 bytes, which runs once per 128 columns and is
+vectorised over all such runs.
+
+The decoder has to follow a chain of control bytes, which is sequential by
+nature (the position of a control byte depends on every control byte before
+it).  See :func:`_control_positions` for how it is done mostly in numpy.
+
+All index, offset and count arrays are created with an explicit dtype so the
+module behaves the same under Pyodide (wasm32, where ``np.intp`` is 32 bits).
+"""
+
+from __future__ import annotations
+
+import struct
+import warnings
+
+import numpy as np
+
+__all__ = [
+    "MAX_SEGMENTS",
+    "PACKINGS",
+    "RLEError",
+    "decode_frame",
+    "encode_frame",
+]
+
+PACKINGS = ("pydicom", "compact")
+MAX_SEGMENTS = 15
+
+_HEADER = 64
+_I64 = np.int64
+
+
+class RLEError(ValueError):
+    """An RLE stream cannot be encoded or decoded; the message is one line."""
+
+
+# ---------------------------------------------------------------------------
+# argument checks
+# ---------------------------------------------------------------------------
+
+
+def _check_int(name: str, value: object, minimum: int) -> int:
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, np.integer)):
+        raise RLEError(f"{name} must be an integer, got {value!r}")
+    if value < minimum:
+        raise RLEError(f"{name} must be at least {minimum}, got {value}")
+    return int(value)
+
+
+def _check_geometry(
+    rows: int, columns: int, samples_per_pixel: int, bytes_per_sample: int
+) -> tuple[int, int, int, int, int]:
+    rows = _check_int("rows", rows, 1)
+    columns = _check_int("columns", columns, 1)
+    spp = _check_int("samples_per_pixel", samples_per_pixel, 1)
+    bps = _check_int("bytes_per_sample", bytes_per_sample, 1)
+    nr_segments = spp * bps
+    if nr_segments > MAX_SEGMENTS:
+        raise RLEError(
+            f"RLE Lossless allows at most {MAX_SEGMENTS} segments per frame, but "
+            f"{spp} sample(s) of {bps} byte(s) need {nr_segments}"
+        )
+    return rows, columns, spp, bps, nr_segments
+
+
+def _as_uint8(src: bytes | bytearray | memoryview, name: str = "src") -> np.ndarray:
+    try:
+        view = memoryview(src)
+    except TypeError:
+        raise RLEError(f"{name} must be bytes-like, got {type(src).__name__}") from None
+    if not view.c_contiguous:
+        view = memoryview(view.tobytes())
+    return np.frombuffer(view, dtype=np.uint8)
+
+
+# ---------------------------------------------------------------------------
+# encoder
+# ---------------------------------------------------------------------------
+
+
+def encode_frame(
+    src: bytes | bytearray | memoryview,
+    rows: int,
+    columns: int,
+    samples_per_pixel: int,
+    bytes_per_sample: int,
+    *,
+    byteorder: str = "<",
+    planar_configuration: int = 0,
+    packing: str = "pydicom",
+) -> bytes:
+    """Return one frame of pixel data encoded as a DICOM RLE Lossless frame.
+
+    Parameters
+    ----------
+    src : bytes-like
+        Exactly one frame: ``rows * columns * samples_per_pixel`` samples of
+        `bytes_per_sample` bytes each, in `byteorder`.
+    rows, columns : int
+        The frame size.
+    samples_per_pixel : int
+        1 for monochrome, 3 for colour.
+    bytes_per_sample : int
+        Bytes used to store each sample (``Bits Allocated / 8``).
+    byteorder : str, optional
+        ``"<"`` (default) for little-endian samples, ``">"`` for big-endian.
+    planar_configuration : int, optional
+        0 (default) for interleaved samples (R G B R G B ...), 1 for one plane
+        per sample.
+    packing : str, optional
+        ``"pydicom"`` (default) for output byte-identical to pydicom's own
+        encoder, ``"compact"`` for the smallest stream this module can find.
+
+    Returns
+    -------
+    bytes
+        The RLE frame: 64-byte header followed by the segments.
+
+    Raises
+    ------
+    RLEError
+        If the arguments are invalid, `src` has the wrong length, or the frame
+        would need more than 15 segments.
+    """
+    rows, columns, spp, bps, nr_segments = _check_geometry(
+        rows, columns, samples_per_pixel, bytes_per_sample
+    )
+    if byteorder not in ("<", ">"):
+        raise RLEError(f"byteorder must be '<' or '>', got {byteorder!r}")
+    if planar_configuration not in (0, 1):
+        raise RLEError(f"planar_configuration must be 0 or 1, got {planar_configuration!r}")
+    if packing not in PACKINGS:
+        raise RLEError(f"packing must be one of {', '.join(PACKINGS)}, got {packing!r}")
+
+    buf = _as_uint8(src)
+    expected = rows * columns * nr_segments
+    if buf.size != expected:
+        raise RLEError(
+            f"expected {expected} bytes for a {rows} x {columns} frame with "
+            f"{spp} sample(s) of {bps} byte(s), got {buf.size}"
+        )
+
+    # One contiguous copy holding the segments in order, each as rows x columns:
+    # (sample, byte MSB first, row, column).
+    if planar_configuration == 0:
+        planes = buf.reshape(rows, columns, spp, bps).transpose(2, 3, 0, 1)
+    else:
+        planes = buf.reshape(spp, rows, columns, bps).transpose(0, 3, 1, 2)
+    if byteorder == "<":
+        planes = planes[:, ::-1]
+    x = np.empty(planes.shape, dtype=np.uint8)
+    x[...] = planes
+    x = x.reshape(-1)
+
+    return _encode_segments(x, nr_segments, rows * columns, columns, packing).tobytes()
+
+
+def _encode_segments(x: np.ndarray, nr_segments: int, seg_size: int, columns: int, packing: str) -> np.ndarray:
+    """Encode `x` (owned: modified in place) holding `nr_segments` segments.
+
+    Every row is tiled by *tokens*: groups of two or more equal bytes
+    (replicate tokens) and maximal runs of single bytes (literal tokens).
+    """
+    total = x.size
+    C = columns
+
+    # eq[i + 1]: byte i continues a group (equals byte i - 1 of the same row).
+    eq = np.zeros(total + 3, dtype=bool)
+    np.equal(x[1:], x[:-1], out=eq[2 : total + 1])
+    eq[1 : total + 1 : C] = False
+    e0 = eq[1 : total + 1]
+    en = eq[2 : total + 2]
+    ep = eq[0:total]
+
+    # A token starts where a byte does not continue a group and either starts a
+    # group or follows the end of one; every row starts a token.
+    starts = np.logical_or(en, ep)
+    np.greater(starts, e0, out=starts)
+    starts[::C] = True
+    tok = np.flatnonzero(starts).astype(_I64, copy=False)
+    del starts
+    rep = en[tok]
+
+    # Bytes at offset >= 2 of a group are dropped: a replicate run keeps
+    # (control, value) in place of the group's first two bytes.
+    keep = np.logical_and(e0, ep)
+    np.logical_not(keep, out=keep)
+    del eq, e0, en, ep
+
+    tlen = np.empty(tok.size, dtype=_I64)
+    np.subtract(tok[1:], tok[:-1], out=tlen[:-1])
+    tlen[-1] = total - tok[-1]
+    if packing == "compact":
+        tok, rep, tlen, restore = _compact_tokens(tok, rep, tlen, C, total)
+        keep[restore] = True
+    return _assemble(x, keep, tok, rep, tlen, nr_segments, seg_size, compact=packing == "compact")
+
+
+def _assemble(x, keep, tok, rep, tlen, nr_segments, seg_size, compact):
+    """Write the RLE frame for the token list (start, is-replicate, length)."""
+    pieces = tlen + 127
+    pieces >>= 7  # replicate pieces or literal runs of a token
+    # Output length: 2 per replicate piece, data + 1 per literal run.
+    out_len = tlen + pieces
+    ri = np.flatnonzero(rep)
+    out_len[ri] = 2 * pieces[ri]
+
+    # Replicate tokens: control bytes written in place of the first byte
+    # (257 - length; long runs are rewritten piece by piece below).
+    rs = tok[ri]
+    rl = tlen[ri]
+    x[rs] = (257 - rl).astype(np.uint8)
+    lr = np.flatnonzero(rl > 128)
+    if lr.size:
+        lr_start, lr_len, lr_pieces = rs[lr], rl[lr], pieces[ri[lr]]
+        owner = np.repeat(np.arange(lr.size, dtype=_I64), lr_pieces)
+        j = np.arange(owner.size, dtype=_I64) - (np.cumsum(lr_pieces, dtype=_I64) - lr_pieces)[owner]
+        last = (lr_len - 128 * (lr_pieces - 1))[owner]
+        n_left = lr_pieces[owner] - 1 - j  # pieces after this one
+        ctrl = np.full(owner.size, 129, dtype=_I64)
+        fin = n_left == 0
+        if compact:
+            # A remainder of one byte: ... + 127 + 2 instead of a 1-byte literal.
+            ctrl[fin] = np.where(last[fin] == 1, 255, 257 - last[fin])
+            ctrl[(n_left == 1) & (last == 1)] = 130
+        else:
+            ctrl[fin] = np.where(last[fin] == 1, 0, 257 - last[fin])
+        pos = lr_start[owner] + 2 * j
+        x[pos] = ctrl.astype(np.uint8)
+        keep[pos] = True
+        keep[pos + 1] = True
+
+    # Output position of every token: header, previous segments and padding.
+    tok_at = np.searchsorted(tok, np.arange(nr_segments + 1, dtype=_I64) * seg_size)
+    pos = np.empty(tok.size + 1, dtype=_I64)
+    pos[0] = 0
+    np.cumsum(out_len, out=pos[1:])
+    seg_end = pos[tok_at[1:]]
+    seg_begin = pos[tok_at[:-1]]
+    seg_len = seg_end - seg_begin
+    pad = seg_len & 1
+    seg_offset = np.empty(nr_segments + 1, dtype=_I64)
+    seg_offset[0] = _HEADER
+    np.cumsum(seg_len + pad, out=seg_offset[1:])
+    seg_offset[1:] += _HEADER
+    shift = seg_offset[:-1] - seg_begin
+    for s in range(nr_segments):
+        pos[tok_at[s] : tok_at[s + 1]] += shift[s]
+    out_size = int(seg_offset[-1])
+
+    # Literal tokens: a control byte before each run of at most 128 bytes.
+    li = np.flatnonzero(~rep)
+    lp = pos[li]
+    ll = tlen[li]
+    ll_ctrl = (ll - 1).astype(np.uint8)  # wraps for long tokens, fixed below
+    long_ = np.flatnonzero(ll > 128)
+    if long_.size:
+        # Runs 2, 3, ... of long literal tokens: 129 bytes apart, 128 bytes long
+        # except the last one.
+        ll_ctrl[long_] = 127
+        more = pieces[li[long_]] - 1
+        which = np.repeat(np.arange(long_.size, dtype=_I64), more)
+        j = 1 + np.arange(which.size, dtype=_I64) - (np.cumsum(more, dtype=_I64) - more)[which]
+        owner = long_[which]
+        lp = np.concatenate((lp, lp[owner] + 129 * j))
+        ll_ctrl = np.concatenate((ll_ctrl, (np.minimum(ll[owner] - 128 * j, 128) - 1).astype(np.uint8)))
+    pad_pos = (seg_offset[1:] - 1)[pad.astype(bool)]
+
+    out = np.empty(out_size, dtype=np.uint8)
+    data = np.ones(out_size, dtype=bool)
+    data[:_HEADER] = False
+    data[lp] = False
+    data[pad_pos] = False
+    out[data] = x[keep]
+    out[lp] = ll_ctrl
+    out[pad_pos] = 0
+    header = np.zeros(16, dtype="<u4")
+    header[0] = nr_segments
+    header[1 : nr_segments + 1] = seg_offset[:-1]
+    out[:_HEADER] = header.view(np.uint8)
+    return out
+
+
+def _compact_tokens(tok, rep, tlen, C, total):
+    """Turn pydicom's token list into the compact packing's token list.
+
+    See the module docstring for the rules.  Returns the new (start,
+    is-replicate, length) arrays and byte positions that must be kept although
+    they sit at offset >= 2 of a group (shaved bytes, new second bytes).
+    """
+    n = tok.size
+    empty = np.zeros(0, dtype=_I64)
+    row_start = tok % C == 0
+    lit_before = np.zeros(n, dtype=bool)  # token t - 1 is literal, same row
+    lit_before[1:] = ~rep[:-1] & ~row_start[1:]
+    lit_after = np.zeros(n, dtype=bool)  # token t + 1 is literal, same row
+    lit_after[:-1] = ~rep[1:] & ~row_start[1:]
+
+    # Pairs and chains of consecutive pairs.
+    pt = np.flatnonzero(rep & (tlen == 2))  # token index of each pair
+    pair_pos = tok[pt]
+    joined = np.zeros(pt.size, dtype=bool)  # pair k + 1 continues the chain of pair k
+    joined[:-1] = (pt[1:] == pt[:-1] + 1) & ~row_start[pt[1:]]
+    chain_first = np.ones(pt.size, dtype=bool)
+    chain_first[1:] = ~joined[:-1]
+    chain_of = np.cumsum(chain_first, dtype=_I64) - 1
+    cf_tok = pt[chain_first]  # first token of each chain
+    cl_tok = pt[~joined]  # last token of each chain
+    left_ok = lit_before[cf_tok]
+    right_ok = lit_after[cl_tok]
+
+    restore = empty
+    new_lit = empty  # start of new 2-byte literal tokens between shaved groups
+    shave_left = shave_right = empty
+    cand = np.flatnonzero(rep & (tlen > 128) & (tlen % 128 == 1))
+    if cand.size:
+        has_left = ~row_start[cand]
+        nxt = np.minimum(cand + 1, n - 1)
+        has_right = (cand + 1 < n) & ~row_start[nxt]
+        # Chain ending just before / starting just after the candidate.
+        lc = _index_of(cl_tok, cand - 1)
+        rc = _index_of(cf_tok, cand + 1)
+        go_left = lit_before[cand] | (has_left & _flag(left_ok, lc))
+        go_right = ~go_left & (lit_after[cand] | (has_right & _flag(right_ok, rc)))
+        right_ok = right_ok.copy()
+        left_ok = left_ok.copy()
+        right_ok[lc[go_left & (lc >= 0)]] = True
+        left_ok[rc[go_right & (rc >= 0)]] = True
+        # Two consecutive candidates with nothing but pairs between them and
+        # neither shaved yet: both shave into one new literal run (4 bytes
+        # saved, 3 spent).  Take every other link of a chain of such links.
+        free = ~(go_left | go_right)
+        if cand.size > 1:
+            nc = cand[1:]
+            gap_empty = (nc == cand[:-1] + 1) & ~row_start[nc]
+            rcc = rc[:-1]
+            gap_chain = (rcc >= 0) & ~row_start[nc]
+            if cl_tok.size:
+                gap_chain &= cl_tok[np.maximum(rcc, 0)] == nc - 1
+            link = free[:-1] & free[1:] & (gap_empty | gap_chain)
+            if link.any():
+                at = np.arange(link.size, dtype=_I64)
+                last_break = np.maximum.accumulate(np.where(link, -1, at))
+                take = link & ((at - last_break) % 2 == 1)
+                go_right[:-1] |= take
+                go_left[1:] |= take
+                both = rcc[take & gap_chain]
+                left_ok[both] = True
+                right_ok[both] = True
+                new_lit = tok[nc[take & gap_empty]] - 1
+        shave_left = cand[go_left]
+        # (A right shave into a candidate that shaves left is a new literal token.)
+        shave_right = cand[go_right & ~np.isin(cand + 1, cand[go_left])]
+        # Bytes to keep: shaved bytes and the new second byte of left-shaved groups.
+        restore = np.concatenate(
+            (tok[shave_right + 1] - 1, new_lit, tok[shave_left] + 2)
+        )
+
+    # Absorb chains with literal data on both sides.
+    absorbed_chain = left_ok & right_ok
+    ab_pair = absorbed_chain[chain_of]
+    rep = rep.copy()
+    rep[pt[ab_pair]] = False
+    ap = pair_pos[ab_pair]  # byte position of each absorbed pair
+    ap_chain_end = (tok[cl_tok] + 2)[chain_of[ab_pair]]  # byte after its chain
+
+    # Move token starts for shaved bytes; insert the new literal tokens.
+    tok = tok.copy()
+    if cand.size:
+        tok[shave_left] += 1
+        tok[shave_right + 1] -= 1
+        if new_lit.size:
+            # new_lit + 1 is the start of a group that shaves left (now new_lit + 2).
+            at = np.searchsorted(tok, new_lit + 2)
+            tok = np.insert(tok, at, new_lit)
+            rep = np.insert(rep, at, False)
+
+    # Merge consecutive literal tokens of a row.
+    first = np.ones(tok.size, dtype=bool)
+    first[1:] = rep[1:] | rep[:-1] | (tok[1:] % C == 0)
+    if not first.all():
+        tok = tok[first]
+        rep = rep[first]
+    tlen = _token_lengths(tok, total)
+    return _greedy_expand(tok, rep, tlen, ap, ap_chain_end, total) + (restore,)
+
+
+def _token_lengths(tok: np.ndarray, total: int) -> np.ndarray:
+    tlen = np.empty(tok.size, dtype=_I64)
+    np.subtract(tok[1:], tok[:-1], out=tlen[:-1])
+    tlen[-1] = total - tok[-1]
+    return tlen
+
+
+def _flag(flags: np.ndarray, index: np.ndarray) -> np.ndarray:
+    """``flags[index]`` where ``index >= 0``, False elsewhere."""
+    if not flags.size:
+        return np.zeros(index.size, dtype=bool)
+    return (index >= 0) & flags[np.maximum(index, 0)]
+
+
+def _index_of(sorted_values: np.ndarray, values: np.ndarray) -> np.ndarray:
+    """Index of each of `values` in `sorted_values`, or -1 when absent."""
+    if not sorted_values.size:
+        return np.full(values.size, -1, dtype=_I64)
+    k = np.minimum(np.searchsorted(sorted_values, values), sorted_values.size - 1)
+    return np.where(sorted_values[k] == values, k, -1).astype(_I64)
+
+
+def _greedy_expand(tok, rep, tlen, ap, ap_chain_end, total):
+    """Cut literal tokens longer than 128 bytes that contain absorbed pairs.
+
+    Greedy and optimal: a literal run starts at a byte that must be literal
+    and takes 128 bytes, but never ends inside an absorbed pair (it ends one
+    byte earlier); the absorbed pairs met at its end are replicated again and
+    the next run starts at the next byte that must be literal.  Literal tokens
+    without absorbed pairs are cut every 128 bytes when the frame is written,
+    which is the same thing.
+    """
+    li = np.flatnonzero(~rep & (tlen > 128))
+    if not li.size or not ap.size:
+        return tok, rep, tlen
+    lo = np.searchsorted(ap, tok[li])
+    hi = np.searchsorted(ap, tok[li] + tlen[li])
+    li = li[hi > lo]
+    if not li.size:
+        return tok, rep, tlen
+
+    cur = tok[li]
+    end = cur + tlen[li]
+    owner = li
+    sub_start = [cur]
+    sub_rep = [np.zeros(cur.size, dtype=bool)]
+    sub_owner = [owner]
+    while cur.size:
+        e = cur + 128
+        k = np.searchsorted(ap, e, side="right") - 1
+        kc = np.maximum(k, 0)
+        inside = (k >= 0) & (e - ap[kc] <= 1) & (e < end)
+        nxt = np.where(inside, ap_chain_end[kc], e)
+        if inside.any():
+            # Replicate the absorbed pairs from the one at e (or e - 1) to the chain end.
+            kk = kc[inside]
+            cnt = np.searchsorted(ap, ap_chain_end[kk]) - kk
+            which = np.repeat(np.arange(kk.size, dtype=_I64), cnt)
+            within = np.arange(which.size, dtype=_I64) - (np.cumsum(cnt, dtype=_I64) - cnt)[which]
+            sub_start.append(ap[kk[which] + within])
+            sub_rep.append(np.ones(which.size, dtype=bool))
+            sub_owner.append(owner[inside][which])
+        go = nxt < end
+        cur, end, owner = nxt[go], end[go], owner[go]
+        if cur.size:
+            sub_start.append(cur)
+            sub_rep.append(np.zeros(cur.size, dtype=bool))
+            sub_owner.append(owner)
+
+    start = np.concatenate(sub_start)
+    order = np.argsort(start, kind="stable")
+    start = start[order]
+    kind = np.concatenate(sub_rep)[order]
+    own = np.concatenate(sub_owner)[order]
+    count = np.ones(tok.size, dtype=_I64)
+    count[li] = np.bincount(own, minlength=tok.size)[li]
+    offset = np.cumsum(count, dtype=_I64) - count
+    new_tok = np.empty(int(offset[-1] + count[-1]), dtype=_I64)
+    new_rep = np.empty(new_tok.size, dtype=bool)
+    plain = np.ones(tok.size, dtype=bool)
+    plain[li] = False
+    new_tok[offset[plain]] = tok[plain]
+    new_rep[offset[plain]] = rep[plain]
+    rank = np.arange(own.size, dtype=_I64) - np.searchsorted(own, own)
+    new_tok[offset[own] + rank] = start
+    new_rep[offset[own] + rank] = kind
+    return new_tok, new_rep, _token_lengths(new_tok, total)
+
+
+# ---------------------------------------------------------------------------
+# decoder
+# ---------------------------------------------------------------------------
+
+# Bytes consumed by a run, indexed by its control byte: a literal run takes
+# the control and n + 1 data bytes, a replicate run the control and one byte,
+# 128 is a no-op.
+_ADVANCE = bytes([c + 2 if c < 128 else (1 if c == 128 else 2) for c in range(256)])
+# Bytes produced by a complete run, indexed by its control byte.
+_PRODUCE = np.array([c + 1 if c < 128 else (0 if c == 128 else 257 - c) for c in range(256)], dtype=_I64)
+
+
+def decode_frame(
+    src: bytes | bytearray | memoryview,
+    rows: int,
+    columns: int,
+    samples_per_pixel: int,
+    bytes_per_sample: int,
+) -> bytearray:
+    """Return a decoded DICOM RLE Lossless frame.
+
+    The result is the same as pydicom's pure-Python decoder gives: samples in
+    little-endian byte order and planar configuration 1 (all of sample 0, then
+    all of sample 1, ...).  Like pydicom, a segment that decodes to more bytes
+    than the frame needs is cut (pydicom warns about non-conformant padding;
+    so does this function), and a segment that decodes to fewer is an error.
+
+    Parameters
+    ----------
+    src : bytes-like
+        One RLE frame: the 64-byte header and its segments.
+    rows, columns, samples_per_pixel, bytes_per_sample : int
+        The frame geometry; ``samples_per_pixel * bytes_per_sample`` must be
+        the number of segments in the header.
+
+    Returns
+    -------
+    bytearray
+        ``rows * columns * samples_per_pixel * bytes_per_sample`` bytes.
+
+    Raises
+    ------
+    RLEError
+        If the arguments are invalid or the data is not a valid RLE frame for
+        this geometry (bad header, offsets out of order or out of range,
+        segments that decode to too few bytes).
+    """
+    rows = _check_int("rows", rows, 1)
+    columns = _check_int("columns", columns, 1)
+    spp = _check_int("samples_per_pixel", samples_per_pixel, 1)
+    bps = _check_int("bytes_per_sample", bytes_per_sample, 1)
+    buf = _as_uint8(src)
+    offsets = _parse_header(buf, spp * bps, spp, bps)
+    seg_size = rows * columns
+    nr_segments = len(offsets)
+    bounds = offsets + [buf.size]
+
+    planes = np.empty((nr_segments, seg_size), dtype=np.uint8)
+    for s in range(nr_segments):
+        _decode_segment(buf, bounds[s], bounds[s + 1], planes[s], s)
+
+    # Segment order is sample by sample, most significant byte first; the
+    # result is sample by sample (planar), each sample little endian.
+    out = bytearray(nr_segments * seg_size)
+    view = np.frombuffer(out, dtype=np.uint8).reshape(spp, seg_size, bps)
+    view[...] = planes.reshape(spp, bps, seg_size)[:, ::-1].transpose(0, 2, 1)
+    return out
+
+
+def _parse_header(buf: np.ndarray, expected: int, spp: int, bps: int) -> list[int]:
+    size = buf.size
+    if size < _HEADER:
+        raise RLEError(f"RLE frame is {size} bytes, shorter than its 64-byte header")
+    header = struct.unpack_from("<16L", buf)
+    count = header[0]
+    if count > MAX_SEGMENTS:
+        raise RLEError(f"RLE header gives {count} segments, more than the {MAX_SEGMENTS} allowed")
+    if count != expected:
+        raise RLEError(
+            f"RLE header gives {count} segment(s), but {spp} sample(s) of {bps} "
+            f"byte(s) need {expected}"
+        )
+    offsets = list(header[1 : count + 1])
+    previous = _HEADER - 1
+    for i, off in enumerate(offsets):
+        if off <= previous:
+            what = "before the end of the header" if i == 0 else "not after the previous one"
+            raise RLEError(f"RLE segment {i + 1} offset {off} is {what}")
+        if off >= size:
+            raise RLEError(f"RLE segment {i + 1} offset {off} is beyond the end of the data ({size} bytes)")
+        previous = off
+    return offsets
+
+
+def _control_positions(seg: bytes) -> np.ndarray:
+    """Positions of the control bytes of a segment (in order)."""
+    advance = seg.translate(_ADVANCE)
+    n = len(seg)
+    pos = []
+    append = pos.append
+    p = 0
+    while p < n:
+        append(p)
+        p += advance[p]
+    return np.array(pos, dtype=_I64)
+
+
+def _decode_segment(buf: np.ndarray, start: int, stop: int, out: np.ndarray, index: int) -> None:
+    """Decode ``buf[start:stop]`` into `out`, exactly ``out.size`` bytes."""
+    need = out.size
+    seg = buf[start:stop]
+    n = seg.size
+    ctrl_pos = _control_positions(seg.tobytes())
+    ctrl = seg[ctrl_pos]
+    produce = _PRODUCE[ctrl]
+    # The last run may be cut short by the end of the segment.
+    last = ctrl_pos[-1]
+    c = int(ctrl[-1])
+    if c < 128:
+        produce[-1] = min(c + 1, n - last - 1)
+    elif c > 128 and last + 1 >= n:
+        produce[-1] = 0
+    ends = np.cumsum(produce, dtype=_I64)
+    total = int(ends[-1])
+    if total < need:
+        raise RLEError(
+            f"RLE segment {index + 1} decodes to {total} bytes, fewer than the {need} expected"
+        )
+    if total > need:
+        warnings.warn(
+            f"The decoded RLE segment contains non-conformant padding - {total} vs. {need} bytes expected",
+            stacklevel=3,
+        )
+        # Keep the runs up to the one that reaches `need`, and cut that one.
+        k = int(np.searchsorted(ends, need))
+        ctrl_pos = ctrl_pos[: k + 1]
+        ctrl = ctrl[: k + 1]
+        produce = produce[: k + 1].copy()
+        produce[-1] -= int(ends[k]) - need
+
+    # Bytes to repeat: each literal data byte once, each replicate byte
+    # `produce` times, control bytes never.
+    counts = np.zeros(n + 1, dtype=_I64)
+    is_lit = ctrl < 128
+    lit_pos = ctrl_pos[is_lit] + 1
+    lit_len = produce[is_lit]
+    np.add.at(counts, lit_pos, 1)
+    np.add.at(counts, lit_pos + lit_len, -1)
+    counts = np.cumsum(counts, dtype=_I64)[:n]
+    rep = ~is_lit & (produce > 0)
+    counts[ctrl_pos[rep] + 1] = produce[rep]
+    out[...] = np.repeat(seg, counts.astype(np.intp))
