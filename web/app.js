@@ -60,18 +60,19 @@ engine.addEventListener("phase", ({ detail }) => {
 
 engine.addEventListener("ready", ({ detail }) => {
   const { engine: info, numpy, seconds } = detail;
-  const fast = info.plugin === "dicompress";
+  const fast = info.plugin ? info.plugin === "dicompress" : Boolean(info.numpy);
   ui.engine.dataset.engine = fast ? "numpy" : "fallback";
-  ui.engine.textContent = fast
-    ? `Engine: ${info.name} — dicompress's numpy RLE plugin for pydicom.`
-    : `Engine: ${info.name}. numpy ${numpy.reason ?? "is not available"}, so pydicom's own ` +
-      "RLE plugin is used: slower, same result.";
-  ui.phase.textContent = `Ready in ${seconds.toFixed(1)} s. Add files to convert them.`;
+  ui.engine.textContent = `Engine: ${info.name}`;
+  ui.phase.textContent = fast
+    ? `Ready in ${seconds.toFixed(1)} s, with dicompress's numpy RLE plugin for pydicom.`
+    : `Ready in ${seconds.toFixed(1)} s. numpy is not available here, so pydicom's own ` +
+      "pure-Python RLE plugin does the work: slower, same result.";
   document.documentElement.dataset.ready = "true";
   performance.mark("dicompress:ready");
   const numpyItem = downloadItem("numpy");
-  if (!numpy.ok && numpyItem.dataset.state !== "failed") {
+  if (!numpy.ok) {
     numpyItem.dataset.state = "failed";
+    numpyItem.title = `numpy ${numpy.reason}`;
     numpyItem.querySelector(".download-state").textContent = "not available";
   }
   pump();
@@ -133,7 +134,7 @@ async function convert({ row, file, target }) {
     return;
   }
   try {
-    const reply = await engine.convert(buffer, target, (done, total) => row.setWorking(done, total));
+    const reply = await engine.convert(row.path, buffer, target, (done, total) => row.setWorking(done, total));
     if (reply.ok) {
       const blob = new Blob([reply.buffer], { type: "application/dicom" });
       row.setDone(reply.report, blob, outputName(row.path, target));

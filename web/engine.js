@@ -35,8 +35,8 @@ export class Engine extends EventTarget {
   }
 
   // Convert one file's bytes; resolves with the worker's result message.
-  convert(buffer, target, onProgress) {
-    return this.#request({ type: "convert", target, buffer }, [buffer], onProgress);
+  convert(name, buffer, target, onProgress) {
+    return this.#request({ type: "convert", name, target, buffer }, [buffer], onProgress);
   }
 
   // Build a ZIP of [{name, buffer}]; resolves with the archive's ArrayBuffer.

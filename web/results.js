@@ -7,13 +7,18 @@ const LABELS = {
   output: "New",
   ratio: "Ratio",
   time: "Time",
-  plugin: "Engine",
+  plugin: "Encoder",
   verified: "Verified",
 };
 const PLUGINS = {
-  dicompress: "dicompress (numpy)",
-  pydicom: "pydicom (pure Python)",
-  none: "— (no encoder)",
+  dicompress: "dicompress",
+  pydicom: "pydicom",
+  none: "none needed",
+};
+const PLUGIN_TITLES = {
+  dicompress: "dicompress's numpy RLE plugin",
+  pydicom: "pydicom's own pure-Python RLE plugin",
+  none: "no encoder: the pixel data is written uncompressed",
 };
 
 function cell(tag, className, text = "") {
@@ -89,7 +94,11 @@ export class ResultRow {
     this.fields.ratio.textContent = formatRatio(report.ratio);
     this.fields.time.textContent = formatSeconds(report.seconds);
     this.fields.plugin.textContent = PLUGINS[report.plugin] ?? report.plugin;
-    this.fields.verified.textContent = report.verified ? "✓ pixels identical" : "not checked";
+    this.fields.plugin.title = PLUGIN_TITLES[report.plugin] ?? "";
+    this.fields.verified.textContent = report.verified ? "✓ identical" : "not checked";
+    this.fields.verified.title = report.verified
+      ? "The result was decoded again and its pixels compared with the original's"
+      : "";
     this.url = URL.createObjectURL(blob);
     const link = cell("a", "button button-small", "Download");
     link.dataset.testid = "download";
@@ -103,7 +112,8 @@ export class ResultRow {
   setError(message) {
     this.#status("error", "Failed");
     this.bar.hidden = true;
-    const error = cell("td", "result-error", message);
+    const text = message.charAt(0).toUpperCase() + message.slice(1);
+    const error = cell("td", "result-error", /[.!?]$/.test(text) ? text : `${text}.`);
     error.dataset.testid = "error";
     error.colSpan = COLUMNS.length - 1;
     error.dataset.label = "Error";

@@ -2,7 +2,7 @@
 // tries numpy, then converts files with dicompress.service (through bridge.py).
 // No DICOM logic lives here: bytes go in, bytes and a report come out.
 //
-// Messages in:  {type: "convert", id, target, buffer} | {type: "zip", id, entries: [{name, buffer}]}
+// Messages in:  {type: "convert", id, name, target, buffer} | {type: "zip", id, entries: [{name, buffer}]}
 // Messages out: {type: "download", key, loaded, total, state} | {type: "phase", text}
 //               {type: "ready", engine, numpy, seconds} | {type: "init-failed", message}
 //               {type: "progress", id, done, total} | {type: "result", id, ok, ...}
