@@ -1,0 +1,161 @@
+"""The real page converts real files; results are checked on the host with pydicom and DCMTK.
+
+All tests in this module share one page (per engine) and add their own files to it.
+"""
+
+import io
+import re
+import zipfile
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import expect
+from pydicom import dcmread
+from pydicom.data import get_testdata_file
+from pydicom.uid import DeflatedExplicitVRLittleEndian, ExplicitVRLittleEndian, RLELossless
+
+from .conftest import App, copy_as
+from .dicom_checks import assert_converted, assert_dcmtk_decodes
+
+REAL_FILES = ["CT_small.dcm", "MR_small.dcm", "US1_UNCR.dcm", "rtdose.dcm", "RG1_UNCR.dcm"]
+PLUGIN_TEXT = {"fallback": "pydicom", "numpy": "dicompress"}
+
+
+def output_name(path: str, target: str) -> str:
+    """The page's name for a result: "a/CT_small.dcm" -> "a/CT_small-rle.dcm"."""
+    return re.sub(r"\.(dcm|dicom|dic)$", "", path, flags=re.I) + f"-{target}.dcm"
+
+
+@pytest.fixture(scope="module")
+def rle_batch(app: App, tmp_path_factory) -> dict[str, Path]:
+    """The real files, added in one go and converted to RLE Lossless."""
+    folder = tmp_path_factory.mktemp("originals")
+    originals = {name: copy_as(get_testdata_file(name), folder, name) for name in REAL_FILES}
+    app.add(list(originals.values()), "rle")
+    for name in REAL_FILES:
+        app.wait_finished(name)
+    return originals
+
+
+def test_engine_is_named(app: App):
+    engine = app.page.locator("[data-testid=engine]")
+    if app.engine == "numpy":
+        expect(engine).to_have_attribute("data-engine", "numpy")
+        expect(engine).to_contain_text("dicompress")
+    else:
+        expect(engine).to_have_attribute("data-engine", "fallback")
+        expect(engine).to_contain_text("pydicom")
+        expect(app.page.locator("#phase")).to_contain_text("numpy")
+
+
+@pytest.mark.parametrize("name", REAL_FILES)
+def test_compresses_real_file_to_rle_lossless(app: App, rle_batch, name, tmp_path):
+    row = app.row(name)
+    assert row.get_attribute("data-status") == "done", row.inner_text()
+    expect(row.locator(".result-plugin")).to_have_text(PLUGIN_TEXT[app.engine])
+    expect(row.locator(".result-verified")).to_have_text("✓ identical")
+    result = app.download(name)
+    assert result.name == output_name(name, "rle")
+    assert_converted(rle_batch[name], result, RLELossless)
+    assert_dcmtk_decodes(rle_batch[name], result, tmp_path)
+
+
+def test_compresses_a_whole_folder(app: App, tmp_path):
+    study = tmp_path / "study"
+    files = {
+        "study/series1/CT_small.dcm": get_testdata_file("CT_small.dcm"),
+        "study/series1/MR_small.dcm": get_testdata_file("MR_small.dcm"),
+        "study/series2/IM0001": get_testdata_file("US1_UNCR.dcm"),
+    }
+    for relative, source in files.items():
+        copy_as(source, tmp_path / Path(relative).parent, Path(relative).name)
+    (study / "series1" / ".DS_Store").write_bytes(b"\0\0\0\1Bud1")
+    app.add_folder(study, "rle")
+    for relative, source in files.items():
+        assert app.wait_finished(relative) == "done", app.row(relative).inner_text()
+    expect(app.row("study/series1/.DS_Store")).to_have_count(0)
+    result = app.download("study/series2/IM0001")
+    assert result.name == "IM0001-rle.dcm"
+    assert_converted(Path(files["study/series2/IM0001"]), result, RLELossless)
+
+
+def test_decompresses_an_rle_file(app: App, tmp_path):
+    source = copy_as(get_testdata_file("MR_small_RLE.dcm"), tmp_path, "decompress-MR_small_RLE.dcm")
+    app.add([source], "explicit")
+    assert app.wait_finished(source.name) == "done", app.row(source.name).inner_text()
+    result = app.download(source.name)
+    assert result.name == "decompress-MR_small_RLE-explicit.dcm"
+    assert_converted(source, result, ExplicitVRLittleEndian)
+
+
+def test_writes_deflated_explicit_vr_little_endian(app: App, tmp_path):
+    source = copy_as(get_testdata_file("CT_small.dcm"), tmp_path, "deflate-CT_small.dcm")
+    app.add([source], "deflate")
+    assert app.wait_finished(source.name) == "done", app.row(source.name).inner_text()
+    assert_converted(source, app.download(source.name), DeflatedExplicitVRLittleEndian)
+
+
+BAD_INPUTS = {
+    "bad.png": r"DICOM",
+    "empty.dcm": r"empty",
+    "truncated.dcm": r"short|truncat|incomplete",
+    "jpeg.dcm": r"compressed",
+    "no-pixels.dcm": r"Pixel Data",
+}
+
+
+def png_bytes() -> bytes:
+    """A real 1x1 PNG."""
+    return bytes.fromhex(
+        "89504e470d0a1a0a0000000d4948445200000001000000010806000000"
+        "1f15c4890000000d49444154789c6360000002000154a24f5d0000000049454e44ae426082")
+
+
+def test_bad_inputs_get_their_own_error_rows(app: App, tmp_path):
+    ct = Path(get_testdata_file("CT_small.dcm")).read_bytes()
+    (tmp_path / "bad.png").write_bytes(png_bytes())
+    (tmp_path / "empty.dcm").write_bytes(b"")
+    (tmp_path / "truncated.dcm").write_bytes(ct[: len(ct) // 2])
+    copy_as(get_testdata_file("SC_rgb_jpeg_dcmtk.dcm"), tmp_path, "jpeg.dcm")
+    copy_as(get_testdata_file("rtplan.dcm"), tmp_path, "no-pixels.dcm")
+    good = copy_as(get_testdata_file("MR_small.dcm"), tmp_path, "good-among-bad.dcm")
+    names = list(BAD_INPUTS)
+    app.add([tmp_path / names[0], tmp_path / names[1], good, *(tmp_path / n for n in names[2:])], "rle")
+    for name, expected in BAD_INPUTS.items():
+        assert app.wait_finished(name) == "error", f"{name} was not rejected"
+        message = app.error_text(name)
+        assert "\n" not in message.strip() and "Traceback" not in message, message
+        assert re.search(expected, message, re.I), f"{name}: unclear message {message!r}"
+    assert app.wait_finished(good.name) == "done", app.row(good.name).inner_text()
+    assert_converted(good, app.download(good.name), RLELossless)
+
+
+def test_download_all_gives_a_zip_with_every_result(app: App, rle_batch):
+    button = app.page.locator("[data-testid=download-all]")
+    expect(button, "Download all stayed disabled").to_be_enabled(timeout=30_000)
+    done = app.page.locator("[data-testid=result][data-status=done]")
+    expected = {output_name(done.nth(i).get_attribute("data-filename"), "rle")
+                for i in range(done.count())}
+    with app.page.expect_download(timeout=60_000) as info:
+        button.click()
+    archive = zipfile.ZipFile(info.value.path())
+    names = set(archive.namelist())
+    # Targets differ per row; compare names without the target suffix.
+    strip = lambda n: re.sub(r"-(rle|explicit|deflate)\.dcm$", "", n)  # noqa: E731
+    assert {strip(n) for n in names} == {strip(n) for n in expected}
+    assert len(names) == done.count()
+    zipped = archive.read("RG1_UNCR-rle.dcm")
+    assert zipped == app.download("RG1_UNCR.dcm").read_bytes()
+    for name in names:
+        dcmread(io.BytesIO(archive.read(name)))
+
+
+def test_screenshot_of_the_finished_page(app: App, rle_batch, artifacts):
+    app.page.screenshot(path=artifacts / f"app-{app.engine}.png", full_page=True)
+    app.page.set_viewport_size({"width": 390, "height": 844})
+    try:
+        overflow = app.page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+        app.page.screenshot(path=artifacts / f"app-{app.engine}-phone.png", full_page=True)
+    finally:
+        app.page.set_viewport_size({"width": 1280, "height": 720})
+    assert overflow <= 0, f"the page is {overflow}px wider than a phone screen"

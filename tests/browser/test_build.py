@@ -1,0 +1,126 @@
+"""The build: a static dist/ with pinned Pyodide, precompiled wheels and a sha256 manifest."""
+
+import base64
+import csv
+import hashlib
+import io
+import json
+import re
+import subprocess
+import sys
+import zipfile
+from html.parser import HTMLParser
+from pathlib import Path
+
+from .conftest import ROOT
+
+
+def manifest(dist: Path) -> dict:
+    return json.loads((dist / "manifest.json").read_text())
+
+
+def sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def test_manifest_lists_every_file_with_its_sha256(dist):
+    files = manifest(dist)["files"]
+    on_disk = {str(p.relative_to(dist)) for p in dist.rglob("*") if p.is_file()} - {"manifest.json"}
+    assert set(files) == on_disk
+    for name, entry in files.items():
+        assert entry["sha256"] == sha256(dist / name), name
+        assert entry["bytes"] == (dist / name).stat().st_size, name
+
+
+def test_pyodide_core_is_the_pinned_npm_package(dist):
+    pinned = json.loads((ROOT / "package.json").read_text())["dependencies"]["pyodide"]
+    assert manifest(dist)["pyodide"]["version"] == pinned
+    npm = ROOT / "node_modules" / "pyodide"
+    for name in ("pyodide.mjs", "pyodide.asm.mjs", "pyodide.asm.wasm", "python_stdlib.zip", "pyodide-lock.json"):
+        assert sha256(dist / "pyodide" / name) == sha256(npm / name), name
+
+
+def test_wheels_are_pinned_pydicom_and_our_own(dist):
+    pinned = re.search(r"^pydicom==(\S+)$", (ROOT / "constraints.txt").read_text(), re.M).group(1)
+    wheels = {w["name"]: w for w in manifest(dist)["wheels"]}
+    assert set(wheels) == {"pydicom", "dicompress"}
+    assert wheels["pydicom"]["url"] == f"wheels/pydicom-{pinned}-py3-none-any.whl"
+    for wheel in wheels.values():
+        assert wheel["sha256"] == sha256(dist / wheel["url"])
+        assert wheel["integrity"] == "sha256-" + base64.b64encode(bytes.fromhex(wheel["sha256"])).decode()
+
+
+def test_wheels_are_precompiled_with_a_valid_record(dist):
+    for wheel in manifest(dist)["wheels"]:
+        archive = zipfile.ZipFile(dist / wheel["url"])
+        names = archive.namelist()
+        package = wheel["name"]
+        modules = [n for n in names if n.startswith(f"{package}/") and n.endswith((".py", ".pyc"))]
+        sources = [n for n in modules if n.endswith(".py") and not n.startswith("pydicom/sr/")]
+        assert modules and sources == [], f"{wheel['url']} still ships sources: {sources[:3]}"
+        (record_name,) = [n for n in names if n.endswith(".dist-info/RECORD")]
+        record = list(csv.reader(io.StringIO(archive.read(record_name).decode())))
+        assert {row[0] for row in record} == set(names)
+        for name, digest, size in record:
+            if name == record_name:
+                continue
+            data = archive.read(name)
+            expected = base64.urlsafe_b64encode(hashlib.sha256(data).digest()).rstrip(b"=").decode()
+            assert digest == f"sha256={expected}" and int(size) == len(data), name
+
+
+class Resources(HTMLParser):
+    """Collect the URLs a page loads (scripts, styles, preloads), not links to follow."""
+
+    def __init__(self):
+        super().__init__()
+        self.urls: list[str] = []
+        self.csp = ""
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        if tag == "script" and "src" in attrs:
+            self.urls.append(attrs["src"])
+        if tag == "link" and attrs.get("rel") in ("stylesheet", "modulepreload", "preload", "icon"):
+            self.urls.append(attrs["href"])
+        if tag == "meta" and attrs.get("http-equiv") == "Content-Security-Policy":
+            self.csp = attrs["content"]
+
+
+def test_page_uses_relative_urls_only(dist):
+    page = Resources()
+    page.feed((dist / "index.html").read_text())
+    assert page.urls and all(not re.match(r"^(/|[a-z]+:)", u) for u in page.urls), page.urls
+    for script in dist.glob("*.js"):
+        text = script.read_text()
+        imports = re.findall(r"""^\s*import\s+(?:[^;]*?\sfrom\s+)?["']([^"']+)["']""", text, re.M)
+        urls = re.findall(r"""new URL\(\s*["']([^"']+)["']""", text)
+        assert all(u.startswith("./") for u in imports), (script.name, imports)
+        assert all(not re.match(r"^(/|[a-z]+:)", u) for u in urls), (script.name, urls)
+    for wheel in manifest(dist)["wheels"]:
+        assert not re.match(r"^(/|[a-z]+:)", wheel["url"])
+
+
+def test_csp_names_the_numpy_folder_of_the_pinned_version(dist):
+    page = Resources()
+    page.feed((dist / "index.html").read_text())
+    numpy = manifest(dist)["numpy"]
+    version = manifest(dist)["pyodide"]["version"]
+    assert numpy["folder"] == f"https://cdn.jsdelivr.net/pyodide/v{version}/full/"
+    assert f"connect-src 'self' {numpy['folder']};" in page.csp
+    lock = json.loads((ROOT / "node_modules" / "pyodide" / "pyodide-lock.json").read_text())["packages"]["numpy"]
+    assert numpy["url"] == numpy["folder"] + lock["file_name"]
+    assert numpy["sha256"] == lock["sha256"]
+
+
+def test_pyodide_dist_with_a_wrong_numpy_is_refused(tmp_path):
+    lock = json.loads((ROOT / "node_modules" / "pyodide" / "pyodide-lock.json").read_text())
+    fake = tmp_path / "pyodide"
+    fake.mkdir()
+    (fake / lock["packages"]["numpy"]["file_name"]).write_bytes(b"not numpy")
+    result = subprocess.run(
+        [sys.executable, str(ROOT / "scripts" / "build.py"), "--out", str(tmp_path / "dist"), "--pyodide-dist", str(fake)],
+        capture_output=True, text=True, timeout=120,
+    )
+    assert result.returncode != 0
+    assert "does not match the sha256 in pyodide-lock.json" in result.stderr

@@ -1,0 +1,53 @@
+"""A worker that dies mid-file: the page restarts it, fails that file, converts the rest."""
+
+from collections.abc import Iterator
+
+import pytest
+from playwright.sync_api import Route
+from pydicom.data import get_testdata_file
+from pydicom.uid import RLELossless
+
+from .conftest import App, copy_as, new_app
+from .dicom_checks import assert_converted
+
+CRASH_NAME = "crash-me.dcm"
+
+# Served in place of worker.js: the real worker, except that a file named CRASH_NAME makes
+# the worker throw an uncaught error instead of converting it (as an out-of-memory abort would).
+CRASHING_WORKER = f"""
+self.addEventListener("message", (event) => {{
+  if (event.data?.name?.endsWith({CRASH_NAME!r})) {{
+    event.stopImmediatePropagation();
+    setTimeout(() => {{ throw new Error("simulated out-of-memory crash"); }});
+  }}
+}});
+await import("./worker.js?real");
+"""
+
+
+@pytest.fixture
+def crashing_app(browser, servers, dist, tmp_path) -> Iterator[App]:
+    app = new_app(browser, servers.origin + "/", tmp_path / "downloads", "fallback", dist)
+
+    def serve_crashing_worker(route: Route) -> None:
+        route.fulfill(status=200, content_type="text/javascript", body=CRASHING_WORKER)
+
+    app.context.route(lambda url: url.endswith("/worker.js"), serve_crashing_worker)
+    app.open().wait_ready()
+    yield app
+    app.context.close()
+
+
+def test_a_dead_worker_is_restarted_and_the_other_files_go_on(crashing_app: App, tmp_path):
+    app = crashing_app
+    before = copy_as(get_testdata_file("CT_small.dcm"), tmp_path, "before-crash.dcm")
+    crash = copy_as(get_testdata_file("MR_small.dcm"), tmp_path, CRASH_NAME)
+    after = copy_as(get_testdata_file("US1_UNCR.dcm"), tmp_path, "after-crash.dcm")
+    app.add([before, crash, after])
+    assert app.wait_finished(before.name) == "done"
+    assert app.wait_finished(CRASH_NAME) == "error"
+    message = app.error_text(CRASH_NAME)
+    assert "restarted" in message and "\n" not in message.strip(), message
+    assert app.wait_finished(after.name) == "done", app.row(after.name).inner_text()
+    assert_converted(after, app.download(after.name), RLELossless)
+    assert len(app.page.workers) == 1, "the dead worker was not replaced by exactly one new one"
