@@ -121,10 +121,10 @@ def copy_numpy(pyodide_dist: Path, out: Path, entry: dict) -> str:
 
 
 def csp_source(numpy_url: str) -> str:
-    """Return the CSP source expression allowing the numpy folder ('' when same-origin)."""
+    """Return " <numpy folder>" for the CSP's connect-src ('' when it is same-origin)."""
     if not re.match(r"^https?://", numpy_url):
         return ""
-    return numpy_url if numpy_url.endswith("/") else numpy_url + "/"
+    return " " + (numpy_url if numpy_url.endswith("/") else numpy_url + "/")
 
 
 def copy_web(out: Path, numpy_url: str) -> None:

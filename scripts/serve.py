@@ -74,6 +74,7 @@ def make_server(mounts: dict[str, Path], host: str = "127.0.0.1", port: int = 80
     handler = functools.partial(Handler, mounts=resolved, verbose=verbose)
     server = ThreadingHTTPServer((host, port), handler)
     server.daemon_threads = True
+    server.mounts = resolved  # the handlers' own dict: add to it to mount more folders
     return server
 
 

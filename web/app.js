@@ -68,7 +68,7 @@ engine.addEventListener("ready", ({ detail }) => {
     : `Ready in ${seconds.toFixed(1)} s. numpy is not available here, so pydicom's own ` +
       "pure-Python RLE plugin does the work: slower, same result.";
   document.documentElement.dataset.ready = "true";
-  performance.mark("dicompress:ready");
+  performance.mark("dicompress:ready", { detail: detail.timings });
   const numpyItem = downloadItem("numpy");
   if (!numpy.ok) {
     numpyItem.dataset.state = "failed";

@@ -149,6 +149,10 @@ async function loadNumpy(numpy, download) {
 
 async function boot() {
   const started = performance.now();
+  const timings = {};
+  const mark = (name) => {
+    timings[name] = Math.round(performance.now() - started);
+  };
   downloadKeys.set(`${INDEX_URL}pyodide.asm.wasm`, "runtime");
   downloadKeys.set(`${INDEX_URL}python_stdlib.zip`, "stdlib");
   phase("Downloading the Python runtime");
@@ -165,6 +169,7 @@ async function boot() {
   numpyDownload.catch(() => {});
 
   pyodide = await runtime;
+  mark("pyodide");
   phase("Installing pydicom and dicompress");
   const sitePackages = pyodide.runPython("import site; site.getsitepackages()[0]");
   pyodide.FS.writeFile(`${sitePackages}/${BRIDGE_MODULE}.py`, await bridgeSource);
@@ -176,15 +181,18 @@ async function boot() {
     reportDownload(w.name, bytes.length, bytes.length, "done");
   }
   pyodide.runPython("import importlib; importlib.invalidate_caches()");
+  mark("wheels");
 
   phase("Loading numpy (optional)");
   const numpyState = await loadNumpy(numpy, numpyDownload);
+  mark("numpy");
   phase("Starting pydicom and dicompress");
   pyodide.runPython("import dicompress.service");
+  mark("import");
   const engineProxy = bridge.engine();
   const engine = engineProxy.toJs({ dict_converter: Object.fromEntries });
   engineProxy.destroy();
-  post({ type: "ready", engine, numpy: numpyState, seconds: (performance.now() - started) / 1000 });
+  post({ type: "ready", engine, numpy: numpyState, seconds: (performance.now() - started) / 1000, timings });
 }
 
 // ---------------------------------------------------------------- requests

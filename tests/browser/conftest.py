@@ -84,6 +84,12 @@ class Servers:
     origin: str
     other_origin: str
     other_hits: list[str] = field(default_factory=list)
+    mounts: dict[str, Path] = field(default_factory=dict)
+
+    def mount(self, prefix: str, folder: Path) -> str:
+        """Serve `folder` under `prefix` on the app's server; return its URL."""
+        self.mounts[prefix] = folder.resolve()
+        return self.origin + prefix
 
 
 class Stranger(BaseHTTPRequestHandler):
@@ -118,7 +124,8 @@ def servers(dist, numpy_dist) -> Iterator[Servers]:
     stranger.daemon_threads = True
     for server in (app, stranger):
         threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield Servers(f"http://127.0.0.1:{app.server_port}", f"http://127.0.0.1:{stranger.server_port}", Stranger.hits)
+    yield Servers(f"http://127.0.0.1:{app.server_port}", f"http://127.0.0.1:{stranger.server_port}",
+                  Stranger.hits, app.mounts)
     for server in (app, stranger):
         server.shutdown()
         server.server_close()

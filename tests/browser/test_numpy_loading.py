@@ -1,0 +1,78 @@
+"""How the worker loads numpy: from the configured folder, checked against its sha256.
+
+The real numpy wheel for Pyodide is not obtainable here, so these tests use a stand-in
+wheel with numpy's exact file name (a tiny pure-Python package) and a copy of dist/
+whose manifest names it. They check the loading path, not numpy itself; with
+DICOMPRESS_PYODIDE_DIST set, test_app.py runs every conversion on the real numpy.
+"""
+
+import base64
+import hashlib
+import io
+import json
+import shutil
+import zipfile
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import expect
+
+from .conftest import new_app
+
+STANDIN_VERSION = "2.4.6-standin"
+
+
+def standin_wheel(file_name: str) -> bytes:
+    """A wheel that installs a package named numpy and nothing else."""
+    files = {
+        "numpy/__init__.py": f"__version__ = {STANDIN_VERSION!r}\n".encode(),
+        "numpy-2.4.6.dist-info/METADATA": b"Metadata-Version: 2.1\nName: numpy\nVersion: 2.4.6\n",
+        "numpy-2.4.6.dist-info/WHEEL": b"Wheel-Version: 1.0\nRoot-Is-Purelib: false\n",
+    }
+    record = [f"{n},sha256={base64.urlsafe_b64encode(hashlib.sha256(d).digest()).rstrip(b'=').decode()},{len(d)}"
+              for n, d in files.items()]
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        for name, data in files.items():
+            archive.writestr(name, data)
+        archive.writestr("numpy-2.4.6.dist-info/RECORD", "\n".join([*record, "numpy-2.4.6.dist-info/RECORD,,"]))
+    return buffer.getvalue()
+
+
+def dist_with_standin(dist: Path, target: Path, *, honest_sha256: bool) -> Path:
+    """Copy dist/ to `target`, with the stand-in numpy in its pyodide/ folder."""
+    shutil.copytree(dist, target)
+    manifest = json.loads((target / "manifest.json").read_text())
+    file_name = manifest["numpy"]["url"].rsplit("/", 1)[1]
+    wheel = standin_wheel(file_name)
+    (target / "pyodide" / file_name).write_bytes(wheel)
+    manifest["numpy"].update(url=f"pyodide/{file_name}", folder="pyodide/",
+                             sha256=hashlib.sha256(wheel if honest_sha256 else b"other").hexdigest())
+    (target / "manifest.json").write_text(json.dumps(manifest))
+    return target
+
+
+@pytest.fixture(params=[True, False], ids=["sha256-matches", "sha256-differs"])
+def standin_app(request, browser, servers, dist, tmp_path):
+    folder = dist_with_standin(dist, tmp_path / "dist", honest_sha256=request.param)
+    url = servers.mount(f"/standin-{request.param}/", folder)
+    app = new_app(browser, url, tmp_path / "downloads", "standin", folder)
+    app.open().wait_ready()
+    yield app, request.param
+    app.context.close()
+
+
+def test_numpy_is_used_only_when_its_sha256_matches(standin_app):
+    app, honest = standin_app
+    engine = app.page.locator("[data-testid=engine]")
+    numpy_row = app.page.locator('#downloads [data-key="numpy"]')
+    if honest:
+        expect(engine).to_have_attribute("data-engine", "numpy")
+        expect(engine).to_contain_text(f"dicompress (numpy {STANDIN_VERSION})")
+        expect(numpy_row).to_have_attribute("data-state", "done")
+    else:
+        expect(engine).to_have_attribute("data-engine", "fallback")
+        expect(numpy_row).to_have_attribute("data-state", "failed")
+        expect(numpy_row).to_have_attribute("title", "numpy could not be installed "
+                                            "(numpy does not match its sha256 in manifest.json)")
+    assert app.blocked == [], "numpy was fetched from somewhere else than the configured folder"
