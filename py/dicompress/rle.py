@@ -614,9 +614,17 @@ def decode_frame(
     nr_segments = len(offsets)
     bounds = offsets + [buf.size]
 
+    lengths = [bounds[s + 1] - bounds[s] for s in range(nr_segments)]
+    for s, length in enumerate(lengths):
+        # Two bytes make at most 128: refuse before allocating the output.
+        if 64 * length < seg_size:
+            raise RLEError(
+                f"RLE segment {s + 1} has {length} bytes, too few for the "
+                f"{seg_size} bytes of a {rows} x {columns} frame"
+            )
+
     # Copy the segments into one buffer, each at a multiple of the block size.
     block = 1 << _BLOCK_SHIFT
-    lengths = [bounds[s + 1] - bounds[s] for s in range(nr_segments)]
     starts = []
     at = 0
     for length in lengths:
