@@ -356,6 +356,10 @@ NARROW_CASES = {
     "BA16-BS8-unsigned": (16, 8, False),
     "BA32-BS12-signed": (32, 12, True),
     "BA16-BS12-signed": (16, 12, True),
+    "BA16-BS8-signed": (16, 8, True),
+    "BA32-BS16-unsigned": (32, 16, False),
+    "BA32-BS8-unsigned": (32, 8, False),
+    "BA64-BS12-signed": (64, 12, True),
 }
 
 
