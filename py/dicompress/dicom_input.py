@@ -185,14 +185,20 @@ def source_frames(ds: Dataset, shape: Geometry) -> Iterator[bytes]:
             f"the pixel data is already compressed as {syntax.name}; "
             "only uncompressed or RLE Lossless files can be converted"
         )
-    yield from _native_frames(ds.PixelData, shape, big_endian=syntax == ExplicitVRBigEndian)
+    pixels = ds.PixelData
+    big_endian = syntax == ExplicitVRBigEndian
+    if big_endian and shape.sample_width == 1 and ds["PixelData"].VR == "OW":
+        # 8-bit samples in OW words: the words were byte-swapped, an odd last one padded.
+        pixels = swap_byte_order(pixels + b"\0" * (len(pixels) % 2), 2)
+    yield from _native_frames(pixels, shape, big_endian=big_endian)
 
 
 def _native_frames(pixels: bytes, shape: Geometry, *, big_endian: bool) -> Iterator[bytes]:
     """Yield the frames of uncompressed pixel data in the canonical layout."""
     length = shape.frame_length
     needed = length * shape.frames
-    if len(pixels) not in (needed, needed + 1):
+    # Longer is fine: like pydicom, trailing bytes are padding and are dropped.
+    if len(pixels) < needed:
         raise errors.GeometryError(
             f"the Pixel Data holds {len(pixels)} bytes, but {shape.frames} frame(s) of "
             f"{shape.rows} x {shape.columns} x {shape.samples_per_pixel} samples of "
