@@ -29,8 +29,10 @@ def engine() -> dict:
     return {"name": service.engine_name(), "plugin": plugin, "numpy": _numpy_version()}
 
 
-def convert(data, target: str, progress: Callable[[int, int], None] | None = None) -> dict:
-    """Convert the bytes of one DICOM file; never raise.
+def convert(
+    data, target: str, progress: Callable[[int, int], None] | None = None, verify: bool = True
+) -> dict:
+    """Convert the bytes of one DICOM file; never raise (`verify` is the service's option).
 
     Returns
     -------
@@ -43,7 +45,7 @@ def convert(data, target: str, progress: Callable[[int, int], None] | None = Non
 
     source = _as_bytes(data)
     try:
-        result = service_convert(source, target, progress=progress)
+        result = service_convert(source, target, progress=progress, verify=verify)
         return {"ok": True, "data": result.data, "report": result.report.as_dict()}
     except ConversionError as exc:
         return _failure(getattr(exc, "code", "error"), str(exc))

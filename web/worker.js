@@ -2,7 +2,7 @@
 // tries numpy, then converts files with dicompress.service (through bridge.py).
 // No DICOM logic lives here: bytes go in, bytes and a report come out.
 //
-// Messages in:  {type: "convert", id, name, target, buffer} | {type: "zip", id, entries: [{name, buffer}]}
+// Messages in:  {type: "convert", id, name, target, buffer, verify?} | {type: "zip", id, entries: [{name, buffer}]}
 // Messages out: {type: "download", key, loaded, total, state} | {type: "phase", text}
 //               {type: "ready", engine, numpy, seconds} | {type: "init-failed", message}
 //               {type: "progress", id, done, total} | {type: "result", id, ok, ...}
@@ -197,7 +197,7 @@ async function boot() {
 
 // ---------------------------------------------------------------- requests
 
-function convert({ id, target, buffer }) {
+function convert({ id, target, buffer, verify = true }) {
   const input = new Uint8Array(buffer);
   let last = 0;
   const progress = (done, total) => {
@@ -206,7 +206,7 @@ function convert({ id, target, buffer }) {
     last = now;
     post({ type: "progress", id, done, total });
   };
-  const result = bridge.convert(input, target, progress);
+  const result = bridge.convert(input, target, progress, verify);
   try {
     if (!result.get("ok")) {
       post({ type: "result", id, ok: false, code: result.get("code"), message: result.get("message") });
