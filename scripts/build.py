@@ -24,6 +24,7 @@ import subprocess
 import sys
 import tempfile
 from pathlib import Path
+from urllib.parse import urlsplit
 
 ROOT = Path(__file__).resolve().parent.parent
 WEB = ROOT / "web"
@@ -33,6 +34,7 @@ PYODIDE_CORE = ("pyodide.mjs", "pyodide.asm.mjs", "pyodide.asm.wasm", "python_st
 CDN = "https://cdn.jsdelivr.net/pyodide/v{version}/full/"
 NUMPY_TIMEOUT_MS = 20_000
 CSP_PLACEHOLDER = "{{NUMPY_SOURCE}}"
+PRIVACY_PLACEHOLDER = "{{NUMPY_PRIVACY}}"
 
 
 def sha256_of(path: Path) -> str:
@@ -127,6 +129,15 @@ def csp_source(numpy_url: str) -> str:
     return " " + (numpy_url if numpy_url.endswith("/") else numpy_url + "/")
 
 
+def privacy_note(numpy_url: str) -> str:
+    """Return the sentence naming the other site the page may contact ('' when none)."""
+    host = urlsplit(numpy_url).hostname
+    if not host:
+        return ""
+    return (f" The one other site it contacts is {host}, to download numpy (which makes compression"
+            " faster); nothing is sent there.")
+
+
 def copy_web(out: Path, numpy_url: str) -> None:
     """Copy the page's sources into `out`, filling the numpy folder into the CSP."""
     for path in sorted(WEB.rglob("*")):
@@ -136,9 +147,11 @@ def copy_web(out: Path, numpy_url: str) -> None:
         target.parent.mkdir(parents=True, exist_ok=True)
         if path.name == "index.html":
             html = path.read_text()
-            if CSP_PLACEHOLDER not in html:
-                sys.exit(f"build: web/index.html lacks the CSP placeholder {CSP_PLACEHOLDER}")
-            target.write_text(html.replace(CSP_PLACEHOLDER, csp_source(numpy_url)))
+            for placeholder in (CSP_PLACEHOLDER, PRIVACY_PLACEHOLDER):
+                if placeholder not in html:
+                    sys.exit(f"build: web/index.html lacks the placeholder {placeholder}")
+            html = html.replace(CSP_PLACEHOLDER, csp_source(numpy_url))
+            target.write_text(html.replace(PRIVACY_PLACEHOLDER, privacy_note(numpy_url)))
         else:
             shutil.copy2(path, target)
 

@@ -79,9 +79,10 @@ export class ResultRow {
   }
 
   setWorking(done = 0, total = 0) {
-    this.#status("working", total ? `Frame ${done} of ${total}` : "Reading…");
+    this.#status("working", total > 1 ? `Frame ${done} of ${total}` : "Converting…");
     this.bar.hidden = false;
-    this.bar.value = total ? done / total : 0;
+    if (total > 1) this.bar.value = done / total;
+    else this.bar.removeAttribute("value"); // one frame: an indeterminate bar
   }
 
   setDone(report, blob, outputName) {

@@ -78,3 +78,9 @@ def test_keyboard_alone_can_choose_target_and_files(subpath_app, tmp_path):
     link.focus()
     with page.expect_download(timeout=30_000):
         page.keyboard.press("Enter")
+
+
+def test_page_says_files_stay_here_and_names_the_numpy_site(subpath_app):
+    privacy = subpath_app[0].page.get_by_role("region", name="Privacy")
+    expect(privacy).to_contain_text("Your files never leave this computer.")
+    expect(privacy).to_contain_text("The one other site it contacts is cdn.jsdelivr.net, to download numpy")
