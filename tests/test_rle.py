@@ -22,6 +22,7 @@ from pydicom.encaps import generate_frames
 from pydicom.pixels.decoders.rle import _rle_decode_frame
 from pydicom.pixels.encoders.native import _encode_frame
 
+from dicompress import rle
 from dicompress.rle import MAX_SEGMENTS, PACKINGS, RLEError, decode_frame, encode_frame
 from tests import corpus, peers
 
@@ -176,7 +177,11 @@ def frames(draw):
     )
 
 
-HYPOTHESIS = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+HYPOTHESIS = settings(
+    max_examples=150,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
+)
 
 
 @HYPOTHESIS
@@ -187,9 +192,16 @@ def test_generated_default_packing_is_byte_identical_to_pydicom(case):
     assert ours == pydicom_encode(frame, rows, columns, spp, bps, order, planar)
 
 
+@pytest.fixture(params=["numpy", "python"])
+def decoder_path(request, monkeypatch):
+    """The numpy decoder (large frames) or the run-by-run one (small frames)."""
+    monkeypatch.setattr(rle, "_SMALL_FRAME", -1 if request.param == "numpy" else 1 << 40)
+    return request.param
+
+
 @HYPOTHESIS
-@given(frames(), st.sampled_from(PACKINGS))
-def test_generated_frames_decode_to_planar_little_endian_samples(case, packing):
+@given(case=frames(), packing=st.sampled_from(PACKINGS))
+def test_generated_frames_decode_to_planar_little_endian_samples(decoder_path, case, packing):
     frame, rows, columns, spp, bps, order, planar = case
     encoded = encode_frame(
         frame, rows, columns, spp, bps, byteorder=order, planar_configuration=planar, packing=packing
@@ -209,8 +221,8 @@ def test_generated_compact_packing_is_never_larger(case):
 
 
 @HYPOTHESIS
-@given(st.binary(min_size=1, max_size=2000), st.integers(1, 60))
-def test_random_bytes_decode_as_pydicom_decodes_them(data, columns):
+@given(data=st.binary(min_size=1, max_size=2000), columns=st.integers(1, 60))
+def test_random_bytes_decode_as_pydicom_decodes_them(decoder_path, data, columns):
     rows = -(-len(data) // columns)
     frame = data.ljust(rows * columns, b"\x00")
     encoded = encode_frame(frame, rows, columns, 1, 1, packing="compact")
@@ -331,7 +343,7 @@ def _frame(segments: list[bytes], count: int | None = None, offsets: list[int] |
     ids=["short", "16 segments", "wrong count", "offset in header", "offset beyond", "offsets out of order",
          "too few bytes", "literal cut short"],
 )
-def test_bad_streams_raise_rle_error(frame, geometry, message):
+def test_bad_streams_raise_rle_error(decoder_path, frame, geometry, message):
     with pytest.raises(RLEError, match=message):
         decode_frame(frame, *geometry)
 
@@ -342,7 +354,7 @@ def test_rle_error_messages_are_one_line():
     assert "\n" not in str(info.value)
 
 
-def test_a_segment_decoding_to_too_many_bytes_is_cut_like_pydicom_with_a_warning():
+def test_a_segment_decoding_to_too_many_bytes_is_cut_like_pydicom_with_a_warning(decoder_path):
     frame = _frame([b"\xfa\x05\x00\x09"])  # 7 + 1 bytes for a 2 x 2 frame
     with pytest.warns(UserWarning, match="non-conformant padding"):
         ours = decode_frame(frame, 2, 2, 1, 1)
@@ -352,12 +364,12 @@ def test_a_segment_decoding_to_too_many_bytes_is_cut_like_pydicom_with_a_warning
     assert ours == b"\x05" * 4
 
 
-def test_a_literal_run_cut_short_by_the_end_of_the_segment_copies_what_is_there():
+def test_a_literal_run_cut_short_by_the_end_of_the_segment_copies_what_is_there(decoder_path):
     frame = _frame([b"\x05\x01\x02\x03\x04"])  # says 6 bytes, has 4
     assert decode_frame(frame, 2, 2, 1, 1) == _rle_decode_frame(frame, 2, 2, 1, 8) == b"\x01\x02\x03\x04"
 
 
-def test_no_op_control_128_and_a_trailing_replicate_control_produce_nothing():
+def test_no_op_control_128_and_a_trailing_replicate_control_produce_nothing(decoder_path):
     frame = _frame([b"\x80\x03\x01\x02\x03\x04\x80\xfe"])
     assert decode_frame(frame, 2, 2, 1, 1) == _rle_decode_frame(frame, 2, 2, 1, 8) == b"\x01\x02\x03\x04"
 
