@@ -75,6 +75,7 @@ engine.addEventListener("ready", ({ detail }) => {
     numpyItem.title = `numpy ${numpy.reason}`;
     numpyItem.querySelector(".download-state").textContent = "not available";
   }
+  for (const job of queue) job.row.setQueued();
   pump();
 });
 

@@ -45,6 +45,7 @@ export class Engine extends EventTarget {
       { type: "zip", entries },
       entries.map((e) => e.buffer),
     );
+    if (!reply.ok) throw new Error(reply.message);
     return reply.buffer;
   }
 

@@ -253,10 +253,17 @@ self.onmessage = (event) => {
       if (message.type === "convert") convert(message);
       else if (message.type === "zip") zip(message);
     } catch (err) {
-      // bridge.py turns every Python exception into a result, so this is Pyodide itself
-      // failing (e.g. out of memory): the page restarts this worker.
       console.error(err);
-      post({ type: "fatal", id: message.id, message: String(err.message || err).split("\n")[0] });
+      const line = String(err.message || err).trim().split("\n").at(-1);
+      if (err instanceof pyodide.ffi.PythonError) {
+        // A Python exception bridge.py does not turn into a result (e.g. MemoryError while
+        // zipping): that request fails, Python itself is fine.
+        const type = message.type === "zip" ? "zip-result" : "result";
+        post({ type, id: message.id, ok: false, code: "unexpected", message: line });
+      } else {
+        // Pyodide itself failed (e.g. out of memory in WebAssembly): the page restarts this worker.
+        post({ type: "fatal", id: message.id, message: line });
+      }
     }
   });
 };

@@ -1,9 +1,11 @@
 """A worker that dies mid-file: the page restarts it, fails that file, converts the rest."""
 
+import json
+import shutil
 from collections.abc import Iterator
 
 import pytest
-from playwright.sync_api import Route
+from playwright.sync_api import Route, expect
 from pydicom.data import get_testdata_file
 from pydicom.uid import RLELossless
 
@@ -51,3 +53,23 @@ def test_a_dead_worker_is_restarted_and_the_other_files_go_on(crashing_app: App,
     assert app.wait_finished(after.name) == "done", app.row(after.name).inner_text()
     assert_converted(after, app.download(after.name), RLELossless)
     assert len(app.page.workers) == 1, "the dead worker was not replaced by exactly one new one"
+
+
+def test_a_tampered_wheel_stops_start_up_with_a_clear_message(browser, servers, dist, tmp_path):
+    broken = tmp_path / "dist"
+    shutil.copytree(dist, broken)
+    manifest = json.loads((broken / "manifest.json").read_text())
+    wheel = next(w for w in manifest["wheels"] if w["name"] == "pydicom")
+    (broken / wheel["url"]).write_bytes(b"PK\x05\x06" + bytes(18))  # an empty zip, not pydicom
+    app = new_app(browser, servers.mount("/tampered/", broken), tmp_path / "downloads", "fallback", broken)
+    try:
+        app.open()
+        engine = app.page.locator("[data-testid=engine]")
+        expect(engine).to_have_attribute("data-engine", "failed", timeout=60_000)
+        expect(app.page.locator("#phase")).to_contain_text("pydicom does not match its sha256")
+        source = copy_as(get_testdata_file("CT_small.dcm"), tmp_path, "after-failed-start.dcm")
+        app.add([source])
+        assert app.wait_finished(source.name, timeout=10_000) == "error"
+        assert "could not be started" in app.error_text(source.name)
+    finally:
+        app.context.close()
