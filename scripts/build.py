@@ -82,10 +82,21 @@ def download_pydicom(version: str) -> Path:
 
 
 def build_dicompress(folder: Path) -> Path:
-    """Build our own wheel from py/ into `folder` and return it."""
+    """Build our own wheel from py/ into `folder` and return it.
+
+    pip builds from a copy of the project's packaging files, so setuptools' build/ and
+    egg-info folders never land in (or race over) the working tree.
+    """
     print("build: building the dicompress wheel")
+    source = folder / "source"
+    source.mkdir()
+    for path in ROOT.iterdir():
+        if path.name in ("pyproject.toml", "setup.cfg", "setup.py") or path.name.startswith(("README", "LICEN")):
+            shutil.copy2(path, source / path.name)
+    shutil.copytree(ROOT / "py", source / "py",
+                    ignore=shutil.ignore_patterns("__pycache__", "*.egg-info", "*.pyc"))
     run(sys.executable, "-m", "pip", "wheel", "--no-deps", "--disable-pip-version-check", "-q",
-        "-w", str(folder), ".")
+        "-w", str(folder), str(source))
     (wheel,) = folder.glob("dicompress-*.whl")
     return wheel
 
