@@ -1,6 +1,8 @@
 """The page served under a sub-path, used with the keyboard, without layout jumps."""
 
+import base64
 from collections.abc import Iterator
+from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
@@ -84,3 +86,16 @@ def test_page_says_files_stay_here_and_names_the_numpy_site(subpath_app):
     privacy = subpath_app[0].page.get_by_role("region", name="Privacy")
     expect(privacy).to_contain_text("Your files never leave this computer.")
     expect(privacy).to_contain_text("The one other site it contacts is cdn.jsdelivr.net, to download numpy")
+
+
+def test_files_dropped_on_the_drop_zone_are_converted(subpath_app):
+    app, _ = subpath_app
+    data = Path(get_testdata_file("MR_small.dcm")).read_bytes()
+    transfer = app.page.evaluate_handle("""(b64) => {
+      const bytes = Uint8Array.from(atob(b64), (c) => c.charCodeAt(0));
+      const transfer = new DataTransfer();
+      transfer.items.add(new File([bytes], "dropped-MR_small.dcm"));
+      return transfer;
+    }""", base64.b64encode(data).decode())
+    app.page.dispatch_event("#dropzone", "drop", {"dataTransfer": transfer})
+    assert app.wait_finished("dropped-MR_small.dcm") == "done"
