@@ -1,6 +1,7 @@
 """Build the static web app into dist/ (run by `npm run build`).
 
-    .venv/bin/python scripts/build.py [--out dist] [--pyodide-dist DIR | --numpy-url URL]
+    .venv/bin/python scripts/build.py [--out dist] [--pyodide-dist DIR | --numpy-url URL | --no-numpy]
+                                      [--numpy-timeout SECONDS]
 
 dist/ gets the page (web/), Pyodide's core from the pinned npm package, the pydicom
 wheel from PyPI and our own dicompress wheel (both precompiled to .pyc by Pyodide's
@@ -11,7 +12,9 @@ numpy for Pyodide is published only with the Pyodide distribution. The worker lo
 it from the folder given by --numpy-url (default: the official CDN folder of the
 pinned version); --pyodide-dist DIR copies it from a local full Pyodide distribution
 (checked against pyodide-lock.json's sha256) so the deployment is entirely
-same-origin.
+same-origin; --no-numpy leaves it out (the page then talks to its own origin only and
+always uses pydicom's pure-Python plugin). The worker gives up on numpy when no byte of
+it arrives for --numpy-timeout seconds.
 """
 
 import argparse
@@ -32,7 +35,7 @@ PYODIDE_NPM = ROOT / "node_modules" / "pyodide"
 CACHE = ROOT / ".cache" / "build"
 PYODIDE_CORE = ("pyodide.mjs", "pyodide.asm.mjs", "pyodide.asm.wasm", "python_stdlib.zip", "pyodide-lock.json")
 CDN = "https://cdn.jsdelivr.net/pyodide/v{version}/full/"
-NUMPY_TIMEOUT_MS = 20_000
+NUMPY_TIMEOUT_S = 8.0
 CSP_PLACEHOLDER = "{{NUMPY_SOURCE}}"
 PRIVACY_PLACEHOLDER = "{{NUMPY_PRIVACY}}"
 
@@ -133,23 +136,23 @@ def copy_numpy(pyodide_dist: Path, out: Path, entry: dict) -> str:
     return "pyodide/"
 
 
-def csp_source(numpy_url: str) -> str:
+def csp_source(numpy_url: str | None) -> str:
     """Return " <numpy folder>" for the CSP's connect-src ('' when it is same-origin)."""
-    if not re.match(r"^https?://", numpy_url):
+    if not numpy_url or not re.match(r"^https?://", numpy_url):
         return ""
     return " " + (numpy_url if numpy_url.endswith("/") else numpy_url + "/")
 
 
-def privacy_note(numpy_url: str) -> str:
+def privacy_note(numpy_url: str | None) -> str:
     """Return the sentence naming the other site the page may contact ('' when none)."""
-    host = urlsplit(numpy_url).hostname
+    host = urlsplit(numpy_url or "").hostname
     if not host:
         return ""
     return (f" The one other site it contacts is {host}, to download numpy (which makes compression"
             " faster); nothing is sent there.")
 
 
-def copy_web(out: Path, numpy_url: str) -> None:
+def copy_web(out: Path, numpy_url: str | None) -> None:
     """Copy the page's sources into `out`, filling the numpy folder into the CSP."""
     for path in sorted(WEB.rglob("*")):
         if path.is_dir() or "__pycache__" in path.parts:
@@ -202,7 +205,22 @@ def wheel_record(path: Path, out: Path, original: Path) -> dict:
     }
 
 
-def build(out: Path, pyodide_dist: Path | None, numpy_url: str | None) -> None:
+def numpy_record(numpy_url: str | None, entry: dict, timeout: float) -> dict | None:
+    """Return the manifest's numpy entry: where the worker loads it from, and its sha256."""
+    if numpy_url is None:
+        return None
+    return {
+        "url": numpy_url + entry["file_name"],
+        "folder": numpy_url,
+        "version": entry["version"],
+        "sha256": entry["sha256"],
+        "integrity": sri(entry["sha256"]),
+        "timeout_ms": round(timeout * 1000),
+    }
+
+
+def build(out: Path, pyodide_dist: Path | None, numpy_url: str | None, *,
+          numpy: bool = True, numpy_timeout: float = NUMPY_TIMEOUT_S) -> None:
     """Build the whole static app into `out`."""
     version = pyodide_version()
     if out.exists():
@@ -210,29 +228,22 @@ def build(out: Path, pyodide_dist: Path | None, numpy_url: str | None) -> None:
     out.mkdir(parents=True)
     copy_pyodide_core(out)
     entry = numpy_entry()
-    if pyodide_dist:
+    if not numpy:
+        numpy_url = None
+    elif pyodide_dist:
         numpy_url = copy_numpy(pyodide_dist, out, entry)
-    elif not numpy_url:
-        numpy_url = CDN.format(version=version)
-    if not numpy_url.endswith("/"):
-        numpy_url += "/"
+    else:
+        numpy_url = numpy_url or CDN.format(version=version)
+        numpy_url = numpy_url if numpy_url.endswith("/") else numpy_url + "/"
     copy_web(out, numpy_url)
     (out / "wheels").mkdir()
     with tempfile.TemporaryDirectory() as tmp:
         originals = [download_pydicom(pinned_pydicom()), build_dicompress(Path(tmp))]
         shipped = precompile(originals, out / "wheels")
         wheels = [wheel_record(w, out, o) for w, o in zip(shipped, originals)]
-    numpy = {
-        "url": numpy_url + entry["file_name"],
-        "folder": numpy_url,
-        "version": entry["version"],
-        "sha256": entry["sha256"],
-        "integrity": sri(entry["sha256"]),
-        "timeout_ms": NUMPY_TIMEOUT_MS,
-    }
-    write_manifest(out, version=version, wheels=wheels, numpy=numpy)
+    write_manifest(out, version=version, wheels=wheels, numpy=numpy_record(numpy_url, entry, numpy_timeout))
     print(f"build: wrote {out.relative_to(ROOT) if out.is_relative_to(ROOT) else out} "
-          f"(numpy from {numpy_url})")
+          f"(numpy: {numpy_url or 'left out'})")
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -243,8 +254,12 @@ def main(argv: list[str] | None = None) -> None:
     source.add_argument("--pyodide-dist", type=Path,
                         help="local full Pyodide distribution to copy numpy from (same-origin build)")
     source.add_argument("--numpy-url", help="folder URL the worker loads numpy from (default: Pyodide's CDN)")
+    source.add_argument("--no-numpy", action="store_true", help="leave numpy out: own origin only, pure Python")
+    parser.add_argument("--numpy-timeout", type=float, default=NUMPY_TIMEOUT_S, metavar="SECONDS",
+                        help=f"give up on numpy after this long without data (default: {NUMPY_TIMEOUT_S:g})")
     args = parser.parse_args(argv)
-    build(args.out.resolve(), args.pyodide_dist, args.numpy_url)
+    build(args.out.resolve(), args.pyodide_dist, args.numpy_url,
+          numpy=not args.no_numpy, numpy_timeout=args.numpy_timeout)
 
 
 if __name__ == "__main__":

@@ -73,7 +73,7 @@ engine.addEventListener("ready", ({ detail }) => {
   if (!numpy.ok) {
     numpyItem.dataset.state = "failed";
     numpyItem.title = `numpy ${numpy.reason}`;
-    numpyItem.querySelector(".download-state").textContent = "not available";
+    numpyItem.querySelector(".download-state").textContent = numpy.excluded ? "not included" : "not available";
   }
   for (const job of queue) job.row.setQueued();
   pump();

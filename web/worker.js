@@ -121,7 +121,7 @@ function checkSha256(bytes, expected, what) {
 }
 
 async function loadNumpy(numpy, download) {
-  if (!numpy) return { ok: false, reason: "not configured" };
+  if (!numpy) return { ok: false, excluded: true, reason: "is not part of this build" };
   let bytes;
   try {
     bytes = await download;

@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect
 
-from .conftest import new_app
+from .conftest import build, new_app
 
 STANDIN_VERSION = "2.4.6-standin"
 
@@ -76,3 +76,19 @@ def test_numpy_is_used_only_when_its_sha256_matches(standin_app):
         expect(numpy_row).to_have_attribute("title", "numpy could not be installed "
                                             "(numpy does not match its sha256 in manifest.json)")
     assert app.blocked == [], "numpy was fetched from somewhere else than the configured folder"
+
+
+def test_a_build_without_numpy_talks_to_its_own_origin_only(browser, servers, tmp_path):
+    folder = build(tmp_path / "dist", "--no-numpy")
+    app = new_app(browser, servers.mount("/no-numpy/", folder), tmp_path / "downloads", "fallback", folder)
+    try:
+        app.open().wait_ready()
+        csp = app.page.locator('meta[http-equiv="Content-Security-Policy"]').get_attribute("content")
+        assert "connect-src 'self';" in csp
+        expect(app.page.get_by_role("region", name="Privacy")).not_to_contain_text("other site it contacts")
+        expect(app.page.locator("[data-testid=engine]")).to_have_attribute("data-engine", "fallback")
+        expect(app.page.locator('#downloads [data-key="numpy"]')).to_have_attribute(
+            "title", "numpy is not part of this build")
+        assert app.blocked == []
+    finally:
+        app.context.close()
