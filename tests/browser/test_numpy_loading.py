@@ -92,3 +92,22 @@ def test_a_build_without_numpy_talks_to_its_own_origin_only(browser, servers, tm
         assert app.blocked == []
     finally:
         app.context.close()
+
+
+def test_a_numpy_download_that_hangs_is_given_up_after_the_time_limit(browser, servers, dist, tmp_path):
+    folder = tmp_path / "dist"
+    shutil.copytree(dist, folder)
+    manifest = json.loads((folder / "manifest.json").read_text())
+    manifest["numpy"]["timeout_ms"] = 1500
+    (folder / "manifest.json").write_text(json.dumps(manifest))
+    app = new_app(browser, servers.mount("/hanging-numpy/", folder), tmp_path / "downloads", "fallback", folder)
+    held = []
+    app.context.route(lambda url: url == manifest["numpy"]["url"], lambda route: held.append(route))  # never answered
+    try:
+        app.open().wait_ready(timeout=20_000)
+        assert len(held) == 1
+        expect(app.page.locator("[data-testid=engine]")).to_have_attribute("data-engine", "fallback")
+        expect(app.page.locator('#downloads [data-key="numpy"]')).to_have_attribute(
+            "title", "numpy could not be downloaded (no data for 1.5 s)")
+    finally:
+        app.context.close()
