@@ -639,15 +639,18 @@ def decode_frame(
         arr[starts[s] : starts[s] + lengths[s]] = buf[bounds[s] : bounds[s + 1]]
 
     ctrl_pos = _control_positions(data, starts, lengths)
-    planes = _expand(data, ctrl_pos, starts, lengths, seg_size)
+    out = bytearray(nr_segments * seg_size)
+    if bps == 1:
+        # One byte per sample: the planes are the result.
+        _expand(data, ctrl_pos, starts, lengths, np.frombuffer(out, dtype=np.uint8).reshape(nr_segments, seg_size))
+        return out
+    planes = np.empty((nr_segments, seg_size), dtype=np.uint8)
+    _expand(data, ctrl_pos, starts, lengths, planes)
 
     # Segment order is sample by sample, most significant byte first; the
     # result is sample by sample (planar), each sample little endian.
-    out = bytearray(nr_segments * seg_size)
     planes = planes.reshape(spp, bps, seg_size)
-    if bps == 1:
-        np.frombuffer(out, dtype=np.uint8)[...] = planes.reshape(-1)
-    elif bps == 2:
+    if bps == 2:
         # Most significant plane shifted into the high byte of little-endian words.
         words = np.frombuffer(out, dtype="<u2").reshape(spp, seg_size)
         np.left_shift(planes[:, 0], 8, out=words, dtype="<u2")
@@ -769,7 +772,8 @@ def _control_positions(data: bytearray, starts: list[int], lengths: list[int]) -
     B = 1 << sh
     size = len(data)
     it = np.int32 if size < 2**31 - 1 else _I64
-    adv = np.frombuffer(data.translate(_ADVANCE), dtype=np.uint8)
+    adv_buf = data.translate(_ADVANCE)  # a bytearray: reused as scratch at the end
+    adv = np.frombuffer(adv_buf, dtype=np.uint8)
 
     # Blocks: (first byte, end) for every block of every segment.
     bfirst = []
@@ -846,10 +850,14 @@ def _control_positions(data: bytearray, starts: list[int], lengths: list[int]) -
             fin_row[lane[d]] = f
         keep = ~done
         lane, cur, end = lane[keep], steps[-1][keep], end[keep]
+    bridge_nodes = []
     for c, (lane_c, steps) in enumerate(history):
         fc = fin_chunk[lane_c]
         limit = np.where(fc > c, _CHUNK + 1, np.where(fc == c, fin_row[lane_c], 0))
-        code[steps[rows < limit]] = 2
+        bridge_nodes.append(steps[rows < limit])
+    bridge_nodes = np.concatenate(bridge_nodes) if bridge_nodes else np.zeros(0, dtype=it)
+    code[bridge_nodes] = 2
+    code[dump] = 0
 
     # 3. exact walk.
     codes = memoryview(code)
@@ -892,34 +900,43 @@ def _control_positions(data: bytearray, starts: list[int], lengths: list[int]) -
     if entry1:
         e = np.array(entry1, dtype=_I64)
         cut1[e >> sh] = e & (B - 1)
+    # In place, in memory this function owns: code becomes the mask of valid
+    # first-lane nodes, the advance array's buffer holds the offset test.
+    del adv, advb
     grid = code[: cells << sh].reshape(cells, B)
-    offs = np.arange(B, dtype=np.int16)
-    valid = np.greater_equal(offs, cut1[:, None])
-    valid &= grid == 1
-    if entry2:
-        valid |= (grid == 2) & np.greater_equal(offs, cut2[:, None])
-    valid = valid.reshape(-1)
+    bridge_nodes = bridge_nodes[bridge_nodes >= 0]
+    if entry2 and bridge_nodes.size:
+        keep2 = (bridge_nodes & (B - 1)) >= cut2[bridge_nodes >> sh]
+        bridge_nodes = bridge_nodes[keep2]
+    else:
+        bridge_nodes = bridge_nodes[:0]
+    valid = grid.view(bool)
+    np.equal(grid, 1, out=valid)
+    ok = np.frombuffer(adv_buf, dtype=bool)[: cells << sh].reshape(cells, B)
+    np.greater_equal(np.arange(B, dtype=np.int16), cut1[:, None], out=ok)
+    valid &= ok
+    valid = code[: cells << sh].view(bool)
+    valid[bridge_nodes] = True
     if extra:
         valid[np.array(extra, dtype=_I64)] = True
     return np.flatnonzero(valid).astype(_I64, copy=False)
 
 
-def _expand(data: bytearray, ctrl_pos: np.ndarray, starts: list[int], lengths: list[int], seg_size: int) -> np.ndarray:
-    """Run the runs: every segment decoded to exactly `seg_size` bytes.
+def _expand(data: bytearray, ctrl_pos: np.ndarray, starts: list[int], lengths: list[int], planes: np.ndarray) -> None:
+    """Run the runs: segment ``s`` decoded into ``planes[s]``, exactly filling it.
 
     Runs follow pydicom's decoder: a literal run cut by the end of the
     segment copies what there is, a replicate run without its byte and the
     no-op control 128 produce nothing.
     """
     src = np.frombuffer(data, dtype=np.uint8)
-    nr_segments = len(starts)
-    planes = np.empty((nr_segments, seg_size), dtype=np.uint8)
+    nr_segments, seg_size = planes.shape
     seg_first = np.searchsorted(ctrl_pos, np.array(starts, dtype=_I64))
     seg_stop = np.append(seg_first[1:], ctrl_pos.size)
     for s in range(nr_segments):
         cp = ctrl_pos[seg_first[s] : seg_stop[s]]
         ctrl = src[cp]
-        produce = _PRODUCE[ctrl]
+        produce = _PRODUCE32.take(ctrl)
         # The last run may be cut short by the end of the segment.
         stop = starts[s] + lengths[s]
         last = int(cp[-1])
@@ -942,34 +959,71 @@ def _expand(data: bytearray, ctrl_pos: np.ndarray, starts: list[int], lengths: l
                 stacklevel=3,
             )
             produce[k] -= int(ends[k]) - seg_size
-        cp = cp[: k + 1]
-        ctrl = ctrl[: k + 1]
-        produce = produce[: k + 1]
-        use = produce > 0
-        pos = cp[use] + 1  # first data byte
-        n = produce[use]
-        lit = ctrl[use] < 128
-        data_end = int(pos[-1]) + (int(n[-1]) if lit[-1] else 1)
-        how = _EXPAND or _choose_expand(n, lit, seg_size)
+            ends[k] = seg_size
+        cp, ctrl, n, ends = cp[: k + 1], ctrl[: k + 1], produce[: k + 1], ends[: k + 1]
+        if not n.all():
+            # Drop the runs that produce nothing (control 128).
+            use = n > 0
+            cp, ctrl, n, ends = cp[use], ctrl[use], n[use], ends[use]
+        lit = ctrl < 128
+        out = planes[s]
+        span = int(cp[-1]) + 2 - int(cp[0])  # stream bytes of these runs
+        how = _EXPAND or ("repeat" if 2 * span < seg_size else "index")
         if how == "repeat":
-            _expand_repeat(src[: data_end], cp, pos, n, lit, planes[s])
-        elif how == "masks":
-            _expand_masks(src[: data_end], cp, pos, n, lit, planes[s])
+            # Long replicate runs: input much smaller than output.
+            pos = cp + 1  # first data byte
+            data_end = int(pos[-1]) + (int(n[-1]) if lit[-1] else 1)
+            _expand_repeat(src[:data_end], cp, pos, n, lit, out)
         else:
-            _expand_index(src, pos, n, lit, planes[s])
-    return planes
+            _expand_index(src, cp, ctrl, n, ends, lit, out)
 
 
+_PRODUCE32 = _PRODUCE.astype(np.int32)
+_ADVANCE32 = np.frombuffer(_ADVANCE, dtype=np.uint8).astype(np.int32)
 _EXPAND = None
 
 
-def _choose_expand(n: np.ndarray, lit: np.ndarray, n_out: int) -> str:
-    """Pick the cheapest way to run a segment's runs (measured on the corpus)."""
-    if 32 * n.size <= n_out and 10 * int(n[lit].sum()) >= 9 * n_out:
-        return "masks"  # long literal runs: one compress
-    if n_out < 4 * n.size:
-        return "index"  # short runs: per-byte gather beats per-run work
-    return "repeat"  # long replicate runs: memset-like repeats
+_INDEX_CHUNK = 1 << 18  # output bytes per round of the index expansion (stays in cache)
+
+
+def _expand_index(src, cp, ctrl, n, ends, lit, out):
+    """Gather through a source index that steps by 1 in literal runs, by 0 in
+    replicate runs.  Between two runs that follow each other in the stream it
+    steps by 2 (over the next control byte); after no-op controls, by more.
+
+    Built a chunk of output at a time in two reused buffers."""
+    it = np.int32 if src.size < 2**31 - 1 else _I64
+    first = ends - n  # output position of each run
+    step = np.empty(n.size, dtype=it)  # step onto each run's first byte
+    step[0] = cp[0] + 1
+    step[1:] = 2
+    gap = np.diff(cp) - _ADVANCE32.take(ctrl[:-1])
+    if gap.any():
+        step[1:] += gap.astype(it)
+    change = np.zeros(n.size, dtype=np.int8)  # literal-or-not changes at run starts
+    np.subtract(lit[1:], lit[:-1], out=change[1:], dtype=np.int8)
+    change[0] = lit[0]
+    size = out.size
+    chunk = min(size, _INDEX_CHUNK)
+    marks = np.empty(chunk, dtype=np.int8)
+    inc = np.empty(chunk, dtype=it)
+    r0 = 0  # the run holding the chunk's first byte
+    for o0 in range(0, size, chunk):
+        o1 = min(o0 + chunk, size)
+        m = marks[: o1 - o0]
+        v = inc[: o1 - o0]
+        r1 = int(np.searchsorted(first, o1))  # runs starting before o1
+        rs = first[r0 + 1 : r1] - o0  # later run starts in this chunk
+        m[:] = 0
+        m[0] = lit[r0]
+        m[rs] = change[r0 + 1 : r1]
+        np.cumsum(m, dtype=it, out=v)
+        v[rs] = step[r0 + 1 : r1]
+        v[0] = int(cp[r0]) + 1 + (o0 - int(first[r0])) * int(lit[r0])
+        np.cumsum(v, out=v)
+        src.take(v, out=out[o0:o1])
+        r0 = int(np.searchsorted(first, o1, side="right")) - 1
+    return out
 
 
 def _expand_repeat(src, ctrl_pos, pos, n, lit, out):
@@ -981,32 +1035,3 @@ def _expand_repeat(src, ctrl_pos, pos, n, lit, out):
     rep = ~lit
     counts[pos[rep] - start] = n[rep]
     out[...] = np.repeat(src[start:], counts)
-
-
-def _expand_index(src, pos, n, lit, out):
-    """Gather through a source index that steps by 1 in literal runs, by 0 in
-    replicate runs and jumps at each run start."""
-    idx = np.int32 if src.size < 2**31 - 1 else _I64
-    inc = np.repeat(lit.astype(idx), n)
-    first = np.cumsum(n, dtype=_I64) - n
-    last_src = pos + (n - 1) * lit  # source index of each run's last byte
-    jump = pos.copy()
-    jump[1:] -= last_src[:-1]
-    inc[first] = jump.astype(idx)
-    np.cumsum(inc, out=inc)
-    src.take(inc, out=out)
-
-
-def _expand_masks(src, ctrl_pos, pos, n, lit, out):
-    """Copy literal data with a compress and replicate values with a repeat,
-    merged through a mask of the output."""
-    start = int(ctrl_pos[0])
-    is_lit = np.ones(src.size - start, dtype=bool)
-    is_lit[ctrl_pos - start] = False
-    rep = ~lit
-    is_lit[pos[rep] - start] = False
-    where_lit = np.repeat(lit, n)
-    out[where_lit] = src[start:][is_lit]
-    if rep.any():
-        np.logical_not(where_lit, out=where_lit)
-        out[where_lit] = np.repeat(src[pos[rep]], n[rep])
