@@ -134,7 +134,7 @@ async function loadNumpy(numpy, download) {
     prefetched.set(url, bytes);
     const errors = [];
     const loaded = await pyodide.loadPackage(url, {
-      checkIntegrity: false, // checked above against pyodide-lock.json's sha256
+      checkIntegrity: false, // checked above: the manifest's sha256 is pyodide-lock.json's
       messageCallback: () => {},
       errorCallback: (message) => errors.push(message),
     });
@@ -158,15 +158,15 @@ async function boot() {
   phase("Downloading the Python runtime");
   const runtime = loadPyodide({ indexURL: INDEX_URL, stdout: () => {}, stderr: (m) => console.warn(m) });
   runtime.catch(() => {}); // awaited below
-  const manifest = await (await realFetch(new URL("manifest.json", BASE))).json();
+  const manifestResponse = await realFetch(new URL("manifest.json", BASE));
+  if (!manifestResponse.ok) throw new Error(`manifest.json: HTTP ${manifestResponse.status}`);
+  const manifest = await manifestResponse.json();
   const bridgeSource = realFetch(new URL("bridge.py", BASE)).then((r) => r.text());
   const wheels = manifest.wheels.map((w) => ({ ...w, bytes: fetchBytes(new URL(w.url, BASE).href, w.name) }));
   for (const w of wheels) w.bytes.catch(() => {});
   const numpy = manifest.numpy;
-  const numpyDownload = numpy
-    ? fetchBytes(new URL(numpy.url, BASE).href, "numpy", numpy.timeout_ms)
-    : Promise.reject(new Error("not configured"));
-  numpyDownload.catch(() => {});
+  const numpyDownload = numpy ? fetchBytes(new URL(numpy.url, BASE).href, "numpy", numpy.timeout_ms) : null;
+  numpyDownload?.catch(() => {});
 
   pyodide = await runtime;
   mark("pyodide");
