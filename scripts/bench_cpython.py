@@ -33,7 +33,6 @@ import tempfile
 import time
 import warnings
 
-import numpy as np
 import pydicom
 from pydicom.data import get_testdata_file
 from pydicom.encaps import encapsulate, generate_frames

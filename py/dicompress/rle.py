@@ -25,7 +25,7 @@ bytes, the remainder last); a group of two or more bytes becomes replicate runs
 of 128, and a remainder of ``r >= 2`` bytes one more replicate run, while a
 remainder of exactly one byte becomes a one-byte literal run.
 
-``"compact"`` is a near-optimal parse under the PackBits cost model:
+``"compact"`` is an optimal parse of every row under the PackBits cost model:
 
 * a literal run of ``n`` bytes costs ``n + 1``, so literal data of ``n`` bytes
   costs ``n + ceil(n / 128)`` however it is chunked;
@@ -41,7 +41,9 @@ of each group is fixed, and an exchange argument settles each kind of group:
   (it can save at most one literal control byte), except
 * groups with ``g % 128 == 1`` (``g >= 129``): their last piece would be a
   single byte.  That byte is moved into an adjacent literal run ("shaved"),
-  which saves one byte unless it forces an extra literal control byte;
+  which saves one byte unless it forces an extra literal control byte.  Two
+  such groups with nothing but pairs (see below) between them both shave into
+  one new literal run (4 bytes saved, 3 spent);
 * groups of 3 are replicated (literal costs 3 + 0..1, replicate 2, the one
   control byte a literal could save does not pay for the extra byte);
 * groups of 2 ("pairs") cost 2 bytes either way.  A chain of consecutive
@@ -58,12 +60,15 @@ of each group is fixed, and an exchange argument settles each kind of group:
 
 Because the greedy cut is optimal for a fixed set of bytes that must be literal
 and pydicom's packing is one feasible solution of that covering problem, a
-compact row is never longer than the pydicom row; the only decisions that are
-not provably optimal are the side a shaved byte goes to (left first) and
-stretches of nothing but pairs between two shaved groups, both vanishingly
-rare on real images.  DCMTK and GDCM fold two-byte repeats into literal runs
-with a local rule and produce streams 1-7 % smaller than pydicom's; compact is
-smaller than both on every image of the test corpus.
+compact row is never longer than the pydicom row.  Two choices are not proven
+optimal in general (which side a shaved byte goes to when both sides could
+take it, and which of two competing neighbours a shaved group pairs with);
+the tests compare every generated row with an exact dynamic programme over all
+parses and find no difference.  DCMTK folds two-byte repeats into literal runs
+with a local rule and is 0.03-0.9 % larger than compact on the corpus; GDCM is
+equally optimal on some images (RG1, CT_small) and larger on the others, and
+it leaves out the padding byte of odd-length segments (non-conformant), so
+compare segment data without padding.
 
 Vectorisation
 -------------
@@ -80,7 +85,19 @@ vectorised over all such runs.
 
 The decoder has to follow a chain of control bytes, which is sequential by
 nature (the position of a control byte depends on every control byte before
-it).  See :func:`_control_positions` for how it is done mostly in numpy.
+it).  :func:`_control_positions` finds it with speculative numpy "lanes", one
+per block of 512 bytes, plus an exact scalar walk that jumps a whole block as
+soon as it lands on a lane that met the true chain: about one Python step per
+block on replicate-dense data, one per run (few, long runs) where the lanes do
+not meet the chain, never a wrong result.  Runs are then expanded per segment
+either with ``np.repeat`` of the stream bytes (long replicate runs) or with a
+gather through a source index built from two cumulative sums (short or
+literal runs).  Frames of at most 24 kB are decoded run by run exactly like
+pydicom's decoder, because for them numpy's per-call overhead exceeds the
+work.  A segment that claims more output than the frame needs is cut before
+anything is expanded, and one too short to fill the frame is refused before
+the output is allocated (two bytes make at most 128), so memory stays
+proportional to the input plus the requested output.
 
 All index, offset and count arrays are created with an explicit dtype so the
 module behaves the same under Pyodide (wasm32, where ``np.intp`` is 32 bits).
@@ -753,17 +770,20 @@ def _control_positions(data: bytearray, starts: list[int], lengths: list[int]) -
 
     1. *Lanes*: every block of 512 bytes gets a lane that follows the chain
        from the block's first byte as if it were a control byte, all lanes
-       at once in numpy, until each leaves its block.  A lane that starts on
-       a data byte is wrong at first, but chains that meet stay together, and
-       real streams make a wrong lane meet the true chain within a few runs.
+       at once in numpy (16 steps per round trip), until each leaves its
+       block.  A lane that starts on a data byte is wrong at first, but
+       chains that meet stay together, and on replicate-dense data a wrong
+       lane meets the true chain within a few runs.
     2. *Bridges*: every block gets a second lane from the exit of the
        previous block's lane (the true entry whenever that lane met the true
-       chain), up to where it meets its block's first lane.
+       chain), up to where it meets its block's first lane (at most 64
+       steps; longer bridges are dropped).
     3. *Walk*: an exact scalar walk from each segment start.  Whenever it is
        on a node of a lane of the current block, it jumps to where that lane
-       leaves the block; otherwise it steps one run.  On real images this is
-       about one step per block; on adversarial data it degrades gracefully
-       to one step per run, never to wrong output.
+       leaves the block; otherwise it steps one run.  On replicate-dense data
+       this is about one step per block; where lanes do not meet the chain
+       (long literal runs) it is one step per run, and those runs are long;
+       on adversarial data it is one step per run, never a wrong result.
 
     Nodes of lanes the walk entered, from the entry point on, plus the nodes
     the walk stepped on, are the control bytes.
