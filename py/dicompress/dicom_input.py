@@ -213,16 +213,19 @@ def _native_frames(pixels: bytes, shape: Geometry, *, big_endian: bool) -> Itera
         yield bytes(frame)
 
 
-def decode_rle_frames(ds: Dataset) -> Iterator[bytes]:
-    """Yield the decoded frames of an RLE Lossless data set, Planar Configuration 1 order.
+def decode_rle_frames(src: Dataset | bytes, **options: int | str) -> Iterator[bytes]:
+    """Yield the decoded frames of RLE Lossless pixel data, Planar Configuration 1 order.
 
     Uses whichever RLE decoder plugin pydicom has available (dicompress's first once
     registered with ``prefer=True``).
 
     Parameters
     ----------
-    ds : pydicom.dataset.Dataset
-        A data set whose transfer syntax is RLE Lossless.
+    src : pydicom.dataset.Dataset or bytes
+        A data set whose transfer syntax is RLE Lossless, or encapsulated RLE frames.
+    **options
+        For encapsulated bytes, pydicom's decoding options (rows, columns,
+        samples_per_pixel, bits_allocated, bits_stored, number_of_frames, ...).
 
     Yields
     ------
@@ -234,7 +237,7 @@ def decode_rle_frames(ds: Dataset) -> Iterator[bytes]:
     dicompress.errors.CorruptPixelDataError
         When a frame cannot be decoded.
     """
-    frames = get_decoder(RLELossless).iter_buffer(ds)
+    frames = get_decoder(RLELossless).iter_buffer(src, **options)
     while True:
         try:
             frame, _ = next(frames)

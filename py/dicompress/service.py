@@ -12,7 +12,7 @@ from time import perf_counter
 
 from pydicom import dcmread, dcmwrite
 from pydicom.dataset import Dataset
-from pydicom.encaps import encapsulate, encapsulate_extended
+from pydicom.encaps import encapsulate, encapsulate_extended, generate_frames
 from pydicom.pixels.encoders import RLELosslessEncoder
 from pydicom.uid import (
     UID,
@@ -177,13 +177,20 @@ def _reporting(frames: Iterable[bytes], total: int, progress: Progress | None) -
 def _write_rle(
     ds: Dataset, shape: Geometry, frames: Iterable[bytes], *, plugin: str, packing: str, verify: bool
 ) -> bytes:
-    """Encode canonical `frames` as RLE Lossless into `ds` and return the file's bytes."""
-    originals: list[bytes] = []
+    """Encode canonical `frames` as RLE Lossless into `ds` and return the file's bytes.
+
+    Frames are verified one at a time, right after encoding, so only one uncompressed
+    frame is held at once; the written file is then checked to hold exactly those frames.
+    """
+    options = _pixel_options(ds, shape)
     encoded: list[bytes] = []
     for frame in frames:
-        encoded.append(_encode_rle_frame(ds, shape, frame, plugin, packing))
+        stream = _encode_rle_frame(frame, plugin, packing, options)
         if verify:
-            originals.append(interleaved_to_planar(frame, shape.samples_per_pixel, shape.sample_width))
+            decoded = decode_rle_frames(encapsulate([stream]), **options)
+            expected = interleaved_to_planar(frame, shape.samples_per_pixel, shape.sample_width)
+            _compare(decoded, [expected], 1, first_frame=len(encoded) + 1)
+        encoded.append(stream)
     offsets_fit = sum(len(f) + 8 for f in encoded[:-1]) < 2**32
     if offsets_fit:
         ds.PixelData = encapsulate(encoded)
@@ -199,27 +206,32 @@ def _write_rle(
         ds.PlanarConfiguration = 1
     output = _write(ds, RLELossless)
     if verify:
-        _compare(decode_rle_frames(dcmread(BytesIO(output))), originals, shape.frames)
+        written = generate_frames(dcmread(BytesIO(output)).PixelData, number_of_frames=shape.frames)
+        _compare(written, encoded, shape.frames)
     return output
 
 
-def _encode_rle_frame(ds: Dataset, shape: Geometry, frame: bytes, plugin: str, packing: str) -> bytes:
+def _pixel_options(ds: Dataset, shape: Geometry) -> dict[str, int | str]:
+    """Return pydicom's encoding/decoding options for one canonical frame of `ds`."""
+    return {
+        "rows": shape.rows,
+        "columns": shape.columns,
+        "samples_per_pixel": shape.samples_per_pixel,
+        "number_of_frames": 1,
+        "bits_allocated": shape.bits_allocated,
+        # The whole container is encoded, so any bits above Bits Stored survive too.
+        "bits_stored": shape.bits_allocated,
+        "pixel_representation": int(ds.get("PixelRepresentation", 0)),
+        "photometric_interpretation": str(ds.get("PhotometricInterpretation", "")),
+        "planar_configuration": 0,
+    }
+
+
+def _encode_rle_frame(frame: bytes, plugin: str, packing: str, options: dict) -> bytes:
     """Return one canonical frame encoded by pydicom's RLE encoder with `plugin`."""
     try:
         return RLELosslessEncoder.encode(
-            frame,
-            encoding_plugin=plugin,
-            rows=shape.rows,
-            columns=shape.columns,
-            samples_per_pixel=shape.samples_per_pixel,
-            number_of_frames=1,
-            bits_allocated=shape.bits_allocated,
-            # The whole container is encoded, so any bits above Bits Stored survive too.
-            bits_stored=shape.bits_allocated,
-            pixel_representation=int(ds.get("PixelRepresentation", 0)),
-            photometric_interpretation=str(ds.get("PhotometricInterpretation", "")),
-            planar_configuration=0,
-            **{PACKING_OPTION: packing},
+            frame, encoding_plugin=plugin, **options, **{PACKING_OPTION: packing}
         )
     except (ValueError, RuntimeError) as exc:
         reason = " ".join(str(exc).split())
@@ -257,13 +269,16 @@ def _write(ds: Dataset, syntax: UID) -> bytes:
     return buffer.getvalue()
 
 
-def _compare(actual: Iterable[bytes], expected: Iterable[bytes], frames: int) -> None:
-    """Raise ``VerificationError`` unless both give the same frames, in order."""
+def _compare(
+    actual: Iterable[bytes], expected: Iterable[bytes], frames: int, first_frame: int = 1
+) -> None:
+    """Raise ``VerificationError`` unless both give the same `frames` frames, in order."""
     count = 0
     for count, (got, want) in enumerate(zip(actual, expected, strict=False), start=1):
         if bytes(got) != want:
             raise errors.VerificationError(
-                f"frame {count} did not decode to the original pixels; the result was discarded"
+                f"frame {first_frame + count - 1} did not decode to the original pixels; "
+                "the result was discarded"
             )
     if count != frames:
-        raise errors.VerificationError(f"{count} of {frames} frames decoded; the result was discarded")
+        raise errors.VerificationError(f"{count} of {frames} frames were written; the result was discarded")
