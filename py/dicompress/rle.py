@@ -272,7 +272,9 @@ def _encode_segments(x: np.ndarray, nr_segments: int, seg_size: int, columns: in
     starts = np.logical_or(en, ep)
     np.greater(starts, e0, out=starts)
     starts[::C] = True
-    tok = np.flatnonzero(starts).astype(_I64, copy=False)
+    # Token positions fit in 32 bits for any frame below 2 GB (halves the traffic).
+    it = np.int32 if total < 2**31 - 2**24 else _I64
+    tok = np.flatnonzero(starts).astype(it, copy=False)
     del starts
     rep = en[tok]
 
@@ -282,7 +284,7 @@ def _encode_segments(x: np.ndarray, nr_segments: int, seg_size: int, columns: in
     np.logical_not(keep, out=keep)
     del eq, e0, en, ep
 
-    tlen = np.empty(tok.size, dtype=_I64)
+    tlen = np.empty(tok.size, dtype=it)
     np.subtract(tok[1:], tok[:-1], out=tlen[:-1])
     tlen[-1] = total - tok[-1]
     if packing == "compact":
@@ -329,7 +331,7 @@ def _assemble(x, keep, tok, rep, tlen, nr_segments, seg_size, compact):
     tok_at = np.searchsorted(tok, np.arange(nr_segments + 1, dtype=_I64) * seg_size)
     pos = np.empty(tok.size + 1, dtype=_I64)
     pos[0] = 0
-    np.cumsum(out_len, out=pos[1:])
+    np.cumsum(out_len, dtype=_I64, out=pos[1:])
     seg_end = pos[tok_at[1:]]
     seg_begin = pos[tok_at[:-1]]
     seg_len = seg_end - seg_begin
@@ -385,7 +387,9 @@ def _compact_tokens(tok, rep, tlen, C, total):
     """
     n = tok.size
     empty = np.zeros(0, dtype=_I64)
-    row_start = tok % C == 0
+    # Every row starts a token: find those tokens with one search per row.
+    row_start = np.zeros(n, dtype=bool)
+    row_start[np.searchsorted(tok, np.arange(0, total, C, dtype=tok.dtype))] = True
     lit_before = np.zeros(n, dtype=bool)  # token t - 1 is literal, same row
     lit_before[1:] = ~rep[:-1] & ~row_start[1:]
     lit_after = np.zeros(n, dtype=bool)  # token t + 1 is literal, same row
@@ -407,7 +411,8 @@ def _compact_tokens(tok, rep, tlen, C, total):
     restore = empty
     new_lit = empty  # start of new 2-byte literal tokens between shaved groups
     shave_left = shave_right = empty
-    cand = np.flatnonzero(rep & (tlen > 128) & (tlen % 128 == 1))
+    cand = np.flatnonzero(rep & (tlen > 128))
+    cand = cand[(tlen[cand] & 127) == 1]
     if cand.size:
         has_left = ~row_start[cand]
         nxt = np.minimum(cand + 1, n - 1)
@@ -469,10 +474,12 @@ def _compact_tokens(tok, rep, tlen, C, total):
             at = np.searchsorted(tok, new_lit + 2)
             tok = np.insert(tok, at, new_lit)
             rep = np.insert(rep, at, False)
+            row_start = np.insert(row_start, at, False)
 
-    # Merge consecutive literal tokens of a row.
+    # Merge consecutive literal tokens of a row.  (Shaving never moves a row's
+    # first token, so the row starts found above still hold.)
     first = np.ones(tok.size, dtype=bool)
-    first[1:] = rep[1:] | rep[:-1] | (tok[1:] % C == 0)
+    first[1:] = rep[1:] | rep[:-1] | row_start[1:]
     if not first.all():
         tok = tok[first]
         rep = rep[first]
@@ -481,7 +488,7 @@ def _compact_tokens(tok, rep, tlen, C, total):
 
 
 def _token_lengths(tok: np.ndarray, total: int) -> np.ndarray:
-    tlen = np.empty(tok.size, dtype=_I64)
+    tlen = np.empty(tok.size, dtype=tok.dtype)
     np.subtract(tok[1:], tok[:-1], out=tlen[:-1])
     tlen[-1] = total - tok[-1]
     return tlen
@@ -554,18 +561,11 @@ def _greedy_expand(tok, rep, tlen, ap, ap_chain_end, total):
     start = start[order]
     kind = np.concatenate(sub_rep)[order]
     own = np.concatenate(sub_owner)[order]
-    count = np.ones(tok.size, dtype=_I64)
-    count[li] = np.bincount(own, minlength=tok.size)[li]
-    offset = np.cumsum(count, dtype=_I64) - count
-    new_tok = np.empty(int(offset[-1] + count[-1]), dtype=_I64)
-    new_rep = np.empty(new_tok.size, dtype=bool)
-    plain = np.ones(tok.size, dtype=bool)
-    plain[li] = False
-    new_tok[offset[plain]] = tok[plain]
-    new_rep[offset[plain]] = rep[plain]
-    rank = np.arange(own.size, dtype=_I64) - np.searchsorted(own, own)
-    new_tok[offset[own] + rank] = start
-    new_rep[offset[own] + rank] = kind
+    # The first sub-token of a token is the token itself; splice in the rest.
+    extra = np.ones(own.size, dtype=bool)
+    extra[np.searchsorted(own, li)] = False
+    new_tok = np.insert(tok, own[extra] + 1, start[extra])
+    new_rep = np.insert(rep, own[extra] + 1, kind[extra])
     return new_tok, new_rep, _token_lengths(new_tok, total)
 
 
