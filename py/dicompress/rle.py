@@ -278,23 +278,29 @@ def _encode_segments(x: np.ndarray, nr_segments: int, seg_size: int, columns: in
     del starts
     rep = en[tok]
 
-    # Bytes at offset >= 2 of a group are dropped: a replicate run keeps
-    # (control, value) in place of the group's first two bytes.
-    keep = np.logical_and(e0, ep)
-    np.logical_not(keep, out=keep)
     del eq, e0, en, ep
 
     tlen = np.empty(tok.size, dtype=it)
     np.subtract(tok[1:], tok[:-1], out=tlen[:-1])
     tlen[-1] = total - tok[-1]
     if packing == "compact":
-        tok, rep, tlen, restore = _compact_tokens(tok, rep, tlen, C, total)
-        keep[restore] = True
-    return _assemble(x, keep, tok, rep, tlen, nr_segments, seg_size, compact=packing == "compact")
+        tok, rep, tlen = _compact_tokens(tok, rep, tlen, C, total)
+    return _assemble(x, tok, rep, tlen, nr_segments, seg_size, compact=packing == "compact")
 
 
-def _assemble(x, keep, tok, rep, tlen, nr_segments, seg_size, compact):
-    """Write the RLE frame for the token list (start, is-replicate, length)."""
+_GATHER_CHUNK = 1 << 18  # output bytes per round of the final gather (stays in cache)
+
+
+def _assemble(x, tok, rep, tlen, nr_segments, seg_size, compact):
+    """Write the RLE frame for the token list (start, is-replicate, length).
+
+    Replicate control bytes are written into `x` in place of the first byte
+    of each piece, so every token's output bytes are a contiguous slice of
+    `x`: 2 per replicate piece, the data of literal runs.  The frame is then
+    one gather from `x` (through a source index that steps by one, pauses at
+    literal control bytes and padding, and jumps over the bytes a replicate
+    run drops) plus a scatter of the literal control bytes.
+    """
     pieces = tlen + 127
     pieces >>= 7  # replicate pieces or literal runs of a token
     # Output length: 2 per replicate piece, data + 1 per literal run.
@@ -322,10 +328,7 @@ def _assemble(x, keep, tok, rep, tlen, nr_segments, seg_size, compact):
             ctrl[(n_left == 1) & (last == 1)] = 130
         else:
             ctrl[fin] = np.where(last[fin] == 1, 0, 257 - last[fin])
-        pos = lr_start[owner] + 2 * j
-        x[pos] = ctrl.astype(np.uint8)
-        keep[pos] = True
-        keep[pos + 1] = True
+        x[lr_start[owner] + 2 * j] = ctrl.astype(np.uint8)
 
     # Output position of every token: header, previous segments and padding.
     tok_at = np.searchsorted(tok, np.arange(nr_segments + 1, dtype=_I64) * seg_size)
@@ -338,16 +341,17 @@ def _assemble(x, keep, tok, rep, tlen, nr_segments, seg_size, compact):
     pad = seg_len & 1
     seg_offset = np.empty(nr_segments + 1, dtype=_I64)
     seg_offset[0] = _HEADER
-    np.cumsum(seg_len + pad, out=seg_offset[1:])
+    np.cumsum(seg_len + pad, dtype=_I64, out=seg_offset[1:])
     seg_offset[1:] += _HEADER
     shift = seg_offset[:-1] - seg_begin
     for s in range(nr_segments):
         pos[tok_at[s] : tok_at[s + 1]] += shift[s]
+    pos = pos[:-1]
     out_size = int(seg_offset[-1])
 
     # Literal tokens: a control byte before each run of at most 128 bytes.
     li = np.flatnonzero(~rep)
-    lp = pos[li]
+    lp = pos[li]  # first control byte of each literal token
     ll = tlen[li]
     ll_ctrl = (ll - 1).astype(np.uint8)  # wraps for long tokens, fixed below
     long_ = np.flatnonzero(ll > 128)
@@ -359,17 +363,48 @@ def _assemble(x, keep, tok, rep, tlen, nr_segments, seg_size, compact):
         which = np.repeat(np.arange(long_.size, dtype=_I64), more)
         j = 1 + np.arange(which.size, dtype=_I64) - (np.cumsum(more, dtype=_I64) - more)[which]
         owner = long_[which]
-        lp = np.concatenate((lp, lp[owner] + 129 * j))
-        ll_ctrl = np.concatenate((ll_ctrl, (np.minimum(ll[owner] - 128 * j, 128) - 1).astype(np.uint8)))
+        lp2 = lp[owner] + 129 * j
+        ll_ctrl2 = (np.minimum(ll[owner] - 128 * j, 128) - 1).astype(np.uint8)
+    else:
+        lp2 = np.zeros(0, dtype=_I64)
     pad_pos = (seg_offset[1:] - 1)[pad.astype(bool)]
 
+    # Where the source index jumps: the first output byte of a token after a
+    # replicate token that dropped bytes (its first data byte for a literal).
+    dropped = rl - 2  # a piece keeps 2 bytes
+    if lr.size:
+        dropped[lr] = rl[lr] - 2 * lr_pieces
+    drops = np.flatnonzero(dropped)
+    after = ri[drops] + 1
+    jump_by = dropped[drops] + 1
+    if after.size and after[-1] == tok.size:  # the frame's last token
+        after, jump_by = after[:-1], jump_by[:-1]
+    jump_at = pos[after] + ~rep[after]
+
     out = np.empty(out_size, dtype=np.uint8)
-    data = np.ones(out_size, dtype=bool)
-    data[:_HEADER] = False
-    data[lp] = False
-    data[pad_pos] = False
-    out[data] = x[keep]
+    idx = np.int32 if x.size < 2**31 - 1 else _I64
+    chunk = min(out_size, _GATHER_CHUNK)
+    inc = np.empty(chunk, dtype=idx)
+    pauses = (lp, lp2, pad_pos)
+    carry = -1  # the header reads x[-1]; it is overwritten below
+    for o0 in range(0, out_size, chunk):
+        o1 = min(o0 + chunk, out_size)
+        v = inc[: o1 - o0]
+        v.fill(1)
+        if o0 < _HEADER:
+            v[: min(_HEADER, o1) - o0] = 0
+        for arr in pauses:
+            a, b = np.searchsorted(arr, (o0, o1))
+            v[arr[a:b] - o0] = 0
+        a, b = np.searchsorted(jump_at, (o0, o1))
+        v[jump_at[a:b] - o0] = jump_by[a:b]
+        np.cumsum(v, out=v)
+        v += carry
+        carry = int(v[-1])
+        x.take(v, out=out[o0:o1])
     out[lp] = ll_ctrl
+    if lp2.size:
+        out[lp2] = ll_ctrl2
     out[pad_pos] = 0
     header = np.zeros(16, dtype="<u4")
     header[0] = nr_segments
@@ -382,8 +417,7 @@ def _compact_tokens(tok, rep, tlen, C, total):
     """Turn pydicom's token list into the compact packing's token list.
 
     See the module docstring for the rules.  Returns the new (start,
-    is-replicate, length) arrays and byte positions that must be kept although
-    they sit at offset >= 2 of a group (shaved bytes, new second bytes).
+    is-replicate, length) arrays; the tokens still tile every row.
     """
     n = tok.size
     empty = np.zeros(0, dtype=_I64)
@@ -408,7 +442,6 @@ def _compact_tokens(tok, rep, tlen, C, total):
     left_ok = lit_before[cf_tok]
     right_ok = lit_after[cl_tok]
 
-    restore = empty
     new_lit = empty  # start of new 2-byte literal tokens between shaved groups
     shave_left = shave_right = empty
     cand = np.flatnonzero(rep & (tlen > 128))
@@ -451,10 +484,6 @@ def _compact_tokens(tok, rep, tlen, C, total):
         shave_left = cand[go_left]
         # (A right shave into a candidate that shaves left is a new literal token.)
         shave_right = cand[go_right & ~np.isin(cand + 1, cand[go_left])]
-        # Bytes to keep: shaved bytes and the new second byte of left-shaved groups.
-        restore = np.concatenate(
-            (tok[shave_right + 1] - 1, new_lit, tok[shave_left] + 2)
-        )
 
     # Absorb chains with literal data on both sides.
     absorbed_chain = left_ok & right_ok
@@ -484,7 +513,7 @@ def _compact_tokens(tok, rep, tlen, C, total):
         tok = tok[first]
         rep = rep[first]
     tlen = _token_lengths(tok, total)
-    return _greedy_expand(tok, rep, tlen, ap, ap_chain_end, total) + (restore,)
+    return _greedy_expand(tok, rep, tlen, ap, ap_chain_end, total)
 
 
 def _token_lengths(tok: np.ndarray, total: int) -> np.ndarray:
