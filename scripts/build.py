@@ -5,8 +5,9 @@
 
 dist/ gets the page (web/), Pyodide's core from the pinned npm package, the pydicom
 wheel from PyPI and our own dicompress wheel (both precompiled to .pyc by Pyodide's
-own Python) and manifest.json with the sha256 of every file. Every URL inside is
-relative, so dist/ works copied under any sub-path.
+own Python) and manifest.json with the build's version and the sha256 of every file.
+The service worker (sw.js) gets the same version and the list of files it keeps for
+offline use. Every URL inside is relative, so dist/ works copied under any sub-path.
 
 numpy for Pyodide is published only with the Pyodide distribution. The worker loads
 it from the folder given by --numpy-url (default: the official CDN folder of the
@@ -21,6 +22,7 @@ import argparse
 import base64
 import hashlib
 import json
+import os
 import re
 import shutil
 import subprocess
@@ -38,6 +40,8 @@ CDN = "https://cdn.jsdelivr.net/pyodide/v{version}/full/"
 NUMPY_TIMEOUT_S = 8.0
 CSP_PLACEHOLDER = "{{NUMPY_SOURCE}}"
 PRIVACY_PLACEHOLDER = "{{NUMPY_PRIVACY}}"
+SERVICE_WORKER = "sw.js"
+BUILD_PLACEHOLDER = "/*{{BUILD}}*/ null"
 
 
 def sha256_of(path: Path) -> str:
@@ -66,9 +70,10 @@ def pinned_pydicom() -> str:
     return match.group(1)
 
 
-def run(*cmd: str, cwd: Path = ROOT) -> None:
-    """Run a command, stopping the build with its output if it fails."""
-    result = subprocess.run(cmd, cwd=cwd, capture_output=True, text=True)
+def run(*cmd: str, cwd: Path = ROOT, env: dict[str, str] | None = None) -> None:
+    """Run a command (with `env` added to the environment), stopping the build if it fails."""
+    result = subprocess.run(cmd, cwd=cwd, capture_output=True, text=True,
+                            env={**os.environ, **env} if env else None)
     if result.returncode:
         sys.exit(f"build: {' '.join(cmd)} failed:\n{result.stdout}{result.stderr}")
 
@@ -98,8 +103,9 @@ def build_dicompress(folder: Path) -> Path:
             shutil.copy2(path, source / path.name)
     shutil.copytree(ROOT / "py", source / "py",
                     ignore=shutil.ignore_patterns("__pycache__", "*.egg-info", "*.pyc"))
+    # Fixed timestamps inside the wheel: the same sources give the same wheel (and version).
     run(sys.executable, "-m", "pip", "wheel", "--no-deps", "--disable-pip-version-check", "-q",
-        "-w", str(folder), str(source))
+        "-w", str(folder), str(source), env={"SOURCE_DATE_EPOCH": "1577836800"})
     (wheel,) = folder.glob("dicompress-*.whl")
     return wheel
 
@@ -175,20 +181,44 @@ def sri(hex_digest: str) -> str:
     return "sha256-" + base64.b64encode(bytes.fromhex(hex_digest)).decode()
 
 
-def write_manifest(out: Path, *, version: str, wheels: list[dict], numpy: dict) -> None:
-    """Write out/manifest.json: what the worker loads, and the sha256 of every file."""
+def file_hashes(out: Path) -> dict[str, str]:
+    """Return {relative path: hex sha256} of every file in `out`, sorted."""
+    return {str(p.relative_to(out)): sha256_of(p) for p in sorted(out.rglob("*")) if p.is_file()}
+
+
+def write_service_worker(out: Path, settings: dict) -> str:
+    """Fill the build into out/sw.js: its version and every other file with its SRI; return the version.
+
+    The version is a digest of every file but sw.js and of the manifest's `settings`
+    (manifest.json itself is written afterwards: it names sw.js's own sha256), so any
+    change to the app gives a new service worker, which browsers install as an update.
+    """
+    worker = out / SERVICE_WORKER
+    source = worker.read_text()
+    if BUILD_PLACEHOLDER not in source:
+        sys.exit(f"build: web/{SERVICE_WORKER} lacks the placeholder {BUILD_PLACEHOLDER}")
+    hashes = {path: digest for path, digest in file_hashes(out).items() if path != SERVICE_WORKER}
+    state = json.dumps({"files": hashes, "settings": settings}, sort_keys=True)
+    version = hashlib.sha256(state.encode()).hexdigest()[:16]
+    build = {"version": version, "files": {path: sri(digest) for path, digest in hashes.items()}}
+    worker.write_text(source.replace(BUILD_PLACEHOLDER, json.dumps(build, indent=1)))
+    return version
+
+
+def write_manifest(out: Path, settings: dict) -> str:
+    """Write out/sw.js and out/manifest.json (`settings`, the build's version, every file's sha256).
+
+    Returns the build's version.
+    """
+    version = write_service_worker(out, settings)
     files = {
         str(p.relative_to(out)): {"sha256": sha256_of(p), "bytes": p.stat().st_size}
         for p in sorted(out.rglob("*"))
         if p.is_file()
     }
-    manifest = {
-        "pyodide": {"version": version, "index": "pyodide/"},
-        "wheels": wheels,
-        "numpy": numpy,
-        "files": files,
-    }
+    manifest = {"build": {"version": version}, **settings, "files": files}
     (out / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n")
+    return version
 
 
 def wheel_record(path: Path, out: Path, original: Path) -> dict:
@@ -241,9 +271,14 @@ def build(out: Path, pyodide_dist: Path | None, numpy_url: str | None, *,
         originals = [download_pydicom(pinned_pydicom()), build_dicompress(Path(tmp))]
         shipped = precompile(originals, out / "wheels")
         wheels = [wheel_record(w, out, o) for w, o in zip(shipped, originals)]
-    write_manifest(out, version=version, wheels=wheels, numpy=numpy_record(numpy_url, entry, numpy_timeout))
-    print(f"build: wrote {out.relative_to(ROOT) if out.is_relative_to(ROOT) else out} "
-          f"(numpy: {numpy_url or 'left out'})")
+    settings = {
+        "pyodide": {"version": version, "index": "pyodide/"},
+        "wheels": wheels,
+        "numpy": numpy_record(numpy_url, entry, numpy_timeout),
+    }
+    build_version = write_manifest(out, settings)
+    print(f"build: wrote {out.relative_to(ROOT) if out.is_relative_to(ROOT) else out}, "
+          f"version {build_version} (numpy: {numpy_url or 'left out'})")
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -23,6 +23,9 @@ MIME_TYPES = {
     ".mjs": "text/javascript",
     ".js": "text/javascript",
     ".json": "application/json",
+    ".webmanifest": "application/manifest+json",
+    ".svg": "image/svg+xml",
+    ".png": "image/png",
     ".css": "text/css",
     ".html": "text/html",
     ".py": "text/plain; charset=utf-8",
@@ -67,13 +70,23 @@ class Handler(SimpleHTTPRequestHandler):
             super().log_message(format, *args)
 
 
+class Server(ThreadingHTTPServer):
+    """A threading HTTP server that does not print a traceback when a browser hangs up."""
+
+    daemon_threads = True
+
+    def handle_error(self, request, client_address) -> None:
+        if isinstance(sys.exc_info()[1], (ConnectionResetError, BrokenPipeError)):
+            return  # e.g. a tab closed while its service worker was still downloading
+        super().handle_error(request, client_address)
+
+
 def make_server(mounts: dict[str, Path], host: str = "127.0.0.1", port: int = 8000,
                 verbose: bool = False) -> ThreadingHTTPServer:
     """Return a server for `mounts` ({"/sub/path/": folder}); port 0 picks a free one."""
     resolved = {(p if p.endswith("/") else p + "/"): Path(d).resolve() for p, d in mounts.items()}
     handler = functools.partial(Handler, mounts=resolved, verbose=verbose)
-    server = ThreadingHTTPServer((host, port), handler)
-    server.daemon_threads = True
+    server = Server((host, port), handler)
     server.mounts = resolved  # the handlers' own dict: add to it to mount more folders
     return server
 

@@ -124,3 +124,16 @@ def test_pyodide_dist_with_a_wrong_numpy_is_refused(tmp_path):
     )
     assert result.returncode != 0
     assert "does not match the sha256 in pyodide-lock.json" in result.stderr
+
+
+def test_service_worker_keeps_every_file_of_its_build(dist):
+    files = manifest(dist)["files"]
+    source = (dist / "sw.js").read_text()
+    build = json.loads(re.search(r"^const BUILD = (\{.*?\});", source, re.S | re.M).group(1))
+    assert build["version"] == manifest(dist)["build"]["version"]
+    assert re.fullmatch(r"[0-9a-f]{16}", build["version"])
+    assert set(build["files"]) == set(files) - {"sw.js"}  # manifest.json names sw.js's sha256
+    for path, integrity in build["files"].items():
+        assert integrity == "sha256-" + base64.b64encode(bytes.fromhex(files[path]["sha256"])).decode(), path
+    assert {"index.html", "app.webmanifest", "pyodide/pyodide.asm.wasm", "wheels/" + Path(
+        manifest(dist)["wheels"][0]["url"]).name} <= set(build["files"])
