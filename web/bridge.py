@@ -3,7 +3,8 @@
 Plain values in, plain values out: the worker hands over the bytes of one file and gets
 back a dict with the converted bytes and the service's report, or a one-line message
 for a person. No DICOM logic lives here; every conversion goes through the same
-``dicompress.service.convert`` the command line uses.
+``dicompress.service.convert`` the command line uses, every preview through
+``dicompress.preview.describe``.
 """
 
 import gc
@@ -21,6 +22,41 @@ def sha256_hex(data) -> str:
     return hashlib.sha256(_as_bytes(data)).hexdigest()
 
 
+def as_bytes(data) -> bytes:
+    """Return `data` (a typed array from the worker) as bytes: one copy inside Python."""
+    return _as_bytes(data)
+
+
+def preview(data) -> dict:
+    """Return the details and a thumbnail of one DICOM file; never raise.
+
+    Returns
+    -------
+    dict
+        ``{"ok": True, "details": dict, "thumbnail": {"width", "height", "rgba"}}`` or
+        ``{"ok": False, "code": str, "message": str}``.
+    """
+    from dicompress.errors import ConversionError
+    from dicompress.preview import describe
+
+    try:
+        details, thumbnail = describe(_as_bytes(data))
+    except ConversionError as exc:
+        return _failure(getattr(exc, "code", "error"), str(exc))
+    except MemoryError:
+        return _failure("out-of-memory", "Not enough memory for a preview of this file.")
+    except Exception as exc:  # a bug: the conversion still runs and says what is wrong
+        traceback.print_exc(file=sys.stderr)
+        return _failure("unexpected", f"No preview ({type(exc).__name__}).")
+    finally:
+        gc.collect()
+    return {
+        "ok": True,
+        "details": details.as_dict(),
+        "thumbnail": {"width": thumbnail.width, "height": thumbnail.height, "rgba": thumbnail.rgba},
+    }
+
+
 def engine() -> dict:
     """Return which engine the service uses here, for the page."""
     from dicompress import service
@@ -30,15 +66,21 @@ def engine() -> dict:
 
 
 def convert(
-    data, target: str, progress: Callable[[int, int], None] | None = None, verify: bool = True
+    data,
+    target: str,
+    progress: Callable[[int, int], None] | None = None,
+    verify: bool = True,
+    count_elements: bool = False,
 ) -> dict:
     """Convert the bytes of one DICOM file; never raise (`verify` is the service's option).
 
     Returns
     -------
     dict
-        ``{"ok": True, "data": bytes, "report": dict}`` or
+        ``{"ok": True, "data": bytes, "report": dict, "elements": int | None}`` or
         ``{"ok": False, "code": str, "message": str}`` with a one-line message.
+        ``elements`` (with `count_elements`) is the number of data elements in the
+        written file, as :func:`dicompress.preview.describe` counts them.
     """
     from dicompress.errors import ConversionError
     from dicompress.service import convert as service_convert
@@ -46,11 +88,16 @@ def convert(
     source = _as_bytes(data)
     try:
         result = service_convert(source, target, progress=progress, verify=verify)
-        return {"ok": True, "data": result.data, "report": result.report.as_dict()}
+        elements = _elements_in(result.data) if count_elements else None
+        return {"ok": True, "data": result.data, "report": result.report.as_dict(), "elements": elements}
     except ConversionError as exc:
         return _failure(getattr(exc, "code", "error"), str(exc))
     except MemoryError:
-        return _failure("out-of-memory", "Not enough memory to convert this file in the browser.")
+        return _failure(
+            "out-of-memory",
+            "Not enough memory to convert this file in the browser; use the dicompress command line "
+            "on your computer instead: dicompress FILE -o OUT/",
+        )
     except Exception as exc:  # a bug, not the user's fault: log it, show one line
         traceback.print_exc(file=sys.stderr)
         return _failure("unexpected", f"Unexpected error ({type(exc).__name__}); the file was not converted.")
@@ -67,6 +114,21 @@ def make_zip(entries: Iterable) -> bytes:
         for name, data in entries:
             archive.writestr(_unique(_safe_name(str(name)), used), _as_bytes(data))
     return buffer.getvalue()
+
+
+def _elements_in(data: bytes) -> int | None:
+    """Return how many data elements the file in `data` holds (None if it cannot tell).
+
+    Stop-gap: reads the written file again through ``describe``; the service's report
+    could carry this count instead.
+    """
+    from dicompress.errors import ConversionError
+    from dicompress.preview import describe
+
+    try:
+        return describe(data)[0].elements
+    except (ConversionError, MemoryError):
+        return None
 
 
 def _failure(code: str, message: str) -> dict:

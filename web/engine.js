@@ -18,7 +18,7 @@ function startWorker() {
 
 export class Engine extends EventTarget {
   #worker = null;
-  #pending = new Map(); // id -> {resolve, reject, onProgress}
+  #pending = new Map(); // id -> {resolve, reject, onProgress, onPreview}
   #nextId = 1;
   ready = false;
   info = null;
@@ -34,25 +34,25 @@ export class Engine extends EventTarget {
     this.#worker.onmessageerror = () => this.#died("the converter sent a message that could not be read");
   }
 
-  // Convert one file's bytes; resolves with the worker's result message.
-  convert(name, buffer, target, onProgress) {
-    return this.#request({ type: "convert", name, target, buffer }, [buffer], onProgress);
+  // Convert one file (a File or Blob, read by the worker: this thread never copies its
+  // bytes); resolves with the worker's result message, whose `blob` is the new file. The
+  // worker first sends a preview (details and thumbnail, or {ok: false}) to `onPreview`,
+  // then (frames done, frames in all) to `onProgress` as it goes.
+  convert(name, file, target, { onProgress, onPreview } = {}) {
+    return this.#request({ type: "convert", name, target, file, preview: true }, [], { onProgress, onPreview });
   }
 
-  // Build a ZIP of [{name, buffer}]; resolves with the archive's ArrayBuffer.
+  // Build a ZIP of [{name, blob}] in the worker; resolves with the archive as a Blob.
   async zip(entries) {
-    const reply = await this.#request(
-      { type: "zip", entries },
-      entries.map((e) => e.buffer),
-    );
+    const reply = await this.#request({ type: "zip", entries }, []);
     if (!reply.ok) throw new Error(reply.message);
-    return reply.buffer;
+    return reply.blob;
   }
 
-  #request(message, transfer, onProgress) {
+  #request(message, transfer, callbacks = {}) {
     const id = this.#nextId++;
     return new Promise((resolve, reject) => {
-      this.#pending.set(id, { resolve, reject, onProgress });
+      this.#pending.set(id, { resolve, reject, ...callbacks });
       this.#worker.postMessage({ ...message, id }, transfer);
     });
   }
@@ -62,6 +62,9 @@ export class Engine extends EventTarget {
     switch (message.type) {
       case "progress":
         pending?.onProgress?.(message.done, message.total);
+        return;
+      case "preview":
+        pending?.onPreview?.(message);
         return;
       case "result":
       case "zip-result":

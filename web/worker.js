@@ -2,11 +2,16 @@
 // tries numpy, then converts files with dicompress.service (through bridge.py).
 // No DICOM logic lives here: bytes go in, bytes and a report come out.
 //
-// Messages in:  {type: "convert", id, name, target, buffer, verify?} | {type: "zip", id, entries: [{name, buffer}]}
+// Messages in:  {type: "convert", id, name, target, file | buffer, verify?, preview?}
+//               {type: "zip", id, entries: [{name, blob | buffer}]}
+// A convert request with a `file` (a File or Blob: passed by reference) is read here and
+// answered with a `blob`, so the page's thread never copies the bytes; one with a
+// transferred `buffer` is answered with a transferred `buffer`.
 // Messages out: {type: "download", key, loaded, total, state} | {type: "phase", text}
-//               {type: "ready", engine, numpy, seconds} | {type: "init-failed", message}
-//               {type: "progress", id, done, total} | {type: "result", id, ok, ...}
-//               {type: "zip-result", id, ok, buffer | message} | {type: "fatal", id, message}
+//               {type: "ready", engine, numpy, seconds, build, limits} | {type: "init-failed", message}
+//               {type: "preview", id, ok, details, thumbnail: {width, height, rgba}}  (when asked)
+//               {type: "progress", id, done, total} | {type: "result", id, ok, ..., memory}
+//               {type: "zip-result", id, ok, blob | buffer | message} | {type: "fatal", id, message}
 import { loadPyodide } from "./pyodide/pyodide.mjs";
 
 const BASE = new URL("./", import.meta.url);
@@ -16,8 +21,18 @@ const realFetch = globalThis.fetch.bind(globalThis);
 const downloadKeys = new Map(); // absolute URL -> key of the page's download list
 const prefetched = new Map(); // absolute URL -> bytes already downloaded and checked
 
+// Python's memory is one WebAssembly (wasm32) memory of at most 4 GiB. Converting a file
+// holds several copies of it at once (the input, pydicom's data set, the encoded frames,
+// the written file and its verification read): measured 6.3 times the file for RLE
+// (1.26 GB for 201.6 MB, 3.82 GB for 612 MB; tests/browser/test_large.py). Files larger
+// than the memory divided by PEAK_FACTOR are refused before they are read.
+const WASM_MAX_BYTES = 4 * 1024 ** 3;
+const PEAK_FACTOR = 7;
+const MAX_FILE_BYTES = Math.floor(WASM_MAX_BYTES / PEAK_FACTOR);
+
 let pyodide = null;
 let bridge = null;
+let buildVersion = null;
 
 function post(message, transfer = []) {
   self.postMessage(message, transfer);
@@ -161,6 +176,7 @@ async function boot() {
   const manifestResponse = await realFetch(new URL("manifest.json", BASE));
   if (!manifestResponse.ok) throw new Error(`manifest.json: HTTP ${manifestResponse.status}`);
   const manifest = await manifestResponse.json();
+  buildVersion = manifest.build?.version ?? null;
   const bridgeSource = realFetch(new URL("bridge.py", BASE)).then((r) => r.text());
   const wheels = manifest.wheels.map((w) => ({ ...w, bytes: fetchBytes(new URL(w.url, BASE).href, w.name) }));
   for (const w of wheels) w.bytes.catch(() => {});
@@ -192,13 +208,79 @@ async function boot() {
   const engineProxy = bridge.engine();
   const engine = engineProxy.toJs({ dict_converter: Object.fromEntries });
   engineProxy.destroy();
-  post({ type: "ready", engine, numpy: numpyState, seconds: (performance.now() - started) / 1000, timings });
+  post({
+    type: "ready",
+    engine,
+    numpy: numpyState,
+    seconds: (performance.now() - started) / 1000,
+    timings,
+    build: buildVersion,
+    limits: { max_file_bytes: MAX_FILE_BYTES },
+  });
 }
 
 // ---------------------------------------------------------------- requests
 
-function convert({ id, target, buffer, verify = true }) {
-  const input = new Uint8Array(buffer);
+// Bytes of Python's memory now: it only grows, so after a conversion it is the peak so far.
+function wasmBytes() {
+  return pyodide._module.HEAP8.buffer.byteLength;
+}
+
+function toPlain(proxy) {
+  const plain = proxy.toJs({ dict_converter: Object.fromEntries });
+  proxy.destroy();
+  return plain;
+}
+
+// Details and a thumbnail of the file, made by dicompress.preview (no numpy needed).
+function sendPreview(id, source) {
+  const preview = bridge.preview(source);
+  try {
+    if (!preview.get("ok")) {
+      post({ type: "preview", id, ok: false, message: preview.get("message") });
+      return;
+    }
+    const thumbnail = preview.get("thumbnail");
+    const rgba = thumbnail.get("rgba");
+    const pixels = rgba.toJs();
+    rgba.destroy();
+    const details = toPlain(preview.get("details"));
+    const size = { width: thumbnail.get("width"), height: thumbnail.get("height") };
+    thumbnail.destroy();
+    post({ type: "preview", id, ok: true, details, thumbnail: { ...size, rgba: pixels.buffer } }, [pixels.buffer]);
+  } finally {
+    preview.destroy();
+  }
+}
+
+async function readInput(message) {
+  if (!message.file) return new Uint8Array(message.buffer);
+  try {
+    return new Uint8Array(await message.file.arrayBuffer());
+  } catch (err) {
+    const memory = err instanceof RangeError || err.name === "NotReadableError";
+    return {
+      code: "unreadable",
+      message: memory
+        ? `the file could not be read into this tab's memory (${err.name}); use the dicompress ` +
+          "command line on your computer instead: dicompress FILE -o OUT/"
+        : `the file could not be read (${err.name || "error"})`,
+    };
+  }
+}
+
+async function convert(message) {
+  const { id, target, verify = true } = message;
+  const input = await readInput(message);
+  if (!(input instanceof Uint8Array)) {
+    post({ type: "result", id, ok: false, ...input });
+    return;
+  }
+  // One copy of the file inside Python, shared by the preview and the conversion; the
+  // JavaScript copy is let go at once.
+  const source = bridge.as_bytes(input);
+  const asBlob = Boolean(message.file);
+  message.buffer = message.file = null;
   let last = 0;
   const progress = (done, total) => {
     const now = performance.now();
@@ -206,30 +288,46 @@ function convert({ id, target, buffer, verify = true }) {
     last = now;
     post({ type: "progress", id, done, total });
   };
-  const result = bridge.convert(input, target, progress, verify);
+  let result = null;
   try {
+    if (message.preview) sendPreview(id, source);
+    result = bridge.convert(source, target, progress, verify, Boolean(message.preview));
+    const memory = { wasm_bytes: wasmBytes() };
     if (!result.get("ok")) {
-      post({ type: "result", id, ok: false, code: result.get("code"), message: result.get("message") });
+      post({ type: "result", id, ok: false, code: result.get("code"), message: result.get("message"), memory });
       return;
     }
     const data = result.get("data");
     const output = data.toJs();
     data.destroy();
-    const report = result.get("report");
-    const plain = report.toJs({ dict_converter: Object.fromEntries });
-    report.destroy();
-    post({ type: "result", id, ok: true, buffer: output.buffer, report: plain }, [output.buffer]);
+    const report = toPlain(result.get("report"));
+    const elements = result.get("elements") ?? null;
+    const reply = { type: "result", id, ok: true, report, elements, memory };
+    if (asBlob) post({ ...reply, blob: new Blob([output], { type: "application/dicom" }) });
+    else post({ ...reply, buffer: output.buffer }, [output.buffer]);
   } finally {
-    result.destroy();
+    result?.destroy();
+    source.destroy();
   }
 }
 
-function zip({ id, entries }) {
-  const pairs = entries.map(({ name, buffer }) => [name, new Uint8Array(buffer)]);
+// Entries carry a `blob` (read here; answered with a `blob`) or a transferred `buffer`.
+async function zip({ id, entries }) {
+  const asBlob = entries.some((e) => e.blob);
+  let pairs;
+  try {
+    pairs = await Promise.all(
+      entries.map(async ({ name, blob, buffer }) => [name, new Uint8Array(blob ? await blob.arrayBuffer() : buffer)]),
+    );
+  } catch (err) {
+    post({ type: "zip-result", id, ok: false, message: `the results could not be read (${err.name || err})` });
+    return;
+  }
   const archive = bridge.make_zip(pairs);
   try {
     const bytes = archive.toJs();
-    post({ type: "zip-result", id, ok: true, buffer: bytes.buffer }, [bytes.buffer]);
+    if (asBlob) post({ type: "zip-result", id, ok: true, blob: new Blob([bytes], { type: "application/zip" }) });
+    else post({ type: "zip-result", id, ok: true, buffer: bytes.buffer }, [bytes.buffer]);
   } finally {
     archive.destroy();
   }
@@ -250,8 +348,8 @@ self.onmessage = (event) => {
   queue = queue.then(async () => {
     if (!(await booted)) return;
     try {
-      if (message.type === "convert") convert(message);
-      else if (message.type === "zip") zip(message);
+      if (message.type === "convert") await convert(message);
+      else if (message.type === "zip") await zip(message);
     } catch (err) {
       console.error(err);
       const line = String(err.message || err).trim().split("\n").at(-1);

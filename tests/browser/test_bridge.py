@@ -58,3 +58,39 @@ def test_zip_names_are_unique_and_stay_inside_the_archive(bridge):
 
 def test_sha256_hex(bridge):
     assert bridge.sha256_hex(b"abc") == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
+
+
+def test_preview_gives_details_and_an_rgba_thumbnail(bridge):
+    source = Path(get_testdata_file("US1_UNCR.dcm")).read_bytes()
+    result = bridge.preview(memoryview(source))
+    assert result["ok"] is True
+    assert result["details"]["photometric_interpretation"] == "RGB"
+    thumbnail = result["thumbnail"]
+    assert (thumbnail["width"], thumbnail["height"]) == (160, 120)
+    assert len(thumbnail["rgba"]) == 160 * 120 * 4
+
+
+def test_preview_of_a_file_it_cannot_read_is_a_one_line_message(bridge):
+    result = bridge.preview(b"not a DICOM file at all")
+    assert result["ok"] is False and result["code"] == "not-dicom"
+    assert result["message"] and "\n" not in result["message"]
+
+
+def test_convert_counts_the_elements_of_the_written_file_when_asked(bridge):
+    source = Path(get_testdata_file("CT_small.dcm")).read_bytes()
+    counted = bridge.convert(source, "rle", count_elements=True)
+    written = dcmread(io.BytesIO(counted["data"]))
+    assert counted["elements"] == len(list(written.iterall()))
+    assert bridge.convert(source, "rle")["elements"] is None
+
+
+def test_out_of_memory_suggests_the_command_line(bridge, monkeypatch):
+    import dicompress.service
+
+    def exhausted(*args, **kwargs):
+        raise MemoryError
+
+    monkeypatch.setattr(dicompress.service, "convert", exhausted)
+    result = bridge.convert(b"DICM", "rle")
+    assert result["code"] == "out-of-memory"
+    assert "dicompress command line" in result["message"]
