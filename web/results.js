@@ -1,4 +1,5 @@
-// One row per file in the results table: queued -> working -> done | error.
+// One row per file in the results table: queued -> working -> done | error, with a
+// thumbnail of the first frame and a details panel once the worker has read the file.
 import { baseName, formatBytes, formatRatio, formatSeconds } from "./format.js";
 
 const COLUMNS = ["input", "output", "ratio", "time", "plugin", "verified"];
@@ -28,6 +29,36 @@ function cell(tag, className, text = "") {
   return element;
 }
 
+// A canvas showing an RGBA thumbnail from the worker.
+function picture(thumbnail, className, label) {
+  const canvas = cell("canvas", className);
+  canvas.width = thumbnail.width;
+  canvas.height = thumbnail.height;
+  canvas.setAttribute("role", "img");
+  canvas.setAttribute("aria-label", label);
+  const pixels = new Uint8ClampedArray(thumbnail.rgba);
+  canvas.getContext("2d").putImageData(new ImageData(pixels, thumbnail.width, thumbnail.height), 0, 0);
+  return canvas;
+}
+
+let panelCount = 0;
+
+const plural = (n, one, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;
+
+// [field, label, text] for the details panel; nothing here identifies a patient.
+function detailLines(d) {
+  const samples = d.samples_per_pixel === 1 ? "" : `, ${plural(d.samples_per_pixel, "sample")} per pixel`;
+  return [
+    ["modality", "Modality", d.modality || "not given"],
+    ["size", "Size", `${d.columns} × ${d.rows} pixels${samples}`],
+    ["frames", "Frames", String(d.frames)],
+    ["bits", "Bits", `${d.bits_allocated} allocated, ${d.bits_stored} stored`],
+    ["photometric", "Photometric interpretation", d.photometric_interpretation || "not given"],
+    ["transfer-syntax", "Original transfer syntax", d.transfer_syntax],
+    ["elements", "Data elements", String(d.elements)],
+  ];
+}
+
 export class ResultRow {
   constructor(path, size) {
     this.path = path;
@@ -42,8 +73,14 @@ export class ResultRow {
     const name = cell("th", "result-name");
     name.scope = "row";
     name.title = path;
-    name.textContent = baseName(path);
-    if (path !== baseName(path)) name.append(cell("span", "result-folder", path.slice(0, -baseName(path).length)));
+    this.thumb = cell("span", "result-thumb");
+    const label = cell("span", "result-label");
+    label.append(cell("span", "result-filename", baseName(path)));
+    if (path !== baseName(path)) label.append(cell("span", "result-folder", path.slice(0, -baseName(path).length)));
+    this.label = label;
+    const file = cell("div", "result-file");
+    file.append(this.thumb, label);
+    name.append(file);
     this.status = cell("td", "result-status");
     this.status.dataset.label = "Status";
     this.statusText = cell("span", "result-status-text");
@@ -64,6 +101,8 @@ export class ResultRow {
     this.action = cell("td", "result-action");
     row.append(this.action);
     this.element = row;
+    this.more = cell("tr", "result-more"); // the details panel, once the file was read
+    this.more.hidden = true;
     this.setQueued();
   }
 
@@ -85,7 +124,52 @@ export class ResultRow {
     else this.bar.removeAttribute("value"); // one frame: an indeterminate bar
   }
 
-  setDone(report, blob, outputName) {
+  // What the worker read before converting: details and a thumbnail, or nothing if it could not.
+  setPreview(preview) {
+    if (!preview.ok) return;
+    this.details = preview.details;
+    const name = baseName(this.path);
+    const small = picture(preview.thumbnail, "result-thumb-image", `First frame of ${name}`);
+    small.dataset.testid = "thumbnail";
+    this.thumb.replaceChildren(small);
+
+    // The panel is a row of its own under this one, across the whole table.
+    const panel = cell("div", "result-details");
+    panel.dataset.testid = "details";
+    panel.dataset.filename = this.path;
+    panel.id = `details-${++panelCount}`;
+    panel.append(picture(preview.thumbnail, "result-details-image", `First frame of ${name}, larger`));
+    const list = cell("dl", "result-details-list");
+    for (const [field, label, text] of detailLines(preview.details)) {
+      const value = cell("dd", "", text);
+      value.dataset.field = field;
+      const item = cell("div", "result-details-item");
+      item.append(cell("dt", "", label), value);
+      list.append(item);
+    }
+    this.list = list;
+    const text = cell("div", "result-details-text");
+    text.append(list, cell("p", "result-details-note", "No patient-identifying values are shown."));
+    panel.append(text);
+    const td = cell("td", "result-details-cell");
+    td.colSpan = COLUMNS.length + 3;
+    td.append(panel);
+    this.more.replaceChildren(td);
+
+    const toggle = cell("button", "result-details-toggle", "Details");
+    toggle.type = "button";
+    toggle.setAttribute("aria-expanded", "false");
+    toggle.setAttribute("aria-controls", panel.id);
+    toggle.setAttribute("aria-label", `Details of ${name}`);
+    toggle.addEventListener("click", () => {
+      const open = this.more.hidden;
+      this.more.hidden = !open;
+      toggle.setAttribute("aria-expanded", String(open));
+    });
+    this.label.append(toggle);
+  }
+
+  setDone(report, blob, outputName, elements = null) {
     this.blob = blob;
     this.outputName = outputName;
     this.report = report;
@@ -108,6 +192,15 @@ export class ResultRow {
     link.setAttribute("aria-label", `Download ${baseName(outputName)}`);
     this.action.replaceChildren(link);
     this.element.title = `${report.source_syntax} → ${report.target_syntax}, ${report.frames} frame(s)`;
+    if (this.list && elements !== null) {
+      const value = this.list.querySelector('[data-field="elements"]');
+      const original = this.details.elements;
+      value.dataset.kept = String(elements);
+      value.textContent =
+        elements <= original
+          ? `${original} in the original, ${elements} kept`
+          : `${original} in the original, all kept, ${elements - original} added`;
+    }
   }
 
   setError(message) {
@@ -123,7 +216,13 @@ export class ResultRow {
     this.action.replaceChildren();
   }
 
+  // The table rows of this file: its result and its (hidden) details.
+  get elements() {
+    return [this.element, this.more];
+  }
+
   release() {
+    this.more.remove();
     if (this.url) URL.revokeObjectURL(this.url);
     this.blob = null;
     this.url = null;

@@ -1,236 +1,276 @@
-// The page: picks files, queues them, shows progress and results, offers downloads.
+// The app's user interface: picks files, queues them, shows progress, previews and
+// results, offers downloads. Used by the page (app.js) and by <dicompress-app>
+// (dicompress-embed.js), each giving it the root that holds the markup of index.html.
 // All Python work happens in the worker (engine.js); nothing here reads DICOM.
 import { Engine } from "./engine.js";
 import { fromDrop, fromInput, isClutter } from "./files.js";
 import { formatBytes, formatPercent, outputName } from "./format.js";
 import { ResultRow } from "./results.js";
 
-const $ = (selector) => document.querySelector(selector);
-const ui = {
-  engine: $("[data-testid=engine]"),
-  phase: $("#phase"),
-  downloads: $("#downloads"),
-  fileInput: $("[data-testid=file-input]"),
-  folderInput: $("#folder-input"),
-  pickFiles: $("#pick-files"),
-  pickFolder: $("#pick-folder"),
-  dropzone: $("#dropzone"),
-  syntax: $("[data-testid=syntax]"),
-  results: $("#results"),
-  resultsTable: $("#results-table"),
-  empty: $("#results-empty"),
-  summary: $("#summary"),
-  downloadAll: $("[data-testid=download-all]"),
-  clear: $("#clear"),
-};
+// Mount the app on `root` (a Document or a ShadowRoot holding index.html's markup).
+// `host` is the element that gets data-ready="true" once the converter has started
+// (the test hook); `dropTarget` is where stray file drops are caught (the page: the
+// whole window; an embed: only its own element). Returns the Engine.
+export function mountApp(root, { host = document.documentElement, dropTarget = window } = {}) {
+  const $ = (selector) => root.querySelector(selector);
+  const ui = {
+    engine: $("[data-testid=engine]"),
+    phase: $("#phase"),
+    downloads: $("#downloads"),
+    fileInput: $("[data-testid=file-input]"),
+    folderInput: $("#folder-input"),
+    pickFiles: $("#pick-files"),
+    pickFolder: $("#pick-folder"),
+    dropzone: $("#dropzone"),
+    syntax: $("[data-testid=syntax]"),
+    results: $("#results"),
+    resultsTable: $("#results-table"),
+    empty: $("#results-empty"),
+    summary: $("#summary"),
+    downloadAll: $("[data-testid=download-all]"),
+    clear: $("#clear"),
+    version: $("#build-version"),
+  };
 
-const engine = new Engine();
-const rows = [];
-const queue = [];
-let busy = false;
-let startFailed = null;
+  const engine = new Engine();
+  const rows = [];
+  const queue = [];
+  let busy = false;
+  let startFailed = null;
 
-// ---------------------------------------------------------------- runtime status
+  // -------------------------------------------------------------- runtime status
 
-function downloadItem(key) {
-  return ui.downloads.querySelector(`[data-key="${key}"]`);
-}
-
-engine.addEventListener("download", ({ detail: { key, loaded, total, state } }) => {
-  const item = downloadItem(key);
-  if (!item) return;
-  const bar = item.querySelector("progress");
-  const text = item.querySelector(".download-state");
-  item.dataset.state = state;
-  if (state === "done") {
-    bar.value = 100;
-    text.textContent = `done, ${formatBytes(total)}`;
-  } else if (state === "failed") {
-    bar.value = 0;
-    text.textContent = key === "numpy" ? "not available" : "failed";
-  } else {
-    bar.value = total ? Math.min(99, (100 * loaded) / total) : 0;
-    text.textContent = formatPercent(loaded, total);
+  function downloadItem(key) {
+    return ui.downloads.querySelector(`[data-key="${key}"]`);
   }
-});
 
-engine.addEventListener("phase", ({ detail }) => {
-  ui.phase.textContent = `${detail.text}…`;
-});
-
-engine.addEventListener("ready", ({ detail }) => {
-  const { engine: info, numpy, seconds } = detail;
-  const fast = info.plugin ? info.plugin === "dicompress" : Boolean(info.numpy);
-  ui.engine.dataset.engine = fast ? "numpy" : "fallback";
-  ui.engine.textContent = `Engine: ${info.name}`;
-  ui.phase.textContent = fast
-    ? `Ready in ${seconds.toFixed(1)} s, with dicompress's numpy RLE plugin for pydicom.`
-    : `Ready in ${seconds.toFixed(1)} s. numpy is not available here, so pydicom's own ` +
-      "pure-Python RLE plugin does the work: slower, same result.";
-  document.documentElement.dataset.ready = "true";
-  performance.mark("dicompress:ready", { detail: detail.timings });
-  const numpyItem = downloadItem("numpy");
-  if (!numpy.ok) {
-    numpyItem.dataset.state = "failed";
-    numpyItem.title = `numpy ${numpy.reason}`;
-    numpyItem.querySelector(".download-state").textContent = numpy.excluded ? "not included" : "not available";
-  }
-  for (const job of queue) job.row.setQueued();
-  pump();
-});
-
-engine.addEventListener("init-failed", ({ detail }) => {
-  startFailed = detail.message;
-  ui.engine.dataset.engine = "failed";
-  ui.engine.textContent = "Engine: none — the converter could not be started.";
-  ui.phase.textContent = detail.message;
-  for (const job of queue.splice(0)) job.row.setError(detail.message);
-  update();
-});
-
-engine.addEventListener("restarted", () => {
-  ui.phase.textContent = "The converter stopped and is being restarted…";
-});
-
-// ---------------------------------------------------------------- the queue
-
-function addFiles(items) {
-  const target = ui.syntax.value;
-  for (const { file, path } of items) {
-    if (isClutter(path)) continue;
-    const row = new ResultRow(path, file.size);
-    rows.push(row);
-    ui.results.append(row.element);
-    if (startFailed) row.setError(startFailed);
-    else {
-      if (!engine.ready) row.setQueued("Queued, waiting for the converter");
-      queue.push({ row, file, target });
-    }
-  }
-  update();
-  pump();
-}
-
-async function pump() {
-  if (busy || !engine.ready || queue.length === 0) return;
-  busy = true;
-  const job = queue.shift();
-  job.row.setWorking();
-  update();
-  try {
-    await convert(job);
-  } finally {
-    busy = false;
-    update();
-    pump();
-  }
-}
-
-async function convert({ row, file, target }) {
-  let buffer;
-  try {
-    buffer = await file.arrayBuffer();
-  } catch (err) {
-    row.setError(`The file could not be read (${err.name || "error"}).`);
-    return;
-  }
-  try {
-    const reply = await engine.convert(row.path, buffer, target, (done, total) => row.setWorking(done, total));
-    if (reply.ok) {
-      const blob = new Blob([reply.buffer], { type: "application/dicom" });
-      row.setDone(reply.report, blob, outputName(row.path, target));
+  engine.addEventListener("download", ({ detail: { key, loaded, total, state } }) => {
+    const item = downloadItem(key);
+    if (!item) return;
+    const bar = item.querySelector("progress");
+    const text = item.querySelector(".download-state");
+    item.dataset.state = state;
+    if (state === "done") {
+      bar.value = 100;
+      text.textContent = `done, ${formatBytes(total)}`;
+    } else if (state === "failed") {
+      bar.value = 0;
+      text.textContent = key === "numpy" ? "not available" : "failed";
     } else {
-      row.setError(reply.message);
+      bar.value = total ? Math.min(99, (100 * loaded) / total) : 0;
+      text.textContent = formatPercent(loaded, total);
     }
-  } catch (err) {
-    // The worker died while converting this file; the engine restarts it.
-    row.setError(`Not converted: ${err.message}. The converter was restarted for the other files.`);
+  });
+
+  engine.addEventListener("phase", ({ detail }) => {
+    ui.phase.textContent = `${detail.text}…`;
+  });
+
+  engine.addEventListener("ready", ({ detail }) => {
+    const { engine: info, numpy, seconds, build } = detail;
+    const fast = info.plugin ? info.plugin === "dicompress" : Boolean(info.numpy);
+    ui.engine.dataset.engine = fast ? "numpy" : "fallback";
+    ui.engine.textContent = `Engine: ${info.name}`;
+    ui.phase.textContent = fast
+      ? `Ready in ${seconds.toFixed(1)} s, with dicompress's numpy RLE plugin for pydicom.`
+      : `Ready in ${seconds.toFixed(1)} s. numpy is not available here, so pydicom's own ` +
+        "pure-Python RLE plugin does the work: slower, same result.";
+    if (build && ui.version) ui.version.textContent = `; build ${build}`;
+    host.dataset.ready = "true";
+    performance.mark("dicompress:ready", { detail: detail.timings });
+    const numpyItem = downloadItem("numpy");
+    if (!numpy.ok) {
+      numpyItem.dataset.state = "failed";
+      numpyItem.title = `numpy ${numpy.reason}`;
+      numpyItem.querySelector(".download-state").textContent = numpy.excluded ? "not included" : "not available";
+    }
+    for (const job of queue) job.row.setQueued();
+    pump();
+  });
+
+  engine.addEventListener("init-failed", ({ detail }) => {
+    startFailed = detail.message;
+    ui.engine.dataset.engine = "failed";
+    ui.engine.textContent = "Engine: none — the converter could not be started.";
+    ui.phase.textContent = detail.message;
+    for (const job of queue.splice(0)) job.row.setError(detail.message);
+    update();
+  });
+
+  engine.addEventListener("restarted", () => {
+    ui.phase.textContent = "The converter stopped and is being restarted…";
+  });
+
+  // -------------------------------------------------------------- the queue
+
+  // Rows are added a batch at a time, each batch in a task of its own, so adding a
+  // folder of hundreds of files never freezes the page; converting starts with the first.
+  const ADD_BATCH = 20;
+  const nextTask = () => new Promise((resolve) => setTimeout(resolve));
+
+  async function addFiles(items) {
+    const target = ui.syntax.value;
+    const files = items.filter(({ path }) => !isClutter(path));
+    for (let start = 0; start < files.length; start += ADD_BATCH) {
+      if (start > 0) await nextTask();
+      const added = [];
+      for (const { file, path } of files.slice(start, start + ADD_BATCH)) {
+        const row = new ResultRow(path, file.size);
+        rows.push(row);
+        added.push(...row.elements);
+        if (startFailed) row.setError(startFailed);
+        else {
+          if (!engine.ready) row.setQueued("Queued, waiting for the converter");
+          queue.push({ row, file, target });
+        }
+      }
+      ui.results.append(...added);
+      update();
+      pump();
+    }
   }
-}
 
-// ---------------------------------------------------------------- summary, downloads
+  async function pump() {
+    if (busy || !engine.ready || queue.length === 0) return;
+    busy = true;
+    const job = queue.shift();
+    job.row.setWorking();
+    update();
+    try {
+      await convert(job);
+    } finally {
+      busy = false;
+      update();
+      pump();
+    }
+  }
 
-function update() {
-  const count = (status) => rows.filter((r) => r.element.dataset.status === status).length;
-  const done = count("done");
-  const failed = count("error");
-  const waiting = rows.length - done - failed;
-  ui.empty.hidden = rows.length > 0;
-  ui.resultsTable.hidden = rows.length === 0;
-  const finished = rows.filter((r) => r.report);
-  const before = finished.reduce((n, r) => n + r.report.input_bytes, 0);
-  const after = finished.reduce((n, r) => n + r.report.output_bytes, 0);
-  const parts = [`${rows.length} file${rows.length === 1 ? "" : "s"}`, `${done} done`];
-  if (failed) parts.push(`${failed} failed`);
-  if (waiting) parts.push(`${waiting} to go`);
-  if (done) parts.push(`${formatBytes(before)} → ${formatBytes(after)}`);
-  ui.summary.textContent = rows.length ? parts.join(" · ") : "No files yet.";
-  ui.downloadAll.disabled = done === 0 || waiting > 0;
-  ui.clear.disabled = rows.length === 0 || waiting > 0;
-}
-
-function save(blob, name) {
-  const url = URL.createObjectURL(blob);
-  const link = document.createElement("a");
-  link.href = url;
-  link.download = name;
-  document.body.append(link);
-  link.click();
-  link.remove();
-  setTimeout(() => URL.revokeObjectURL(url), 60_000);
-}
-
-async function downloadAll() {
-  const done = rows.filter((r) => r.blob);
-  if (done.length === 0) return;
-  ui.downloadAll.disabled = true;
-  const label = ui.downloadAll.textContent;
-  ui.downloadAll.textContent = "Preparing ZIP…";
-  try {
-    const entries = await Promise.all(
-      done.map(async (r) => ({ name: r.outputName, buffer: await r.blob.arrayBuffer() })),
+  // A file too large for Python in this tab is refused before it is read (the rest of
+  // the batch goes on); the command line has no such limit.
+  function tooLarge(file) {
+    const limit = engine.info?.limits?.max_file_bytes;
+    if (!limit || file.size <= limit) return null;
+    return (
+      `Too large for the browser: ${formatBytes(file.size)}, and a browser tab can convert files up to about ` +
+      `${formatBytes(limit)} (Python in WebAssembly has 4 GB of memory at most). Use the dicompress command ` +
+      "line on your computer instead: dicompress FILE -o OUT/"
     );
-    const reply = await engine.zip(entries);
-    save(new Blob([reply], { type: "application/zip" }), "dicompress-results.zip");
-  } catch (err) {
-    ui.phase.textContent = `The ZIP could not be made: ${err.message}`;
-  } finally {
-    ui.downloadAll.textContent = label;
+  }
+
+  async function convert({ row, file, target }) {
+    const refusal = tooLarge(file);
+    if (refusal) {
+      row.setError(refusal);
+      return;
+    }
+    try {
+      const reply = await engine.convert(row.path, file, target, {
+        onProgress: (done, total) => row.setWorking(done, total),
+        onPreview: (preview) => row.setPreview(preview),
+      });
+      performance.mark("dicompress:file", {
+        detail: { name: row.path, ok: reply.ok, seconds: reply.report?.seconds, memory: reply.memory },
+      });
+      if (reply.ok) row.setDone(reply.report, reply.blob, outputName(row.path, target), reply.elements);
+      else row.setError(reply.message);
+    } catch (err) {
+      // The worker died while converting this file; the engine restarts it.
+      row.setError(
+        `Not converted: ${err.message}. The converter was restarted for the other files; ` +
+          "if this file is very large, use the dicompress command line on your computer instead",
+      );
+    }
+  }
+
+  // -------------------------------------------------------------- summary, downloads
+
+  function update() {
+    let done = 0;
+    let failed = 0;
+    let before = 0;
+    let after = 0;
+    for (const r of rows) {
+      const status = r.element.dataset.status;
+      if (status === "done") done += 1;
+      else if (status === "error") failed += 1;
+      if (r.report) {
+        before += r.report.input_bytes;
+        after += r.report.output_bytes;
+      }
+    }
+    const waiting = rows.length - done - failed;
+    ui.empty.hidden = rows.length > 0;
+    ui.resultsTable.hidden = rows.length === 0;
+    const parts = [`${rows.length} file${rows.length === 1 ? "" : "s"}`, `${done} done`];
+    if (failed) parts.push(`${failed} failed`);
+    if (waiting) parts.push(`${waiting} to go`);
+    if (done) parts.push(`${formatBytes(before)} → ${formatBytes(after)}`);
+    ui.summary.textContent = rows.length ? parts.join(" · ") : "No files yet.";
+    ui.downloadAll.disabled = done === 0 || waiting > 0;
+    ui.clear.disabled = rows.length === 0 || waiting > 0;
+  }
+
+  function save(blob, name) {
+    const url = URL.createObjectURL(blob);
+    const link = document.createElement("a");
+    link.href = url;
+    link.download = name;
+    document.body.append(link);
+    link.click();
+    link.remove();
+    setTimeout(() => URL.revokeObjectURL(url), 60_000);
+  }
+
+  async function downloadAll() {
+    const done = rows.filter((r) => r.blob);
+    if (done.length === 0) return;
+    ui.downloadAll.disabled = true;
+    const label = ui.downloadAll.textContent;
+    ui.downloadAll.textContent = "Preparing ZIP…";
+    try {
+      const archive = await engine.zip(done.map((r) => ({ name: r.outputName, blob: r.blob })));
+      save(archive, "dicompress-results.zip");
+    } catch (err) {
+      ui.phase.textContent = `The ZIP could not be made: ${err.message}`;
+    } finally {
+      ui.downloadAll.textContent = label;
+      update();
+    }
+  }
+
+  function clearList() {
+    for (const row of rows.splice(0)) {
+      row.release();
+      row.element.remove();
+    }
     update();
   }
-}
 
-function clearList() {
-  for (const row of rows.splice(0)) {
-    row.release();
-    row.element.remove();
+  // -------------------------------------------------------------- wiring
+
+  ui.pickFiles.addEventListener("click", () => ui.fileInput.click());
+  ui.pickFolder.addEventListener("click", () => ui.folderInput.click());
+  for (const input of [ui.fileInput, ui.folderInput]) {
+    input.addEventListener("change", () => {
+      addFiles(fromInput(input));
+      input.value = "";
+    });
   }
-  update();
-}
+  ui.downloadAll.addEventListener("click", downloadAll);
+  ui.clear.addEventListener("click", clearList);
 
-// ---------------------------------------------------------------- wiring
-
-ui.pickFiles.addEventListener("click", () => ui.fileInput.click());
-ui.pickFolder.addEventListener("click", () => ui.folderInput.click());
-for (const input of [ui.fileInput, ui.folderInput]) {
-  input.addEventListener("change", () => {
-    addFiles(fromInput(input));
-    input.value = "";
+  // A file dropped next to the drop zone must not make the browser open it in place of the page.
+  for (const type of ["dragover", "drop"]) dropTarget.addEventListener(type, (e) => e.preventDefault());
+  ui.dropzone.addEventListener("dragenter", () => ui.dropzone.classList.add("dragging"));
+  ui.dropzone.addEventListener("dragleave", (e) => {
+    if (!ui.dropzone.contains(e.relatedTarget)) ui.dropzone.classList.remove("dragging");
   });
+  ui.dropzone.addEventListener("drop", async (event) => {
+    ui.dropzone.classList.remove("dragging");
+    addFiles(await fromDrop(event.dataTransfer));
+  });
+
+  update();
+  engine.start();
+  return engine;
 }
-ui.downloadAll.addEventListener("click", downloadAll);
-ui.clear.addEventListener("click", clearList);
-
-// A file dropped anywhere must not make the browser open it in place of the page.
-for (const type of ["dragover", "drop"]) window.addEventListener(type, (e) => e.preventDefault());
-ui.dropzone.addEventListener("dragenter", () => ui.dropzone.classList.add("dragging"));
-ui.dropzone.addEventListener("dragleave", (e) => {
-  if (!ui.dropzone.contains(e.relatedTarget)) ui.dropzone.classList.remove("dragging");
-});
-ui.dropzone.addEventListener("drop", async (event) => {
-  ui.dropzone.classList.remove("dragging");
-  addFiles(await fromDrop(event.dataTransfer));
-});
-
-update();
-engine.start();

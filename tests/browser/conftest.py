@@ -157,6 +157,7 @@ class App:
     downloads: Path
     engine: str
     dist: Path
+    ready_selector: str = "html"  # the element that gets data-ready="true" (an embed: dicompress-app)
 
     def open(self) -> "App":
         self.page.goto(self.url)
@@ -164,7 +165,7 @@ class App:
 
     def wait_ready(self, timeout: int = READY_TIMEOUT_MS) -> "App":
         try:
-            expect(self.page.locator("html")).to_have_attribute("data-ready", "true", timeout=timeout)
+            expect(self.page.locator(self.ready_selector)).to_have_attribute("data-ready", "true", timeout=timeout)
         except AssertionError:
             phase = self.page.locator("#phase").inner_text()
             engine = self.page.locator("[data-testid=engine]").inner_text()
