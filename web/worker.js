@@ -271,7 +271,7 @@ async function readInput(message) {
 
 async function convert(message) {
   const { id, target, verify = true } = message;
-  const input = await readInput(message);
+  let input = await readInput(message);
   if (!(input instanceof Uint8Array)) {
     post({ type: "result", id, ok: false, ...input });
     return;
@@ -280,7 +280,7 @@ async function convert(message) {
   // JavaScript copy is let go at once.
   const source = bridge.as_bytes(input);
   const asBlob = Boolean(message.file);
-  message.buffer = message.file = null;
+  input = message.buffer = message.file = null;
   let last = 0;
   const progress = (done, total) => {
     const now = performance.now();
