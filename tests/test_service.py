@@ -54,6 +54,7 @@ def test_report_describes_the_conversion():
     assert report["output_bytes"] == len(result.data)
     assert report["ratio"] == pytest.approx(len(data) / len(result.data))
     assert report["frames"] == 15
+    assert report["elements"] == len(list(read(result.data).iterall()))
     assert report["plugin"] == "dicompress"
     assert report["verified"] is True
     assert report["seconds"] > 0

@@ -61,26 +61,20 @@ def engine() -> dict:
     """Return which engine the service uses here, for the page."""
     from dicompress import service
 
-    plugin = getattr(service, "encoding_plugin", lambda: "")()
-    return {"name": service.engine_name(), "plugin": plugin, "numpy": _numpy_version()}
+    return {"name": service.engine_name(), "plugin": service.encoding_plugin(), "numpy": _numpy_version()}
 
 
 def convert(
-    data,
-    target: str,
-    progress: Callable[[int, int], None] | None = None,
-    verify: bool = True,
-    count_elements: bool = False,
+    data, target: str, progress: Callable[[int, int], None] | None = None, verify: bool = True
 ) -> dict:
     """Convert the bytes of one DICOM file; never raise (`verify` is the service's option).
 
     Returns
     -------
     dict
-        ``{"ok": True, "data": bytes, "report": dict, "elements": int | None}`` or
-        ``{"ok": False, "code": str, "message": str}`` with a one-line message.
-        ``elements`` (with `count_elements`) is the number of data elements in the
-        written file, as :func:`dicompress.preview.describe` counts them.
+        ``{"ok": True, "data": bytes, "report": dict}`` or
+        ``{"ok": False, "code": str, "message": str}`` with a one-line message. The
+        report's ``elements`` is the number of data elements in the written file.
     """
     from dicompress.errors import ConversionError
     from dicompress.service import convert as service_convert
@@ -88,8 +82,7 @@ def convert(
     source = _as_bytes(data)
     try:
         result = service_convert(source, target, progress=progress, verify=verify)
-        elements = _elements_in(result.data) if count_elements else None
-        return {"ok": True, "data": result.data, "report": result.report.as_dict(), "elements": elements}
+        return {"ok": True, "data": result.data, "report": result.report.as_dict()}
     except ConversionError as exc:
         return _failure(getattr(exc, "code", "error"), str(exc))
     except MemoryError:
@@ -114,21 +107,6 @@ def make_zip(entries: Iterable) -> bytes:
         for name, data in entries:
             archive.writestr(_unique(_safe_name(str(name)), used), _as_bytes(data))
     return buffer.getvalue()
-
-
-def _elements_in(data: bytes) -> int | None:
-    """Return how many data elements the file in `data` holds (None if it cannot tell).
-
-    Stop-gap: reads the written file again through ``describe``; the service's report
-    could carry this count instead.
-    """
-    from dicompress.errors import ConversionError
-    from dicompress.preview import describe
-
-    try:
-        return describe(data)[0].elements
-    except (ConversionError, MemoryError):
-        return None
 
 
 def _failure(code: str, message: str) -> dict:

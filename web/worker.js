@@ -291,7 +291,7 @@ async function convert(message) {
   let result = null;
   try {
     if (message.preview) sendPreview(id, source);
-    result = bridge.convert(source, target, progress, verify, Boolean(message.preview));
+    result = bridge.convert(source, target, progress, verify);
     const memory = { wasm_bytes: wasmBytes() };
     if (!result.get("ok")) {
       post({ type: "result", id, ok: false, code: result.get("code"), message: result.get("message"), memory });
@@ -301,8 +301,7 @@ async function convert(message) {
     const output = data.toJs();
     data.destroy();
     const report = toPlain(result.get("report"));
-    const elements = result.get("elements") ?? null;
-    const reply = { type: "result", id, ok: true, report, elements, memory };
+    const reply = { type: "result", id, ok: true, report, elements: report.elements, memory };
     if (asBlob) post({ ...reply, blob: new Blob([output], { type: "application/dicom" }) });
     else post({ ...reply, buffer: output.buffer }, [output.buffer]);
   } finally {

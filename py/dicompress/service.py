@@ -7,6 +7,7 @@ and by the browser's worker alike. Every failure a person can cause raises a
 
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import asdict, dataclass
+from hashlib import sha256
 from io import BytesIO
 from time import perf_counter
 
@@ -53,13 +54,14 @@ _EXTENDED_OFFSETS = ("ExtendedOffsetTable", "ExtendedOffsetTableLengths")
 
 @dataclass(frozen=True)
 class Report:
-    """What a conversion did."""
+    """What a conversion did; `elements` counts the data elements written (all levels)."""
 
     source_syntax: str
     target_syntax: str
     input_bytes: int
     output_bytes: int
     frames: int
+    elements: int
     plugin: str
     verified: bool
     seconds: float
@@ -159,6 +161,7 @@ def convert(
         input_bytes=len(data),
         output_bytes=len(output),
         frames=shape.frames,
+        elements=sum(1 for _ in ds.iterall()),
         plugin=plugin,
         verified=verify,
         seconds=perf_counter() - started,
@@ -198,6 +201,8 @@ def _write_rle(
         ds.PixelData, ds.ExtendedOffsetTable, ds.ExtendedOffsetTableLengths = (
             encapsulate_extended(encoded)
         )
+    digests = [_digest(stream) for stream in encoded]
+    del encoded  # the encapsulated copy is all that is needed from here on
     element = ds["PixelData"]
     element.VR = VR.OB
     element.is_undefined_length = True
@@ -207,7 +212,7 @@ def _write_rle(
     output = _write(ds, RLELossless)
     if verify:
         written = generate_frames(dcmread(BytesIO(output)).PixelData, number_of_frames=shape.frames)
-        _compare(written, encoded, shape.frames)
+        _compare(map(_digest, written), digests, shape.frames)
     return output
 
 
@@ -267,6 +272,11 @@ def _write(ds: Dataset, syntax: UID) -> bytes:
     buffer = BytesIO()
     dcmwrite(buffer, ds, enforce_file_format=True)
     return buffer.getvalue()
+
+
+def _digest(data: bytes) -> bytes:
+    """Return a digest standing in for `data` in comparisons."""
+    return sha256(data).digest()
 
 
 def _compare(

@@ -76,12 +76,11 @@ def test_preview_of_a_file_it_cannot_read_is_a_one_line_message(bridge):
     assert result["message"] and "\n" not in result["message"]
 
 
-def test_convert_counts_the_elements_of_the_written_file_when_asked(bridge):
+def test_convert_reports_the_elements_of_the_written_file(bridge):
     source = Path(get_testdata_file("CT_small.dcm")).read_bytes()
-    counted = bridge.convert(source, "rle", count_elements=True)
-    written = dcmread(io.BytesIO(counted["data"]))
-    assert counted["elements"] == len(list(written.iterall()))
-    assert bridge.convert(source, "rle")["elements"] is None
+    result = bridge.convert(source, "rle")
+    written = dcmread(io.BytesIO(result["data"]))
+    assert result["report"]["elements"] == len(list(written.iterall()))
 
 
 def test_out_of_memory_suggests_the_command_line(bridge, monkeypatch):
