@@ -10,23 +10,11 @@ from pydicom import dcmread
 from pydicom.dataset import Dataset
 from pydicom.uid import UID
 
-# Elements a conversion may legitimately change.
-CHANGED_BY_CONVERSION = {"PixelData", "PlanarConfiguration", "ExtendedOffsetTable", "ExtendedOffsetTableLengths"}
+from tests.dicom_files import differing_elements
+
 # File meta that names the instance: the data set's own SOP UIDs (a few test files
 # disagree with themselves, e.g. rtdose.dcm; the written file follows the data set).
 KEPT_FILE_META = {"MediaStorageSOPClassUID": "SOPClassUID", "MediaStorageSOPInstanceUID": "SOPInstanceUID"}
-
-
-def differing_elements(original: Dataset, converted: Dataset) -> list[str]:
-    """Return the names of elements that differ, beyond what a conversion changes."""
-    names = []
-    for element in original:
-        if element.keyword in CHANGED_BY_CONVERSION:
-            continue
-        if element.tag not in converted or converted[element.tag].value != element.value:
-            names.append(element.keyword or str(element.tag))
-    names += [str(e.tag) for e in converted if e.tag not in original and e.keyword not in CHANGED_BY_CONVERSION]
-    return names
 
 
 def assert_converted(original: Path, result: Path, syntax: UID) -> Dataset:
