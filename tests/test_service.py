@@ -179,3 +179,17 @@ def test_corrupt_rle_input_raises_a_typed_error():
 def test_unknown_options_are_programming_errors(argument):
     with pytest.raises(ValueError, match="unknown"):
         convert(file_bytes("CT_small.dcm"), **argument)
+
+
+def test_convert_keeps_a_callers_plugin_order():
+    from pydicom.pixels.encoders import RLELosslessEncoder
+
+    from dicompress import register
+
+    register(prefer=False)
+    try:
+        convert(file_bytes("CT_small.dcm"))
+        # pydicom tries plugins in the order of its (private) dict of available ones.
+        assert list(RLELosslessEncoder._available)[-1] == "dicompress"
+    finally:
+        register(prefer=True)

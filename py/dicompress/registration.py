@@ -34,11 +34,21 @@ def register(prefer: bool = True) -> None:
         when no plugin is named; if ``False`` they are tried last.
     """
     for coder, path in ((RLELosslessEncoder, _ENCODER_PATH), (RLELosslessDecoder, _DECODER_PATH)):
-        if PLUGIN_LABEL not in coder._available and PLUGIN_LABEL not in coder._unavailable:
+        if not _has_plugin(coder):
             coder.add_plugin(PLUGIN_LABEL, path)
         _set_priority(coder, first=prefer)
     profiles = ENCODING_PROFILES[RLELossless]
     profiles.extend(p for p in _WIDE_RLE_PROFILES if p not in profiles)
+
+
+def is_registered() -> bool:
+    """Return ``True`` once :func:`register` has added both plugins (available or not)."""
+    return _has_plugin(RLELosslessEncoder) and _has_plugin(RLELosslessDecoder)
+
+
+def _has_plugin(coder: object) -> bool:
+    """Return whether `coder` knows our plugin, available or not."""
+    return PLUGIN_LABEL in coder._available or PLUGIN_LABEL in coder._unavailable  # type: ignore[attr-defined]
 
 
 def _set_priority(coder: object, *, first: bool) -> None:

@@ -36,7 +36,7 @@ from dicompress.dicom_input import (
 )
 from dicompress.encoder import PACKING_OPTION
 from dicompress.layout import interleaved_to_planar
-from dicompress.registration import PLUGIN_LABEL, register
+from dicompress.registration import PLUGIN_LABEL, is_registered, register
 
 #: Target names accepted by :func:`convert`, and their transfer syntaxes.
 TARGETS: dict[str, UID] = {
@@ -144,7 +144,8 @@ def convert(
     if packing not in PACKINGS:
         raise ValueError(f"unknown packing {packing!r}; choose one of {', '.join(PACKINGS)}")
     started = perf_counter()
-    register()
+    if not is_registered():  # leave a caller's own plugin order alone
+        register()
     ds = read_dataset(data)
     source = transfer_syntax(ds)
     shape = geometry(ds)
