@@ -5,7 +5,6 @@ Runs a script in a fresh virtual environment that has pydicom and dicompress but
 
 import json
 import subprocess
-import sys
 import venv
 from importlib.metadata import distribution
 from pathlib import Path

@@ -11,7 +11,6 @@ import sys
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import expect
 from pydicom.data import get_testdata_file
 
 from .conftest import ROOT, copy_as, new_app

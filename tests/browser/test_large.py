@@ -9,7 +9,6 @@ memory (Linux's VmHWM of the renderer processes that appeared for this page).
 
 import glob
 import json
-import os
 import re
 import time
 from collections.abc import Iterator

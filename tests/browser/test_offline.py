@@ -6,7 +6,6 @@ import struct
 import threading
 from pathlib import Path
 
-import pytest
 from playwright.sync_api import expect
 from pydicom.data import get_testdata_file
 from pydicom.uid import RLELossless
