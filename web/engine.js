@@ -3,6 +3,8 @@
 // Events (CustomEvent detail = the worker's message): "download", "phase", "ready",
 // "init-failed", "restarted" (detail: {reason}).
 
+import { failureText, startFailure } from "./messages.js";
+
 const WORKER_URL = new URL("./worker.js", import.meta.url).href;
 
 // A module worker started from a blob: URL inherits this page's Content-Security-Policy
@@ -45,7 +47,7 @@ export class Engine extends EventTarget {
   // Build a ZIP of [{name, blob}] in the worker; resolves with the archive as a Blob.
   async zip(entries) {
     const reply = await this.#request({ type: "zip", entries }, []);
-    if (!reply.ok) throw new Error(reply.message);
+    if (!reply.ok) throw new Error(failureText(reply));
     return reply.blob;
   }
 
@@ -72,7 +74,10 @@ export class Engine extends EventTarget {
         pending?.resolve(message);
         return;
       case "fatal":
-        this.#died(`the converter ran out of resources (${message.message})`);
+        this.#died(`the converter ran out of resources (${message.reason})`);
+        return;
+      case "init-failed":
+        this.dispatchEvent(new CustomEvent("init-failed", { detail: { message: startFailure(message.reason) } }));
         return;
       case "ready":
         this.ready = true;
@@ -94,7 +99,7 @@ export class Engine extends EventTarget {
     this.#pending.clear();
     for (const p of pending) p.reject(new Error(reason));
     if (!wasReady) {
-      this.dispatchEvent(new CustomEvent("init-failed", { detail: { message: `The Python runtime could not be started: ${reason}` } }));
+      this.dispatchEvent(new CustomEvent("init-failed", { detail: { message: startFailure(reason) } }));
       return;
     }
     this.dispatchEvent(new CustomEvent("restarted", { detail: { reason } }));

@@ -5,6 +5,7 @@
 import { Engine } from "./engine.js";
 import { fromDrop, fromInput, isClutter } from "./files.js";
 import { formatBytes, formatPercent, outputName } from "./format.js";
+import { failureText, tooLargeText, workerDiedText } from "./messages.js";
 import { ResultRow } from "./results.js";
 
 // Mount the app on `root` (a Document or a ShadowRoot holding index.html's markup).
@@ -150,11 +151,7 @@ export function mountApp(root, { host = document.documentElement, dropTarget = w
   function tooLarge(file) {
     const limit = engine.info?.limits?.max_file_bytes;
     if (!limit || file.size <= limit) return null;
-    return (
-      `Too large for the browser: ${formatBytes(file.size)}, and a browser tab can convert files up to about ` +
-      `${formatBytes(limit)} (Python in WebAssembly has 4 GB of memory at most). Use the dicompress command ` +
-      "line on your computer instead: dicompress FILE -o OUT/"
-    );
+    return tooLargeText(file.size, limit, engine.info.engine.advice);
   }
 
   async function convert({ row, file, target }) {
@@ -172,13 +169,10 @@ export function mountApp(root, { host = document.documentElement, dropTarget = w
         detail: { name: row.path, ok: reply.ok, seconds: reply.report?.seconds, memory: reply.memory },
       });
       if (reply.ok) row.setDone(reply.report, reply.blob, outputName(row.path, target), reply.elements);
-      else row.setError(reply.message);
+      else row.setError(failureText(reply, engine.info?.engine?.advice));
     } catch (err) {
       // The worker died while converting this file; the engine restarts it.
-      row.setError(
-        `Not converted: ${err.message}. The converter was restarted for the other files; ` +
-          "if this file is very large, use the dicompress command line on your computer instead",
-      );
+      row.setError(workerDiedText(err.message, engine.info?.engine?.advice));
     }
   }
 

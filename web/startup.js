@@ -1,0 +1,211 @@
+// The worker's start-up: downloads Pyodide, numpy and our wheels from this site with
+// progress, checks every wheel against manifest.json, installs pydicom and dicompress
+// with micropip, and imports the page's adapter, dicompress.browser.
+//
+// Everything comes from the folder this file was loaded from (the build's dist/), except
+// numpy in a build made with --numpy-url. micropip resolves dependencies against
+// Pyodide's own lock file in pyodide/ and is given no package index, so it never asks
+// PyPI for anything.
+import { loadPyodide } from "./pyodide/pyodide.mjs";
+
+const BASE = new URL("./", import.meta.url);
+const INDEX_URL = new URL("pyodide/", BASE).href;
+const ADAPTER = "dicompress.browser";
+const realFetch = globalThis.fetch.bind(globalThis);
+const downloadKeys = new Map(); // absolute URL -> key of the page's download list
+const prefetched = new Map(); // absolute URL -> bytes already downloaded and checked
+const lastReport = new Map();
+let post = () => {};
+
+// ---------------------------------------------------------------- downloads with progress
+
+function reportDownload(key, loaded, total, state = "loading") {
+  const now = performance.now();
+  if (state === "loading" && now - (lastReport.get(key) ?? 0) < 80) return;
+  lastReport.set(key, now);
+  post({ type: "download", key, loaded, total, state });
+}
+
+function withProgress(response, key) {
+  const total = Number(response.headers.get("Content-Length")) || 0;
+  let loaded = 0;
+  reportDownload(key, 0, total);
+  const counter = new TransformStream({
+    transform(chunk, controller) {
+      loaded += chunk.byteLength;
+      reportDownload(key, loaded, total);
+      controller.enqueue(chunk);
+    },
+    flush() {
+      reportDownload(key, loaded, loaded, "done");
+    },
+  });
+  return new Response(response.body.pipeThrough(counter), {
+    status: response.status,
+    statusText: response.statusText,
+    headers: response.headers,
+  });
+}
+
+// Pyodide and micropip fetch with the global fetch: report their progress, and hand
+// over bytes this worker has already downloaded and checked.
+globalThis.fetch = async (input, init) => {
+  const url = new URL(input instanceof Request ? input.url : String(input), BASE).href;
+  if (prefetched.has(url)) {
+    const body = prefetched.get(url);
+    prefetched.delete(url);
+    return new Response(body, { status: 200, headers: { "Content-Type": "application/octet-stream" } });
+  }
+  const response = await realFetch(input, init);
+  const key = downloadKeys.get(url);
+  if (!key || !response.ok || !response.body) return response;
+  return withProgress(response, key);
+};
+
+// Fetch `url` fully; abort when no byte arrives for `stallMs` (when given).
+async function fetchBytes(url, key, stallMs = 0) {
+  downloadKeys.set(url, key);
+  const controller = new AbortController();
+  let timer = 0;
+  const arm = () => {
+    if (!stallMs) return;
+    clearTimeout(timer);
+    timer = setTimeout(() => controller.abort(new Error(`no data for ${stallMs / 1000} s`)), stallMs);
+  };
+  try {
+    arm();
+    const response = await globalThis.fetch(url, { signal: controller.signal, credentials: "same-origin" });
+    if (!response.ok) throw new Error(`HTTP ${response.status} for ${url}`);
+    const reader = response.body.getReader();
+    const chunks = [];
+    let size = 0;
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      arm();
+      chunks.push(value);
+      size += value.byteLength;
+    }
+    const bytes = new Uint8Array(size);
+    let offset = 0;
+    for (const chunk of chunks) {
+      bytes.set(chunk, offset);
+      offset += chunk.byteLength;
+    }
+    return bytes;
+  } catch (err) {
+    reportDownload(key, 0, 0, "failed");
+    throw controller.signal.aborted ? controller.signal.reason : err;
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+// ---------------------------------------------------------------- installing
+
+// Python's hashlib (WebCrypto would need a secure context, which a plain-HTTP intranet
+// deployment is not).
+function sha256Checker(pyodide) {
+  return pyodide.runPython("lambda data: __import__('hashlib').sha256(data.to_py()).hexdigest()");
+}
+
+async function loadNumpy(pyodide, numpy, download, sha256) {
+  if (!numpy) return { ok: false, excluded: true, reason: "is not part of this build" };
+  let bytes;
+  try {
+    bytes = await download;
+  } catch (err) {
+    return { ok: false, reason: `could not be downloaded (${err.message || err})` };
+  }
+  try {
+    if (sha256(bytes) !== numpy.sha256) throw new Error("it does not match its sha256 in manifest.json");
+    const url = new URL(numpy.url, BASE).href;
+    prefetched.set(url, bytes);
+    const errors = [];
+    const loaded = await pyodide.loadPackage(url, {
+      checkIntegrity: false, // checked above: the manifest's sha256 is pyodide-lock.json's
+      messageCallback: () => {},
+      errorCallback: (message) => errors.push(message),
+    });
+    prefetched.delete(url);
+    if (!loaded.some((p) => p.name === "numpy")) throw new Error(errors.at(-1) || "not installed");
+    return { ok: true, version: numpy.version };
+  } catch (err) {
+    reportDownload("numpy", 0, 0, "failed");
+    return { ok: false, reason: `could not be installed (${err.message || err})` };
+  }
+}
+
+// Install one of our wheels with micropip from its same-origin URL, once its bytes are
+// checked. `deps`: resolve its dependencies (against Pyodide's lock file only).
+async function installWheel(pyodide, wheel, sha256, deps) {
+  const bytes = await wheel.bytes;
+  if (sha256(bytes) !== wheel.sha256) throw new Error(`${wheel.name} does not match its sha256 in manifest.json`);
+  const url = new URL(wheel.url, BASE).href;
+  prefetched.set(url, bytes);
+  const micropip = pyodide.pyimport("micropip");
+  try {
+    await micropip.install.callKwargs(url, { deps, index_urls: [] });
+  } finally {
+    prefetched.delete(url);
+    micropip.destroy();
+  }
+  reportDownload(wheel.name, bytes.length, bytes.length, "done");
+}
+
+// Start Python with pydicom, dicompress and (when it can be had) numpy; `send` gets the
+// download and phase messages for the page. Returns {pyodide, adapter, ready}: `ready`
+// is the body of the page's "ready" message.
+export async function start(send) {
+  post = send;
+  const phase = (text) => post({ type: "phase", text });
+  const started = performance.now();
+  const timings = {};
+  const mark = (name) => {
+    timings[name] = Math.round(performance.now() - started);
+  };
+  downloadKeys.set(`${INDEX_URL}pyodide.asm.wasm`, "runtime");
+  downloadKeys.set(`${INDEX_URL}python_stdlib.zip`, "stdlib");
+  phase("Downloading the Python runtime");
+  const runtime = loadPyodide({ indexURL: INDEX_URL, stdout: () => {}, stderr: (m) => console.warn(m) });
+  runtime.catch(() => {}); // awaited below
+  const manifestResponse = await realFetch(new URL("manifest.json", BASE));
+  if (!manifestResponse.ok) throw new Error(`manifest.json: HTTP ${manifestResponse.status}`);
+  const manifest = await manifestResponse.json();
+  const wheels = manifest.wheels.map((w) => ({ ...w, bytes: fetchBytes(new URL(w.url, BASE).href, w.name) }));
+  for (const w of wheels) w.bytes.catch(() => {});
+  const numpy = manifest.numpy;
+  const numpyDownload = numpy ? fetchBytes(new URL(numpy.url, BASE).href, "numpy", numpy.timeout_ms) : null;
+  numpyDownload?.catch(() => {});
+
+  const pyodide = await runtime;
+  mark("pyodide");
+  const sha256 = sha256Checker(pyodide);
+  phase("Loading numpy");
+  const [numpyState] = await Promise.all([
+    loadNumpy(pyodide, numpy, numpyDownload, sha256),
+    pyodide.loadPackage("micropip", { messageCallback: () => {} }),
+  ]);
+  mark("numpy");
+  phase("Installing pydicom and dicompress");
+  // Without numpy, dicompress's numpy dependency is left unmet on purpose: pydicom's own
+  // plugin does the work.
+  for (const wheel of wheels) await installWheel(pyodide, wheel, sha256, numpyState.ok);
+  sha256.destroy();
+  mark("wheels");
+  phase("Starting pydicom and dicompress");
+  const adapter = pyodide.pyimport(ADAPTER);
+  pyodide.runPython("import dicompress.service");
+  mark("import");
+  const engineProxy = adapter.engine();
+  const engine = engineProxy.toJs({ dict_converter: Object.fromEntries });
+  engineProxy.destroy();
+  const ready = {
+    engine,
+    numpy: numpyState,
+    seconds: (performance.now() - started) / 1000,
+    timings,
+    build: manifest.build?.version ?? null,
+  };
+  return { pyodide, adapter, ready };
+}
