@@ -50,6 +50,7 @@ INSTALLER_PACKAGES = ("micropip", "packaging")
 NUMPY_TIMEOUT_S = 8.0
 CSP_PLACEHOLDER = "{{NUMPY_SOURCE}}"
 PRIVACY_PLACEHOLDER = "{{NUMPY_PRIVACY}}"
+EMBEDDED_PRIVACY_PLACEHOLDER = "{{NUMPY_SITE}}"
 SERVICE_WORKER = "sw.js"
 BUILD_PLACEHOLDER = "/*{{BUILD}}*/ null"
 
@@ -196,12 +197,20 @@ def csp_source(numpy_url: str | None) -> str:
 
 
 def privacy_note(numpy_url: str | None) -> str:
-    """Return the sentence naming the other site the page may contact ('' when none)."""
+    """Return the page's privacy clause on other sites it contacts."""
     host = urlsplit(numpy_url or "").hostname
     if not host:
-        return ""
-    return (f" The one other site it contacts is {host}, to download numpy (which makes compression"
-            " faster); nothing is sent there.")
+        return "contacts no other site (its security policy forbids it)"
+    return f"contacts one other site, {host}, only to download numpy (nothing is sent there)"
+
+
+def embedded_privacy_note(numpy_url: str | None) -> str:
+    """Return the embedded app's sentence on the one other site it contacts ('' when none).
+
+    An embed lives under its host page's security policy, so it promises nothing about it.
+    """
+    host = urlsplit(numpy_url or "").hostname
+    return f" It downloads numpy from {host}; nothing is sent there." if host else ""
 
 
 def copy_web(out: Path, numpy_url: str | None) -> None:
@@ -213,11 +222,13 @@ def copy_web(out: Path, numpy_url: str | None) -> None:
         target.parent.mkdir(parents=True, exist_ok=True)
         if path.name == "index.html":
             html = path.read_text()
-            for placeholder in (CSP_PLACEHOLDER, PRIVACY_PLACEHOLDER):
+            fills = {CSP_PLACEHOLDER: csp_source(numpy_url), PRIVACY_PLACEHOLDER: privacy_note(numpy_url),
+                     EMBEDDED_PRIVACY_PLACEHOLDER: embedded_privacy_note(numpy_url)}
+            for placeholder, text in fills.items():
                 if placeholder not in html:
                     sys.exit(f"build: web/index.html lacks the placeholder {placeholder}")
-            html = html.replace(CSP_PLACEHOLDER, csp_source(numpy_url))
-            target.write_text(html.replace(PRIVACY_PLACEHOLDER, privacy_note(numpy_url)))
+                html = html.replace(placeholder, text)
+            target.write_text(html)
         else:
             shutil.copy2(path, target)
 

@@ -4,8 +4,9 @@ One server and one browser per session; one page load per engine for the main gr
 of tests (see ``app``). Every other host is blocked in the browser context, and every
 request is recorded so the privacy tests can check where the page went.
 
-Set DICOMPRESS_PYODIDE_DIST to a local full Pyodide distribution (the pinned version)
-to run the same tests with numpy inside the browser; without it they are skipped.
+Every test runs the default build: dicompress on Pyodide's own numpy, served from the
+app's origin. The pure-Python fallback (a --no-numpy build, pydicom's own plugin) has its
+own small suite (test_fallback.py), served under FALLBACK_PATH.
 """
 
 import os
@@ -32,9 +33,8 @@ CHROMIUM_ARGS = [
     "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
     "--disable-sync", "--no-first-run", "--disable-quic",
 ]
-PYODIDE_DIST_ENV = "DICOMPRESS_PYODIDE_DIST"
 SUBPATH = "/docs/tools/dicompress/"
-NUMPY_PATH = "/numpy/"
+FALLBACK_PATH = "/fallback/"
 ARTIFACTS = ROOT / "test-artifacts" / "browser"
 READY_TIMEOUT_MS = 60_000
 FILE_TIMEOUT_MS = 120_000
@@ -64,22 +64,19 @@ def build(out: Path, *extra: str) -> Path:
 
 @pytest.fixture(scope="session")
 def dist(tmp_path_factory) -> Path:
-    """dist/ built once per session (numpy from the default CDN folder, which tests block)."""
+    """dist/ built once per session the default way: numpy inside, own origin only."""
     return build(tmp_path_factory.mktemp("build") / "dist")
 
 
 @pytest.fixture(scope="session")
-def numpy_dist(tmp_path_factory) -> Path | None:
-    """dist/ with numpy copied from a local Pyodide distribution, when one is configured."""
-    folder = os.environ.get(PYODIDE_DIST_ENV)
-    if not folder:
-        return None
-    return build(tmp_path_factory.mktemp("build-numpy") / "dist", "--pyodide-dist", folder)
+def fallback_dist(tmp_path_factory) -> Path:
+    """A --no-numpy build, once per session: pydicom's pure-Python plugin does the work."""
+    return build(tmp_path_factory.mktemp("build-fallback") / "dist", "--no-numpy")
 
 
 @dataclass
 class Servers:
-    """The app's server (dist at /, at SUBPATH and the numpy build at NUMPY_PATH) and a stranger."""
+    """The app's server (dist at / and at SUBPATH, the fallback build at FALLBACK_PATH) and a stranger."""
 
     origin: str
     other_origin: str
@@ -114,11 +111,9 @@ class Stranger(BaseHTTPRequestHandler):
 
 
 @pytest.fixture(scope="session")
-def servers(dist, numpy_dist) -> Iterator[Servers]:
+def servers(dist, fallback_dist) -> Iterator[Servers]:
     """Serve the builds on one 127.0.0.1 port, and a second origin that must never be reached."""
-    mounts = {"/": dist, SUBPATH: dist}
-    if numpy_dist:
-        mounts[NUMPY_PATH] = numpy_dist
+    mounts = {"/": dist, SUBPATH: dist, FALLBACK_PATH: fallback_dist}
     app = make_server(mounts, port=0)
     stranger = ThreadingHTTPServer(("127.0.0.1", 0), Stranger)
     stranger.daemon_threads = True
@@ -229,21 +224,27 @@ def new_app(browser: Browser, url: str, downloads: Path, engine: str, dist: Path
     return App(page, context, url, requests, blocked, downloads, engine, dist)
 
 
-ENGINES = [
-    "fallback",
-    pytest.param("numpy", marks=pytest.mark.skipif(
-        not os.environ.get(PYODIDE_DIST_ENV),
-        reason=f"set {PYODIDE_DIST_ENV} to a local full Pyodide distribution to test numpy in the browser")),
-]
+def open_app(browser: Browser, url: str, downloads: Path, engine: str, dist: Path) -> App:
+    """Open the app at `url`, wait until it is ready and check that it runs `engine`."""
+    app = new_app(browser, url, downloads, engine, dist).open().wait_ready()
+    expect(app.page.get_by_test_id("engine"), f"the app does not run the {engine} engine").to_have_attribute(
+        "data-engine", engine)
+    return app
 
 
-@pytest.fixture(scope="module", params=ENGINES)
-def app(request, browser, servers, dist, numpy_dist, tmp_path_factory) -> Iterator[App]:
-    """The app loaded once per test module and engine; tests add their own files to it."""
-    engine = request.param
-    path, build = (NUMPY_PATH, numpy_dist) if engine == "numpy" else ("/", dist)
-    app = new_app(browser, servers.origin + path, tmp_path_factory.mktemp(f"downloads-{engine}"), engine, build)
-    app.open().wait_ready()
+@pytest.fixture(scope="module")
+def app(browser, servers, dist, tmp_path_factory) -> Iterator[App]:
+    """The app (numpy engine) loaded once per test module; tests add their own files to it."""
+    app = open_app(browser, servers.origin + "/", tmp_path_factory.mktemp("downloads"), "numpy", dist)
+    yield app
+    app.context.close()
+
+
+@pytest.fixture(scope="module")
+def fallback_app(browser, servers, fallback_dist, tmp_path_factory) -> Iterator[App]:
+    """The --no-numpy build's app (pydicom's own plugin), loaded once per test module."""
+    url = servers.origin + FALLBACK_PATH
+    app = open_app(browser, url, tmp_path_factory.mktemp("downloads-fallback"), "fallback", fallback_dist)
     yield app
     app.context.close()
 

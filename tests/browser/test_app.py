@@ -1,6 +1,6 @@
 """The real page converts real files; results are checked on the host with pydicom and DCMTK.
 
-All tests in this module share one page (per engine) and add their own files to it.
+All tests in this module share one page (the numpy engine) and add their own files to it.
 """
 
 import io
@@ -18,7 +18,6 @@ from .conftest import App, copy_as
 from .dicom_checks import assert_converted, assert_dcmtk_decodes
 
 REAL_FILES = ["CT_small.dcm", "MR_small.dcm", "US1_UNCR.dcm", "rtdose.dcm", "RG1_UNCR.dcm"]
-PLUGIN_TEXT = {"fallback": "pydicom", "numpy": "dicompress"}
 
 
 def output_name(path: str, target: str) -> str:
@@ -37,22 +36,18 @@ def rle_batch(app: App, tmp_path_factory) -> dict[str, Path]:
     return originals
 
 
-def test_engine_is_named(app: App):
+def test_engine_is_dicompress_on_pyodides_numpy(app: App):
     engine = app.page.locator("[data-testid=engine]")
-    if app.engine == "numpy":
-        expect(engine).to_have_attribute("data-engine", "numpy")
-        expect(engine).to_contain_text("dicompress")
-    else:
-        expect(engine).to_have_attribute("data-engine", "fallback")
-        expect(engine).to_contain_text("pydicom")
-        expect(app.page.locator("#phase")).to_contain_text("numpy")
+    expect(engine).to_have_attribute("data-engine", "numpy")
+    expect(engine).to_have_text("Engine: dicompress (numpy 2.0.2)")
+    expect(app.page.locator('#downloads [data-key="numpy"]')).to_have_attribute("data-state", "done")
 
 
 @pytest.mark.parametrize("name", REAL_FILES)
 def test_compresses_real_file_to_rle_lossless(app: App, rle_batch, name, tmp_path):
     row = app.row(name)
     assert row.get_attribute("data-status") == "done", row.inner_text()
-    expect(row.locator(".result-plugin")).to_have_text(PLUGIN_TEXT[app.engine])
+    expect(row.locator(".result-plugin")).to_have_text("dicompress")
     expect(row.locator(".result-verified")).to_have_text("✓ identical")
     result = app.download(name)
     assert result.name == output_name(name, "rle")
@@ -111,14 +106,19 @@ def png_bytes() -> bytes:
         "1f15c4890000000d49444154789c6360000002000154a24f5d0000000049454e44ae426082")
 
 
-def test_bad_inputs_get_their_own_error_rows(app: App, tmp_path):
+def write_bad_inputs(folder: Path) -> Path:
+    """Write the BAD_INPUTS files into `folder`; return a good file written beside them."""
     ct = Path(get_testdata_file("CT_small.dcm")).read_bytes()
-    (tmp_path / "bad.png").write_bytes(png_bytes())
-    (tmp_path / "empty.dcm").write_bytes(b"")
-    (tmp_path / "truncated.dcm").write_bytes(ct[: len(ct) // 2])
-    copy_as(get_testdata_file("SC_rgb_jpeg_dcmtk.dcm"), tmp_path, "jpeg.dcm")
-    copy_as(get_testdata_file("rtplan.dcm"), tmp_path, "no-pixels.dcm")
-    good = copy_as(get_testdata_file("MR_small.dcm"), tmp_path, "good-among-bad.dcm")
+    (folder / "bad.png").write_bytes(png_bytes())
+    (folder / "empty.dcm").write_bytes(b"")
+    (folder / "truncated.dcm").write_bytes(ct[: len(ct) // 2])
+    copy_as(get_testdata_file("SC_rgb_jpeg_dcmtk.dcm"), folder, "jpeg.dcm")
+    copy_as(get_testdata_file("rtplan.dcm"), folder, "no-pixels.dcm")
+    return copy_as(get_testdata_file("MR_small.dcm"), folder, "good-among-bad.dcm")
+
+
+def test_bad_inputs_get_their_own_error_rows(app: App, tmp_path):
+    good = write_bad_inputs(tmp_path)
     names = list(BAD_INPUTS)
     app.add([tmp_path / names[0], tmp_path / names[1], good, *(tmp_path / n for n in names[2:])], "rle")
     for name, expected in BAD_INPUTS.items():

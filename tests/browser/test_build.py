@@ -36,7 +36,7 @@ def test_pyodide_core_is_the_pinned_npm_package(dist):
     pinned = json.loads((ROOT / "package.json").read_text())["dependencies"]["pyodide"]
     assert manifest(dist)["pyodide"]["version"] == pinned
     npm = ROOT / "node_modules" / "pyodide"
-    for name in ("pyodide.mjs", "pyodide.asm.mjs", "pyodide.asm.wasm", "python_stdlib.zip", "pyodide-lock.json"):
+    for name in ("pyodide.mjs", "pyodide.asm.js", "pyodide.asm.wasm", "python_stdlib.zip", "pyodide-lock.json"):
         assert sha256(dist / "pyodide" / name) == sha256(npm / name), name
 
 
@@ -101,29 +101,58 @@ def test_page_uses_relative_urls_only(dist):
         assert not re.match(r"^(/|[a-z]+:)", wheel["url"])
 
 
-def test_csp_names_the_numpy_folder_of_the_pinned_version(dist):
+def lock_packages() -> dict:
+    return json.loads((ROOT / "node_modules" / "pyodide" / "pyodide-lock.json").read_text())["packages"]
+
+
+def run_build(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, str(ROOT / "scripts" / "build.py"), *args],
+                          capture_output=True, text=True, timeout=300)
+
+
+def test_numpy_and_micropip_are_pyodides_official_wheels_in_the_build(dist):
+    lock = lock_packages()
+    shipped = {p.name for p in (dist / "pyodide").glob("*.whl")}
+    assert shipped == {lock[name]["file_name"] for name in ("numpy", "micropip", "packaging")}
+    for name in ("numpy", "micropip", "packaging"):
+        assert sha256(dist / "pyodide" / lock[name]["file_name"]) == lock[name]["sha256"], name
+    assert lock["numpy"]["version"] == "2.0.2"
+
+
+def test_the_default_build_talks_to_its_own_origin_only(dist):
     page = Resources()
     page.feed((dist / "index.html").read_text())
+    assert "connect-src 'self';" in page.csp
     numpy = manifest(dist)["numpy"]
-    version = manifest(dist)["pyodide"]["version"]
-    assert numpy["folder"] == f"https://cdn.jsdelivr.net/pyodide/v{version}/full/"
-    assert f"connect-src 'self' {numpy['folder']};" in page.csp
-    lock = json.loads((ROOT / "node_modules" / "pyodide" / "pyodide-lock.json").read_text())["packages"]["numpy"]
-    assert numpy["url"] == numpy["folder"] + lock["file_name"]
-    assert numpy["sha256"] == lock["sha256"]
+    assert numpy["url"] == "pyodide/" + lock_packages()["numpy"]["file_name"]
+    assert numpy["sha256"] == lock_packages()["numpy"]["sha256"]
+    for script in [*dist.glob("*.js"), dist / "manifest.json", dist / "app.webmanifest"]:
+        assert re.findall(r"https?://", script.read_text()) == [], script.name
+    assert all(not re.match(r"^[a-z]+:", u) for u in page.urls), page.urls  # links to credits aside
+
+
+def test_numpy_from_another_site_is_an_explicit_opt_in(tmp_path):
+    result = run_build("--out", str(tmp_path / "dist"), "--numpy-url", "https://numpy.example.org/pyodide")
+    assert result.returncode == 0, result.stderr
+    out = tmp_path / "dist"
+    numpy = manifest(out)["numpy"]
+    assert numpy["url"] == "https://numpy.example.org/pyodide/" + lock_packages()["numpy"]["file_name"]
+    page = Resources()
+    page.feed((out / "index.html").read_text())
+    assert "connect-src 'self' https://numpy.example.org/pyodide/;" in page.csp
+    assert "contacts one other site, numpy.example.org, only to download numpy" in (out / "index.html").read_text()
+    assert not (out / "pyodide" / lock_packages()["numpy"]["file_name"]).exists()
 
 
 def test_pyodide_dist_with_a_wrong_numpy_is_refused(tmp_path):
-    lock = json.loads((ROOT / "node_modules" / "pyodide" / "pyodide-lock.json").read_text())
     fake = tmp_path / "pyodide"
     fake.mkdir()
-    (fake / lock["packages"]["numpy"]["file_name"]).write_bytes(b"not numpy")
-    result = subprocess.run(
-        [sys.executable, str(ROOT / "scripts" / "build.py"), "--out", str(tmp_path / "dist"), "--pyodide-dist", str(fake)],
-        capture_output=True, text=True, timeout=120,
-    )
+    (fake / lock_packages()["numpy"]["file_name"]).write_bytes(b"not numpy")
+    result = run_build("--out", str(tmp_path / "dist"), "--pyodide-dist", str(fake))
     assert result.returncode != 0
-    assert "does not match the sha256 in pyodide-lock.json" in result.stderr
+    (line,) = result.stderr.strip().splitlines()
+    assert "does not match the sha256 in Pyodide 0.27.7's pyodide-lock.json" in line
+    assert "--pyodide-dist DIR" in line and "--no-numpy" in line
 
 
 def test_service_worker_keeps_every_file_of_its_build(dist):

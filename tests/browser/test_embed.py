@@ -61,7 +61,7 @@ def embedded(browser, servers, dist, tmp_path_factory) -> Iterator[App]:
     (site / "guide" / "tool.html").write_text(HOST_PAGE)
     servers.mount("/static/dicompress/", dist)
     url = servers.mount("/docs-site/", site) + "guide/tool.html"
-    app = new_app(browser, url, tmp_path_factory.mktemp("downloads-embed"), "fallback", dist)
+    app = new_app(browser, url, tmp_path_factory.mktemp("downloads-embed"), "numpy", dist)
     app.ready_selector = "dicompress-app"
     errors: list[str] = []
     app.page.on("pageerror", lambda error: errors.append(str(error)))
@@ -80,7 +80,7 @@ def test_embedded_app_compresses_a_file(embedded: App, tmp_path, artifacts):
     embedded.add([source])
     assert embedded.wait_finished(source.name) == "done", embedded.row(source.name).inner_text()
     assert_converted(source, embedded.download(source.name), RLELossless)
-    expect(embedded.page.get_by_test_id("engine")).to_have_attribute("data-engine", "fallback")
+    expect(embedded.page.get_by_test_id("engine")).to_have_attribute("data-engine", "numpy")
     expect(embedded.page.get_by_test_id("thumbnail")).to_have_count(1)
     embedded.page.screenshot(path=artifacts / "embedded.png", full_page=True)
     assert embedded.errors == []

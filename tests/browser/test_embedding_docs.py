@@ -34,7 +34,7 @@ def tool(name: str) -> str:
 
 
 def converts_in(site_url: str, browser, dist, tmp_path) -> None:
-    app = new_app(browser, site_url, tmp_path / "downloads", "fallback", dist)
+    app = new_app(browser, site_url, tmp_path / "downloads", "numpy", dist)
     app.ready_selector = "dicompress-app"
     try:
         app.open().wait_ready()

@@ -95,7 +95,7 @@ def record(case: str, values: dict) -> None:
 @pytest.fixture
 def fresh_app(browser, servers, dist, tmp_path) -> Iterator[App]:
     """The app in a context of its own, with the renderers' peak memory from before it was opened."""
-    app = new_app(browser, servers.origin + "/", tmp_path / "downloads", "fallback", dist)
+    app = new_app(browser, servers.origin + "/", tmp_path / "downloads", "numpy", dist)
     app.renderer_peaks = renderer_peaks()
     app.open().wait_ready()
     yield app

@@ -6,6 +6,7 @@ import struct
 import threading
 from pathlib import Path
 
+import pytest
 from playwright.sync_api import expect
 from pydicom.data import get_testdata_file
 from pydicom.uid import RLELossless
@@ -27,12 +28,14 @@ def wait_saved(app: App) -> None:
         "data-state", "ready", timeout=SAVE_TIMEOUT_MS)
 
 
-def test_works_offline_after_one_visit(browser, dist, tmp_path, artifacts):
+@pytest.mark.parametrize(("build_fixture", "engine"), [("dist", "numpy"), ("fallback_dist", "fallback")])
+def test_works_offline_after_one_visit(request, build_fixture, engine, browser, tmp_path, artifacts):
+    dist = request.getfixturevalue(build_fixture)
     # A server of its own, shut down after the first visit: nothing can come from the network.
     server = make_server({"/app/": dist}, port=0)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     url = f"http://127.0.0.1:{server.server_port}/app/"
-    app = new_app(browser, url, tmp_path / "downloads", "fallback", dist)
+    app = new_app(browser, url, tmp_path / "downloads", engine, dist)
     try:
         app.open().wait_ready()
         wait_saved(app)
@@ -47,11 +50,12 @@ def test_works_offline_after_one_visit(browser, dist, tmp_path, artifacts):
         app.page.reload()
         app.wait_ready()
         expect(app.page.get_by_test_id("offline")).to_contain_text("You are offline")
+        expect(app.page.get_by_test_id("engine")).to_have_attribute("data-engine", engine)
         source = copy_as(get_testdata_file("CT_small.dcm"), tmp_path, "offline-CT_small.dcm")
         app.add([source])
         assert app.wait_finished(source.name) == "done", app.row(source.name).inner_text()
         assert_converted(source, app.download(source.name), RLELossless)
-        app.page.screenshot(path=artifacts / "offline.png", full_page=True)
+        app.page.screenshot(path=artifacts / f"offline-{engine}.png", full_page=True)
     finally:
         app.context.close()
         server.server_close()
@@ -65,7 +69,7 @@ def test_a_new_build_is_offered_and_replaces_the_old_copy(browser, servers, dist
     changed = {p for p, f in manifest(newer)["files"].items() if manifest(dist)["files"].get(p) != f}
     assert changed == {"sw.js"}
     url = servers.mount("/update/", dist)
-    app = new_app(browser, url, tmp_path / "downloads", "fallback", dist)
+    app = new_app(browser, url, tmp_path / "downloads", "numpy", dist)
     try:
         app.open().wait_ready()
         wait_saved(app)

@@ -1,12 +1,10 @@
-"""Privacy: the page talks to its own origin only (and the numpy folder); CSP enforces it.
+"""Privacy: the page talks to its own origin only; its Content-Security-Policy enforces it.
 
 The browser context blocks every host but 127.0.0.1, and a second server on another
 127.0.0.1 port answers anything: only the page's Content-Security-Policy can keep the
 page and its worker away from it.
 """
 
-import json
-from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
@@ -51,18 +49,11 @@ def converted(app: App, tmp_path_factory) -> App:
     return app
 
 
-def manifest(dist: Path) -> dict:
-    return json.loads((dist / "manifest.json").read_text())
-
-
-def test_no_request_leaves_127_0_0_1_except_the_numpy_attempt(converted: App):
+def test_no_request_leaves_the_apps_origin(converted: App):
     http = [r.url for r in converted.requests if r.url.startswith(("http:", "https:"))]
-    elsewhere = [u for u in http if urlsplit(u).hostname != "127.0.0.1"]
-    if converted.engine == "numpy":
-        assert elsewhere == []
-    else:
-        assert elsewhere == [manifest(converted.dist)["numpy"]["url"]]
-        assert converted.blocked == elsewhere
+    origin = urlsplit(converted.page.url).netloc
+    assert [u for u in http if urlsplit(u).netloc != origin] == []
+    assert converted.blocked == []
 
 
 def test_only_get_and_head_requests(converted: App):
@@ -70,12 +61,10 @@ def test_only_get_and_head_requests(converted: App):
     assert methods == set()
 
 
-def test_csp_allows_connections_only_to_own_origin_and_numpy_folder(converted: App):
+def test_csp_allows_connections_only_to_own_origin(converted: App):
     content = converted.page.locator('meta[http-equiv="Content-Security-Policy"]').get_attribute("content")
     directives = {d.split()[0]: d.split()[1:] for d in content.split(";") if d.strip()}
-    numpy_folder = manifest(converted.dist)["numpy"]["folder"]
-    allowed = ["'self'"] if converted.engine == "numpy" else ["'self'", numpy_folder]
-    assert directives["connect-src"] == allowed
+    assert directives["connect-src"] == ["'self'"]
     assert directives["default-src"] == ["'none'"]
     assert directives["form-action"] == ["'none'"]
     assert directives["script-src"] == ["'self'", "'wasm-unsafe-eval'"]

@@ -29,7 +29,7 @@ await import("./worker.js?real");
 
 @pytest.fixture
 def crashing_app(browser, servers, dist, tmp_path) -> Iterator[App]:
-    app = new_app(browser, servers.origin + "/", tmp_path / "downloads", "fallback", dist)
+    app = new_app(browser, servers.origin + "/", tmp_path / "downloads", "numpy", dist)
 
     def serve_crashing_worker(route: Route) -> None:
         route.fulfill(status=200, content_type="text/javascript", body=CRASHING_WORKER)
