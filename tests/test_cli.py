@@ -10,7 +10,7 @@ from pydicom.data import get_testdata_file
 from pydicom.uid import ExplicitVRLittleEndian, RLELossless
 
 from dicompress.cli import main
-from tests.dicom_files import pixels, read
+from tests.dicom_files import corrupt_rle_file, pixels, read
 
 
 def _copy(name, folder):
@@ -63,6 +63,17 @@ def test_a_failed_file_sets_the_exit_status_and_the_others_go_on(tmp_path, capsy
     out = capsys.readouterr().out
     assert "already compressed as JPEG Extended" in out
     assert "1 converted, 0 skipped, 1 failed" in out
+
+
+def test_a_corrupt_rle_file_fails_alone_whatever_plugins_are_installed(tmp_path, capsys):
+    # With pylibjpeg-rle installed pydicom would hand the frame on to it, and it panics.
+    first, last = _copy("CT_small.dcm", tmp_path / "in"), _copy("MR_small.dcm", tmp_path / "in")
+    corrupt = tmp_path / "in" / "corrupt.dcm"
+    corrupt.write_bytes(corrupt_rle_file())
+    assert main([str(first), str(corrupt), str(last), "-o", str(tmp_path / "out")]) == 1
+    out = capsys.readouterr().out
+    assert "the RLE pixel data cannot be decoded" in out
+    assert "2 converted, 0 skipped, 1 failed" in out
 
 
 def test_a_named_non_dicom_file_fails(tmp_path, capsys):

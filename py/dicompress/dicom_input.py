@@ -18,6 +18,7 @@ from pydicom.uid import UID, ExplicitVRBigEndian, RLELossless
 
 from dicompress import errors
 from dicompress.layout import planar_to_interleaved, swap_byte_order
+from dicompress.registration import add_plugins, service_plugin
 
 _FLOAT_KEYWORDS = ("FloatPixelData", "DoubleFloatPixelData")
 # Binary VRs whose values pydicom keeps as raw bytes, with their word sizes.
@@ -216,8 +217,9 @@ def _native_frames(pixels: bytes, shape: Geometry, *, big_endian: bool) -> Itera
 def decode_rle_frames(src: Dataset | bytes, **options: int | str) -> Iterator[bytes]:
     """Yield the decoded frames of RLE Lossless pixel data, Planar Configuration 1 order.
 
-    Uses whichever RLE decoder plugin pydicom has available (dicompress's first once
-    registered with ``prefer=True``).
+    Names its plugin (:func:`~dicompress.registration.service_plugin`: dicompress's with
+    numpy, else pydicom's), so a frame our decoder refuses is never handed on to
+    another installed plugin, and pydicom's plugin order is left as it is.
 
     Parameters
     ----------
@@ -237,7 +239,8 @@ def decode_rle_frames(src: Dataset | bytes, **options: int | str) -> Iterator[by
     dicompress.errors.CorruptPixelDataError
         When a frame cannot be decoded.
     """
-    frames = get_decoder(RLELossless).iter_buffer(src, **options)
+    add_plugins()
+    frames = get_decoder(RLELossless).iter_buffer(src, decoding_plugin=service_plugin(), **options)
     while True:
         try:
             frame, _ = next(frames)

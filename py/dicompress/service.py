@@ -36,7 +36,7 @@ from dicompress.dicom_input import (
 )
 from dicompress.encoder import PACKING_OPTION
 from dicompress.layout import interleaved_to_planar
-from dicompress.registration import PLUGIN_LABEL, is_registered, register
+from dicompress.registration import add_plugins, service_plugin
 
 #: Target names accepted by :func:`convert`, and their transfer syntaxes.
 TARGETS: dict[str, UID] = {
@@ -85,8 +85,8 @@ class Conversion:
 
 
 def encoding_plugin() -> str:
-    """Return the label of the RLE encoder plugin the service uses here."""
-    return PLUGIN_LABEL if numpy_available() else "pydicom"
+    """Return the label of the RLE plugin the service names here, to encode and to decode."""
+    return service_plugin()
 
 
 def engine_name() -> str:
@@ -144,8 +144,7 @@ def convert(
     if packing not in PACKINGS:
         raise ValueError(f"unknown packing {packing!r}; choose one of {', '.join(PACKINGS)}")
     started = perf_counter()
-    if not is_registered():  # leave a caller's own plugin order alone
-        register()
+    add_plugins()  # never reorders: the service names its plugins, whatever the order
     ds = read_dataset(data)
     source = transfer_syntax(ds)
     shape = geometry(ds)
