@@ -212,3 +212,15 @@ def test_a_frame_our_decoder_refuses_is_never_handed_to_another_plugin(target):
     peers.require_pylibjpeg_rle()
     with pytest.raises(errors.CorruptPixelDataError, match="cannot be decoded"):
         convert(corrupt_rle_file(), target)
+
+
+@pytest.mark.parametrize("target", ["rle", "explicit"])
+def test_an_extended_offset_table_of_the_source_is_not_carried_over(target):
+    from pydicom.encaps import encapsulate_extended, generate_frames
+
+    def extended(ds):
+        frames = list(generate_frames(ds.PixelData, number_of_frames=1))
+        ds.PixelData, ds.ExtendedOffsetTable, ds.ExtendedOffsetTableLengths = encapsulate_extended(frames)
+
+    converted = read(convert(_rewritten("MR_small_RLE.dcm", extended), target).data)
+    assert "ExtendedOffsetTable" not in converted and "ExtendedOffsetTableLengths" not in converted

@@ -13,7 +13,7 @@ from time import perf_counter
 
 from pydicom import dcmread, dcmwrite
 from pydicom.dataset import Dataset
-from pydicom.encaps import encapsulate, encapsulate_extended, generate_frames
+from pydicom.encaps import encapsulate, generate_frames
 from pydicom.pixels.encoders import RLELosslessEncoder
 from pydicom.uid import (
     UID,
@@ -21,7 +21,6 @@ from pydicom.uid import (
     ExplicitVRLittleEndian,
     RLELossless,
 )
-from pydicom.valuerep import VR
 
 from dicompress import errors
 from dicompress.dependencies import numpy_available
@@ -36,6 +35,7 @@ from dicompress.dicom_input import (
 )
 from dicompress.encoder import PACKING_OPTION
 from dicompress.layout import interleaved_to_planar
+from dicompress.pixel_data import store_encapsulated, store_native
 from dicompress.registration import add_plugins, service_plugin
 
 #: Target names accepted by :func:`convert`, and their transfer syntaxes.
@@ -48,8 +48,6 @@ PACKINGS = ("pydicom", "compact")
 
 #: Called with (frames done, frames in all) after each frame.
 Progress = Callable[[int, int], None]
-
-_EXTENDED_OFFSETS = ("ExtendedOffsetTable", "ExtendedOffsetTableLengths")
 
 
 @dataclass(frozen=True)
@@ -194,18 +192,9 @@ def _write_rle(
             expected = interleaved_to_planar(frame, shape.samples_per_pixel, shape.sample_width)
             _compare(decoded, [expected], 1, first_frame=len(encoded) + 1)
         encoded.append(stream)
-    offsets_fit = sum(len(f) + 8 for f in encoded[:-1]) < 2**32
-    if offsets_fit:
-        ds.PixelData = encapsulate(encoded)
-    else:
-        ds.PixelData, ds.ExtendedOffsetTable, ds.ExtendedOffsetTableLengths = (
-            encapsulate_extended(encoded)
-        )
+    store_encapsulated(ds, encoded)
     digests = [_digest(stream) for stream in encoded]
     del encoded  # the encapsulated copy is all that is needed from here on
-    element = ds["PixelData"]
-    element.VR = VR.OB
-    element.is_undefined_length = True
     if shape.samples_per_pixel > 1:
         # PS3.5 G.2: RLE stores one segment per sample, i.e. colour-by-plane.
         ds.PlanarConfiguration = 1
@@ -248,13 +237,7 @@ def _write_native(
 ) -> bytes:
     """Store canonical `frames` uncompressed in `ds` and return the file's bytes."""
     pixels = b"".join(frames)
-    ds.PixelData = pixels
-    element = ds["PixelData"]
-    element.VR = VR.OB if shape.bits_allocated == 8 else VR.OW
-    element.is_undefined_length = False
-    for keyword in _EXTENDED_OFFSETS:
-        if keyword in ds:
-            del ds[keyword]
+    store_native(ds, pixels, shape.bits_allocated)
     if shape.samples_per_pixel > 1:
         ds.PlanarConfiguration = 0
     output = _write(ds, syntax)
