@@ -70,9 +70,7 @@ def read_dataset(data: bytes) -> Dataset:
     try:
         ds = dcmread(BytesIO(data))
     except InvalidDicomError:
-        raise errors.NotDicomError(
-            "not a DICOM file: no 'DICM' marker after the 128-byte preamble"
-        ) from None
+        raise errors.NotDicomError(errors.NO_DICM_MARKER) from None
     except (EOFError, OSError, ValueError, KeyError, TypeError, OverflowError) as exc:
         raise errors.TruncatedFileError(f"the file is cut short or damaged ({exc})") from None
     if "TransferSyntaxUID" not in ds.file_meta:

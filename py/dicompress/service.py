@@ -15,14 +15,9 @@ from pydicom import dcmread, dcmwrite
 from pydicom.dataset import Dataset
 from pydicom.encaps import encapsulate, generate_frames
 from pydicom.pixels.encoders import RLELosslessEncoder
-from pydicom.uid import (
-    UID,
-    DeflatedExplicitVRLittleEndian,
-    ExplicitVRLittleEndian,
-    RLELossless,
-)
+from pydicom.uid import UID, RLELossless
 
-from dicompress import errors
+from dicompress import errors, frontend
 from dicompress.dependencies import numpy_available
 from dicompress.dicom_input import (
     Geometry,
@@ -39,12 +34,9 @@ from dicompress.pixel_data import store_encapsulated, store_native
 from dicompress.registration import add_plugins, service_plugin
 
 #: Target names accepted by :func:`convert`, and their transfer syntaxes.
-TARGETS: dict[str, UID] = {
-    "rle": RLELossless,
-    "explicit": ExplicitVRLittleEndian,
-    "deflate": DeflatedExplicitVRLittleEndian,
-}
-PACKINGS = ("pydicom", "compact")
+TARGETS: dict[str, UID] = {target.name: UID(target.syntax) for target in frontend.TARGETS}
+#: RLE packings accepted by :func:`convert`.
+PACKINGS = tuple(frontend.packing_names())
 
 #: Called with (frames done, frames in all) after each frame.
 Progress = Callable[[int, int], None]
@@ -98,9 +90,9 @@ def engine_name() -> str:
 
 def convert(
     data: bytes,
-    target: str = "rle",
+    target: str = frontend.DEFAULT_TARGET,
     *,
-    packing: str = "pydicom",
+    packing: str = frontend.DEFAULT_PACKING,
     verify: bool = True,
     progress: Progress | None = None,
 ) -> Conversion:
