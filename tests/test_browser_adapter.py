@@ -30,7 +30,8 @@ def _one_line(message: str) -> bool:
 
 
 def test_importing_it_imports_neither_pydicom_nor_numpy():
-    script = "import sys, dicompress.browser; print(sorted(m for m in sys.modules if m.startswith(('pydicom', 'numpy'))))"
+    script = ("import sys, dicompress.browser; "
+              "print(sorted(m for m in sys.modules if m.startswith(('pydicom', 'numpy'))))")
     done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True,
                           env={"PYTHONPATH": str(PY_SOURCE)})
     assert done.stdout.strip() == "[]"

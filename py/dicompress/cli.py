@@ -5,6 +5,7 @@ import sys
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
+from typing import Any
 
 from dicompress import __version__, frontend
 from dicompress.errors import ConversionError
@@ -137,12 +138,17 @@ def run_jobs(jobs: list[Job], args: argparse.Namespace) -> list[Outcome]:
     with tqdm(jobs, unit="file", disable=None, file=sys.stderr) as bar:
         for job in bar:
             bar.set_postfix_str(job.source.name)
-
-            def frame_progress(done: int, total: int) -> None:
-                bar.set_postfix_str(f"{job.source.name} frame {done}/{total}")
-
-            outcomes.append(_run_job(job, args, inputs, frame_progress))
+            outcomes.append(_run_job(job, args, inputs, _frame_progress(bar, job.source.name)))
     return outcomes
+
+
+def _frame_progress(bar: Any, name: str) -> Progress:
+    """Return a progress callback that shows the frame count of file `name` on `bar`."""
+
+    def report(done: int, total: int) -> None:
+        bar.set_postfix_str(f"{name} frame {done}/{total}")
+
+    return report
 
 
 def _run_job(job: Job, args: argparse.Namespace, inputs: set[Path], progress: Progress) -> Outcome:
@@ -199,7 +205,7 @@ def summary_table(outcomes: list[Outcome]) -> str:
             r.get("plugin", ""), f"{r['seconds']:.2f}" if r else "", o.message,
         ))
     widths = [max(len(row[i]) for row in rows) for i in range(len(header) - 1)]
-    lines = ["  ".join(c.ljust(w) for c, w in zip(row, widths)) + "  " + row[-1] for row in rows]
+    lines = ["  ".join(c.ljust(w) for c, w in zip(row, widths, strict=False)) + "  " + row[-1] for row in rows]
     counts = {s: sum(o.status == s for o in outcomes) for s in ("done", "skipped", "failed")}
     lines.append(f"{counts['done']} converted, {counts['skipped']} skipped, {counts['failed']} failed")
     return "\n".join(line.rstrip() for line in lines)

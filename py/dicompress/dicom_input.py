@@ -8,6 +8,7 @@ Every check raises a :class:`~dicompress.errors.ConversionError` with a one-line
 from collections.abc import Iterator
 from dataclasses import dataclass
 from io import BytesIO
+from typing import Any
 
 from pydicom import dcmread
 from pydicom.datadict import dictionary_description, dictionary_has_tag
@@ -212,7 +213,7 @@ def _native_frames(pixels: bytes, shape: Geometry, *, big_endian: bool) -> Itera
         yield bytes(frame)
 
 
-def decode_rle_frames(src: Dataset | bytes, **options: int | str) -> Iterator[bytes]:
+def decode_rle_frames(src: Dataset | bytes, **options: Any) -> Iterator[bytes]:
     """Yield the decoded frames of RLE Lossless pixel data, Planar Configuration 1 order.
 
     Names its plugin (:func:`~dicompress.registration.service_plugin`: dicompress's with

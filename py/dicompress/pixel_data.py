@@ -17,7 +17,7 @@ from pydicom.valuerep import VR
 _EXTENDED_OFFSETS = ("ExtendedOffsetTable", "ExtendedOffsetTableLengths")
 
 
-def store_encapsulated(ds: Dataset, frames: Sequence[bytes]) -> None:
+def store_encapsulated(ds: Dataset, frames: list[bytes]) -> None:
     """Store encoded `frames` as the encapsulated Pixel Data of `ds`, in place.
 
     As ``pydicom.pixels.compress`` does: the Basic Offset Table when its 32-bit offsets
@@ -29,7 +29,7 @@ def store_encapsulated(ds: Dataset, frames: Sequence[bytes]) -> None:
     ----------
     ds : pydicom.dataset.Dataset
         The data set to update.
-    frames : sequence of bytes
+    frames : list of bytes
         One encoded frame per item.
     """
     # Each item before the last adds its length and an 8-byte item header to the offset.

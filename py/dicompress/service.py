@@ -10,6 +10,7 @@ from dataclasses import asdict, dataclass
 from hashlib import sha256
 from io import BytesIO
 from time import perf_counter
+from typing import Any
 
 from pydicom import dcmread, dcmwrite
 from pydicom.dataset import Dataset
@@ -197,7 +198,7 @@ def _write_rle(
     return output
 
 
-def _pixel_options(ds: Dataset, shape: Geometry) -> dict[str, int | str]:
+def _pixel_options(ds: Dataset, shape: Geometry) -> dict[str, Any]:
     """Return pydicom's encoding/decoding options for one canonical frame of `ds`."""
     return {
         "rows": shape.rows,
@@ -213,12 +214,11 @@ def _pixel_options(ds: Dataset, shape: Geometry) -> dict[str, int | str]:
     }
 
 
-def _encode_rle_frame(frame: bytes, plugin: str, packing: str, options: dict) -> bytes:
+def _encode_rle_frame(frame: bytes, plugin: str, packing: str, options: dict[str, Any]) -> bytes:
     """Return one canonical frame encoded by pydicom's RLE encoder with `plugin`."""
+    kwargs = {**options, PACKING_OPTION: packing}
     try:
-        return RLELosslessEncoder.encode(
-            frame, encoding_plugin=plugin, **options, **{PACKING_OPTION: packing}
-        )
+        return RLELosslessEncoder.encode(frame, encoding_plugin=plugin, **kwargs)
     except (ValueError, RuntimeError) as exc:
         reason = " ".join(str(exc).split())
         raise errors.UnsupportedImageError(f"cannot encode as RLE Lossless: {reason}") from None
