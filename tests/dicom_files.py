@@ -1,11 +1,14 @@
 """Small helpers for tests: real test files, as bytes or data sets, and comparisons."""
 
+import struct
 from io import BytesIO
 
 import numpy as np
 from pydicom import dcmread
 from pydicom.data import get_testdata_file
-from pydicom.dataset import Dataset
+from pydicom.dataset import Dataset, FileMetaDataset
+from pydicom.encaps import encapsulate
+from pydicom.uid import RLELossless, SecondaryCaptureImageStorage, generate_uid
 
 # Elements a conversion may legitimately change.
 CHANGED_BY_CONVERSION = {"PixelData", "PlanarConfiguration", "ExtendedOffsetTable",
@@ -39,3 +42,25 @@ def differing_elements(original: Dataset, converted: Dataset) -> list[str]:
     names += [e.keyword for e in converted if e.tag not in original
               and e.keyword not in CHANGED_BY_CONVERSION]
     return names
+
+
+def corrupt_rle_file() -> bytes:
+    """Return a 16-bit 255 x 1 RLE Lossless file whose frame pylibjpeg-rle 2.2.0 panics on.
+
+    The high-byte segment decodes to nothing (two no-op bytes) and the low-byte segment
+    to 512 bytes where 255 are expected.
+    """
+    frame = struct.pack("<16L", 2, 64, 66, *[0] * 13) + b"\x80\x80" + b"\x81\x00" * 4
+    ds = Dataset()
+    ds.file_meta = FileMetaDataset()
+    ds.file_meta.TransferSyntaxUID = RLELossless
+    ds.SOPClassUID = SecondaryCaptureImageStorage
+    ds.SOPInstanceUID = generate_uid()
+    ds.Rows, ds.Columns, ds.SamplesPerPixel, ds.PhotometricInterpretation = 1, 255, 1, "MONOCHROME2"
+    ds.BitsAllocated, ds.BitsStored, ds.HighBit, ds.PixelRepresentation = 16, 16, 15, 0
+    ds.PixelData = encapsulate([frame])
+    ds["PixelData"].VR = "OB"
+    ds["PixelData"].is_undefined_length = True
+    buffer = BytesIO()
+    ds.save_as(buffer, enforce_file_format=True)
+    return buffer.getvalue()

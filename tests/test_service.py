@@ -9,7 +9,8 @@ from pydicom.uid import (
 
 from dicompress import errors
 from dicompress.service import convert, engine_name
-from tests.dicom_files import differing_elements, pixels, read, file_bytes
+from tests import peers
+from tests.dicom_files import corrupt_rle_file, differing_elements, file_bytes, pixels, read
 
 SOURCES = [
     "CT_small.dcm",            # explicit VR little endian, 16-bit signed
@@ -193,3 +194,33 @@ def test_convert_keeps_a_callers_plugin_order():
         assert list(RLELosslessEncoder._available)[-1] == "dicompress"
     finally:
         register(prefer=True)
+
+
+def test_convert_adds_missing_plugins_last_without_reordering(pristine_plugins):
+    from pydicom.pixels.decoders import RLELosslessDecoder
+    from pydicom.pixels.encoders import RLELosslessEncoder
+
+    coders = (RLELosslessEncoder, RLELosslessDecoder)
+    before = [list(coder._available) for coder in coders]
+    convert(convert(file_bytes("CT_small.dcm")).data, "explicit")
+    assert [list(coder._available) for coder in coders] == [order + ["dicompress"] for order in before]
+
+
+@pytest.mark.parametrize("target", ["explicit", "rle"])
+def test_a_frame_our_decoder_refuses_is_never_handed_to_another_plugin(target):
+    # pydicom tries pylibjpeg-rle first when no plugin is named; it panics on this frame.
+    peers.require_pylibjpeg_rle()
+    with pytest.raises(errors.CorruptPixelDataError, match="cannot be decoded"):
+        convert(corrupt_rle_file(), target)
+
+
+@pytest.mark.parametrize("target", ["rle", "explicit"])
+def test_an_extended_offset_table_of_the_source_is_not_carried_over(target):
+    from pydicom.encaps import encapsulate_extended, generate_frames
+
+    def extended(ds):
+        frames = list(generate_frames(ds.PixelData, number_of_frames=1))
+        ds.PixelData, ds.ExtendedOffsetTable, ds.ExtendedOffsetTableLengths = encapsulate_extended(frames)
+
+    converted = read(convert(_rewritten("MR_small_RLE.dcm", extended), target).data)
+    assert "ExtendedOffsetTable" not in converted and "ExtendedOffsetTableLengths" not in converted

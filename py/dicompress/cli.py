@@ -4,11 +4,12 @@ import argparse
 import sys
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from pathlib import Path
+from pathlib import Path, PurePosixPath
+from typing import Any
 
-from dicompress import __version__
-from dicompress.errors import ConversionError, EmptyFileError, NotDicomError
-from dicompress.service import TARGETS, convert, engine_name
+from dicompress import __version__, frontend
+from dicompress.errors import ConversionError
+from dicompress.service import Progress, convert, engine_name
 
 EXAMPLES = """\
 examples:
@@ -17,8 +18,10 @@ examples:
   dicompress out/ -o plain/ --syntax explicit  decompress RLE files to Explicit VR Little Endian
   dicompress a.dcm b.dcm -o out/ --syntax deflate
 
-Inputs are never modified. In folders, files that are not DICOM are reported and
-skipped; the exit status is 1 if any file failed, 0 otherwise.
+Results keep their input's name (a folder's files keep their place under its name);
+when two would collide, the later one gets " (2)" before its suffix. Inputs are never
+modified. A file named here that cannot be converted fails; in folders, files that are
+not DICOM are skipped. The exit status is 1 if any file failed, 0 otherwise.
 """
 
 
@@ -28,7 +31,7 @@ class Job:
 
     source: Path
     target: Path
-    explicit: bool  # named on the command line (not found in a folder)
+    in_folder: bool  # found while walking a folder (not named on the command line)
 
 
 @dataclass(frozen=True)
@@ -52,8 +55,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("paths", nargs="+", type=Path, metavar="PATH", help="DICOM files or folders")
     parser.add_argument("-o", "--output", required=True, type=Path, metavar="OUTDIR",
                         help="folder for the results (created if missing)")
-    parser.add_argument("--syntax", choices=list(TARGETS), default="rle",
-                        help="target transfer syntax: rle (default), explicit (decompress) or deflate")
+    parser.add_argument("--syntax", choices=frontend.target_names(), default=frontend.DEFAULT_TARGET,
+                        help=f"target transfer syntax (default {frontend.DEFAULT_TARGET}): " + ", ".join(
+                            f"{t.name} = {t.label} ({t.hint})" for t in frontend.TARGETS))
     parser.add_argument("--compact", action="store_true",
                         help="smallest RLE packing instead of pydicom's byte-identical one")
     parser.add_argument("--no-verify", dest="verify", action="store_false",
@@ -93,7 +97,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def plan_jobs(paths: Sequence[Path], output: Path) -> Iterator[Job]:
-    """Yield a job per input file; a folder's files keep their place under its name.
+    """Yield a job per input file, its result named by :class:`dicompress.frontend.OutputNames`.
 
     Parameters
     ----------
@@ -106,17 +110,23 @@ def plan_jobs(paths: Sequence[Path], output: Path) -> Iterator[Job]:
     ------
     Job
         Inputs in command-line order, each folder's files sorted; files already
-        inside `output` (earlier results) are left out.
+        inside `output` (earlier results) and operating-system clutter in folders
+        are left out.
     """
     results = output.resolve()
+    names = frontend.OutputNames()
     for path in paths:
         if path.is_dir():
             base = path.resolve()
-            files = (p for p in base.rglob("*") if p.is_file() and not p.is_relative_to(results))
+            files = (
+                p for p in base.rglob("*")
+                if p.is_file() and not p.is_relative_to(results) and not frontend.is_clutter(p.name)
+            )
             for file in sorted(files):
-                yield Job(file, output / base.name / file.relative_to(base), explicit=False)
+                name = names.take(PurePosixPath(base.name, file.relative_to(base).as_posix()).as_posix())
+                yield Job(file, output / name, in_folder=True)
         else:
-            yield Job(path, output / path.name, explicit=True)
+            yield Job(path, output / names.take(path.name), in_folder=False)
 
 
 def run_jobs(jobs: list[Job], args: argparse.Namespace) -> list[Outcome]:
@@ -124,47 +134,54 @@ def run_jobs(jobs: list[Job], args: argparse.Namespace) -> list[Outcome]:
     from tqdm import tqdm
 
     inputs = {job.source.resolve() for job in jobs}
-    taken: set[Path] = set()
     outcomes = []
     with tqdm(jobs, unit="file", disable=None, file=sys.stderr) as bar:
         for job in bar:
             bar.set_postfix_str(job.source.name)
-
-            def frame_progress(done: int, total: int) -> None:
-                bar.set_postfix_str(f"{job.source.name} frame {done}/{total}")
-
-            outcomes.append(_run_job(job, args, inputs, taken, frame_progress))
+            outcomes.append(_run_job(job, args, inputs, _frame_progress(bar, job.source.name)))
     return outcomes
 
 
-def _run_job(job: Job, args: argparse.Namespace, inputs: set[Path], taken: set[Path],
-             progress) -> Outcome:
+def _frame_progress(bar: Any, name: str) -> Progress:
+    """Return a progress callback that shows the frame count of file `name` on `bar`."""
+
+    def report(done: int, total: int) -> None:
+        bar.set_postfix_str(f"{name} frame {done}/{total}")
+
+    return report
+
+
+def _run_job(job: Job, args: argparse.Namespace, inputs: set[Path], progress: Progress) -> Outcome:
     """Convert one job and write its result; return what happened."""
-    target = job.target.resolve()
-    if target in inputs:
-        return Outcome(job, "failed", "the result would overwrite an input file; choose another -o")
-    if target in taken:
-        return Outcome(job, "failed", f"another input already writes {job.target}")
-    if target.exists() and not args.overwrite:
-        return Outcome(job, "failed", f"{job.target} already exists (use --overwrite to replace it)")
     try:
+        reason = frontend.skip_reason(_head(job.source), in_folder=job.in_folder)
+        if reason:
+            return Outcome(job, "skipped", reason)
+        target = job.target.resolve()
+        if target in inputs:
+            return Outcome(job, "failed", "the result would overwrite an input file; choose another -o")
+        if target.exists() and not args.overwrite:
+            return Outcome(job, "failed", f"{job.target} already exists (use --overwrite to replace it)")
         data = job.source.read_bytes()
-        result = convert(data, args.syntax, packing="compact" if args.compact else "pydicom",
-                         verify=args.verify, progress=progress)
-    except (NotDicomError, EmptyFileError) as exc:
-        return Outcome(job, "failed" if job.explicit else "skipped", str(exc))
+        packing = "compact" if args.compact else frontend.DEFAULT_PACKING
+        result = convert(data, args.syntax, packing=packing, verify=args.verify, progress=progress)
     except ConversionError as exc:
         return Outcome(job, "failed", str(exc))
     except OSError as exc:
         return Outcome(job, "failed", f"cannot read the file: {exc.strerror or exc}")
     except Exception as exc:  # a bug must not stop the other files
-        return Outcome(job, "failed", f"unexpected {type(exc).__name__}: {exc}")
-    taken.add(target)
+        return Outcome(job, "failed", frontend.message("unexpected", error=f"{type(exc).__name__}: {exc}"))
     try:
         _write_atomically(job.target, result.data)
     except OSError as exc:
         return Outcome(job, "failed", f"cannot write {job.target}: {exc.strerror or exc}")
     return Outcome(job, "done", report=result.report.as_dict())
+
+
+def _head(path: Path) -> bytes:
+    """Return the first bytes of a file, as many as the skip rule needs."""
+    with path.open("rb") as file:
+        return file.read(frontend.HEAD_BYTES)
 
 
 def _write_atomically(path: Path, data: bytes) -> None:
@@ -188,7 +205,7 @@ def summary_table(outcomes: list[Outcome]) -> str:
             r.get("plugin", ""), f"{r['seconds']:.2f}" if r else "", o.message,
         ))
     widths = [max(len(row[i]) for row in rows) for i in range(len(header) - 1)]
-    lines = ["  ".join(c.ljust(w) for c, w in zip(row, widths)) + "  " + row[-1] for row in rows]
+    lines = ["  ".join(c.ljust(w) for c, w in zip(row, widths, strict=False)) + "  " + row[-1] for row in rows]
     counts = {s: sum(o.status == s for o in outcomes) for s in ("done", "skipped", "failed")}
     lines.append(f"{counts['done']} converted, {counts['skipped']} skipped, {counts['failed']} failed")
     return "\n".join(line.rstrip() for line in lines)
@@ -198,8 +215,9 @@ def _size(n: int | None) -> str:
     """Return a byte count for people (e.g. 7.2 MB), or "" for None."""
     if n is None:
         return ""
+    size = float(n)
     for unit in ("B", "kB", "MB", "GB"):
-        if n < 1000 or unit == "GB":
-            return f"{n:.0f} {unit}" if unit == "B" else f"{n:.1f} {unit}"
-        n /= 1000
+        if size < 1000 or unit == "GB":
+            return f"{size:.0f} {unit}" if unit == "B" else f"{size:.1f} {unit}"
+        size /= 1000
     return ""

@@ -8,6 +8,7 @@ Every check raises a :class:`~dicompress.errors.ConversionError` with a one-line
 from collections.abc import Iterator
 from dataclasses import dataclass
 from io import BytesIO
+from typing import Any
 
 from pydicom import dcmread
 from pydicom.datadict import dictionary_description, dictionary_has_tag
@@ -18,6 +19,7 @@ from pydicom.uid import UID, ExplicitVRBigEndian, RLELossless
 
 from dicompress import errors
 from dicompress.layout import planar_to_interleaved, swap_byte_order
+from dicompress.registration import add_plugins, service_plugin
 
 _FLOAT_KEYWORDS = ("FloatPixelData", "DoubleFloatPixelData")
 # Binary VRs whose values pydicom keeps as raw bytes, with their word sizes.
@@ -69,9 +71,7 @@ def read_dataset(data: bytes) -> Dataset:
     try:
         ds = dcmread(BytesIO(data))
     except InvalidDicomError:
-        raise errors.NotDicomError(
-            "not a DICOM file: no 'DICM' marker after the 128-byte preamble"
-        ) from None
+        raise errors.NotDicomError(errors.NO_DICM_MARKER) from None
     except (EOFError, OSError, ValueError, KeyError, TypeError, OverflowError) as exc:
         raise errors.TruncatedFileError(f"the file is cut short or damaged ({exc})") from None
     if "TransferSyntaxUID" not in ds.file_meta:
@@ -213,11 +213,12 @@ def _native_frames(pixels: bytes, shape: Geometry, *, big_endian: bool) -> Itera
         yield bytes(frame)
 
 
-def decode_rle_frames(src: Dataset | bytes, **options: int | str) -> Iterator[bytes]:
+def decode_rle_frames(src: Dataset | bytes, **options: Any) -> Iterator[bytes]:
     """Yield the decoded frames of RLE Lossless pixel data, Planar Configuration 1 order.
 
-    Uses whichever RLE decoder plugin pydicom has available (dicompress's first once
-    registered with ``prefer=True``).
+    Names its plugin (:func:`~dicompress.registration.service_plugin`: dicompress's with
+    numpy, else pydicom's), so a frame our decoder refuses is never handed on to
+    another installed plugin, and pydicom's plugin order is left as it is.
 
     Parameters
     ----------
@@ -237,7 +238,8 @@ def decode_rle_frames(src: Dataset | bytes, **options: int | str) -> Iterator[by
     dicompress.errors.CorruptPixelDataError
         When a frame cannot be decoded.
     """
-    frames = get_decoder(RLELossless).iter_buffer(src, **options)
+    add_plugins()
+    frames = get_decoder(RLELossless).iter_buffer(src, decoding_plugin=service_plugin(), **options)
     while True:
         try:
             frame, _ = next(frames)

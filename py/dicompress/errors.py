@@ -1,5 +1,8 @@
 """Typed errors of the file service, each with a one-line message for a person."""
 
+#: The message for bytes without the 'DICM' marker of a DICOM Part 10 file.
+NO_DICM_MARKER = "not a DICOM file: no 'DICM' marker after the 128-byte preamble"
+
 
 class ConversionError(Exception):
     """A file could not be converted; ``str(exc)`` is a one-line message for a person.

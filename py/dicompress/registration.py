@@ -1,15 +1,26 @@
-"""Add dicompress's plugins to pydicom's RLE Lossless encoder and decoder."""
+"""Add dicompress's plugins to pydicom's RLE Lossless encoder and decoder.
 
+This is the only module that touches pydicom's private state; each touch says which
+gap in pydicom's public API it works around.
+"""
+
+from pydicom.pixels.common import CoderBase
 from pydicom.pixels.decoders import RLELosslessDecoder
 from pydicom.pixels.encoders import RLELosslessEncoder
 from pydicom.pixels.encoders.base import ENCODING_PROFILES
 from pydicom.uid import RLELossless
 
+from dicompress.dependencies import numpy_available
+
 #: The label of both plugins in pydicom.
 PLUGIN_LABEL = "dicompress"
+#: The label of pydicom's own pure-Python RLE plugins (encoder and decoder).
+PYDICOM_LABEL = "pydicom"
 
-_ENCODER_PATH = ("dicompress.encoder", "encode_frame")
-_DECODER_PATH = ("dicompress.decoder", "decode_frame")
+_PLUGINS: tuple[tuple[CoderBase, tuple[str, str]], ...] = (
+    (RLELosslessEncoder, ("dicompress.encoder", "encode_frame")),
+    (RLELosslessDecoder, ("dicompress.decoder", "decode_frame")),
+)
 
 # PS3.5 G.2 allows up to 15 segments, but pydicom's profile table stops at 16 bits.
 # These add the 32- and 64-bit images RLE can hold (e.g. RT Dose) to that table.
@@ -33,31 +44,59 @@ def register(prefer: bool = True) -> None:
         If ``True`` (default) the dicompress plugins are tried before pydicom's own
         when no plugin is named; if ``False`` they are tried last.
     """
-    for coder, path in ((RLELosslessEncoder, _ENCODER_PATH), (RLELosslessDecoder, _DECODER_PATH)):
+    add_plugins()
+    for coder, _ in _PLUGINS:
+        _set_priority(coder, first=prefer)
+
+
+def add_plugins() -> None:
+    """Add the plugins and the wide RLE profiles where missing; never reorder anything.
+
+    pydicom appends a new plugin to its order, so a plugin added here is tried last
+    when no plugin is named, and an order a caller chose with :func:`register` stands.
+    """
+    for coder, path in _PLUGINS:
         if not _has_plugin(coder):
             coder.add_plugin(PLUGIN_LABEL, path)
-        _set_priority(coder, first=prefer)
+    # ENCODING_PROFILES is a public module-level table, but pydicom has no function to
+    # extend it: the encoder checks every image against it before any plugin runs.
     profiles = ENCODING_PROFILES[RLELossless]
     profiles.extend(p for p in _WIDE_RLE_PROFILES if p not in profiles)
 
 
+def service_plugin() -> str:
+    """Return the label of the RLE plugin the file service names, to encode and to decode.
+
+    Ours when numpy can be imported, else pydicom's own. Naming one plugin keeps pydicom
+    from falling through to other installed plugins when it fails (pylibjpeg-rle 2.2.0
+    panics with a ``BaseException`` on some corrupt frames). Call :func:`add_plugins`
+    first.
+    """
+    return PLUGIN_LABEL if numpy_available() else PYDICOM_LABEL
+
+
 def is_registered() -> bool:
-    """Return ``True`` once :func:`register` has added both plugins (available or not)."""
-    return _has_plugin(RLELosslessEncoder) and _has_plugin(RLELosslessDecoder)
+    """Return ``True`` once both plugins have been added (available or not)."""
+    return all(_has_plugin(coder) for coder, _ in _PLUGINS)
 
 
-def _has_plugin(coder: object) -> bool:
-    """Return whether `coder` knows our plugin, available or not."""
-    return PLUGIN_LABEL in coder._available or PLUGIN_LABEL in coder._unavailable  # type: ignore[attr-defined]
+def _has_plugin(coder: CoderBase) -> bool:
+    """Return whether `coder` knows our plugin, available or not.
+
+    pydicom's public ``available_plugins`` lists only available plugins, and an
+    unavailable one shows only as a sentence in ``missing_dependencies``; the private
+    dicts are the one exact answer (``add_plugin`` refuses a label twice).
+    """
+    return PLUGIN_LABEL in coder._available or PLUGIN_LABEL in coder._unavailable
 
 
-def _set_priority(coder: object, *, first: bool) -> None:
+def _set_priority(coder: CoderBase, *, first: bool) -> None:
     """Move our plugin to the front (or back) of the coder's plugin order.
 
     pydicom tries available plugins in the insertion order of its private
     ``_available`` dict and offers no public way to reorder them.
     """
-    available: dict = coder._available  # type: ignore[attr-defined]
+    available = coder._available
     if PLUGIN_LABEL not in available:
         return
     ours = available.pop(PLUGIN_LABEL)

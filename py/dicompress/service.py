@@ -10,20 +10,15 @@ from dataclasses import asdict, dataclass
 from hashlib import sha256
 from io import BytesIO
 from time import perf_counter
+from typing import Any
 
 from pydicom import dcmread, dcmwrite
 from pydicom.dataset import Dataset
-from pydicom.encaps import encapsulate, encapsulate_extended, generate_frames
+from pydicom.encaps import encapsulate, generate_frames
 from pydicom.pixels.encoders import RLELosslessEncoder
-from pydicom.uid import (
-    UID,
-    DeflatedExplicitVRLittleEndian,
-    ExplicitVRLittleEndian,
-    RLELossless,
-)
-from pydicom.valuerep import VR
+from pydicom.uid import UID, RLELossless
 
-from dicompress import errors
+from dicompress import errors, frontend
 from dicompress.dependencies import numpy_available
 from dicompress.dicom_input import (
     Geometry,
@@ -36,20 +31,16 @@ from dicompress.dicom_input import (
 )
 from dicompress.encoder import PACKING_OPTION
 from dicompress.layout import interleaved_to_planar
-from dicompress.registration import PLUGIN_LABEL, is_registered, register
+from dicompress.pixel_data import store_encapsulated, store_native
+from dicompress.registration import add_plugins, service_plugin
 
 #: Target names accepted by :func:`convert`, and their transfer syntaxes.
-TARGETS: dict[str, UID] = {
-    "rle": RLELossless,
-    "explicit": ExplicitVRLittleEndian,
-    "deflate": DeflatedExplicitVRLittleEndian,
-}
-PACKINGS = ("pydicom", "compact")
+TARGETS: dict[str, UID] = {target.name: UID(target.syntax) for target in frontend.TARGETS}
+#: RLE packings accepted by :func:`convert`.
+PACKINGS = tuple(frontend.packing_names())
 
 #: Called with (frames done, frames in all) after each frame.
 Progress = Callable[[int, int], None]
-
-_EXTENDED_OFFSETS = ("ExtendedOffsetTable", "ExtendedOffsetTableLengths")
 
 
 @dataclass(frozen=True)
@@ -85,8 +76,8 @@ class Conversion:
 
 
 def encoding_plugin() -> str:
-    """Return the label of the RLE encoder plugin the service uses here."""
-    return PLUGIN_LABEL if numpy_available() else "pydicom"
+    """Return the label of the RLE plugin the service names here, to encode and to decode."""
+    return service_plugin()
 
 
 def engine_name() -> str:
@@ -100,9 +91,9 @@ def engine_name() -> str:
 
 def convert(
     data: bytes,
-    target: str = "rle",
+    target: str = frontend.DEFAULT_TARGET,
     *,
-    packing: str = "pydicom",
+    packing: str = frontend.DEFAULT_PACKING,
     verify: bool = True,
     progress: Progress | None = None,
 ) -> Conversion:
@@ -144,8 +135,7 @@ def convert(
     if packing not in PACKINGS:
         raise ValueError(f"unknown packing {packing!r}; choose one of {', '.join(PACKINGS)}")
     started = perf_counter()
-    if not is_registered():  # leave a caller's own plugin order alone
-        register()
+    add_plugins()  # never reorders: the service names its plugins, whatever the order
     ds = read_dataset(data)
     source = transfer_syntax(ds)
     shape = geometry(ds)
@@ -195,18 +185,9 @@ def _write_rle(
             expected = interleaved_to_planar(frame, shape.samples_per_pixel, shape.sample_width)
             _compare(decoded, [expected], 1, first_frame=len(encoded) + 1)
         encoded.append(stream)
-    offsets_fit = sum(len(f) + 8 for f in encoded[:-1]) < 2**32
-    if offsets_fit:
-        ds.PixelData = encapsulate(encoded)
-    else:
-        ds.PixelData, ds.ExtendedOffsetTable, ds.ExtendedOffsetTableLengths = (
-            encapsulate_extended(encoded)
-        )
+    store_encapsulated(ds, encoded)
     digests = [_digest(stream) for stream in encoded]
     del encoded  # the encapsulated copy is all that is needed from here on
-    element = ds["PixelData"]
-    element.VR = VR.OB
-    element.is_undefined_length = True
     if shape.samples_per_pixel > 1:
         # PS3.5 G.2: RLE stores one segment per sample, i.e. colour-by-plane.
         ds.PlanarConfiguration = 1
@@ -217,7 +198,7 @@ def _write_rle(
     return output
 
 
-def _pixel_options(ds: Dataset, shape: Geometry) -> dict[str, int | str]:
+def _pixel_options(ds: Dataset, shape: Geometry) -> dict[str, Any]:
     """Return pydicom's encoding/decoding options for one canonical frame of `ds`."""
     return {
         "rows": shape.rows,
@@ -233,12 +214,11 @@ def _pixel_options(ds: Dataset, shape: Geometry) -> dict[str, int | str]:
     }
 
 
-def _encode_rle_frame(frame: bytes, plugin: str, packing: str, options: dict) -> bytes:
+def _encode_rle_frame(frame: bytes, plugin: str, packing: str, options: dict[str, Any]) -> bytes:
     """Return one canonical frame encoded by pydicom's RLE encoder with `plugin`."""
+    kwargs = {**options, PACKING_OPTION: packing}
     try:
-        return RLELosslessEncoder.encode(
-            frame, encoding_plugin=plugin, **options, **{PACKING_OPTION: packing}
-        )
+        return RLELosslessEncoder.encode(frame, encoding_plugin=plugin, **kwargs)
     except (ValueError, RuntimeError) as exc:
         reason = " ".join(str(exc).split())
         raise errors.UnsupportedImageError(f"cannot encode as RLE Lossless: {reason}") from None
@@ -249,13 +229,7 @@ def _write_native(
 ) -> bytes:
     """Store canonical `frames` uncompressed in `ds` and return the file's bytes."""
     pixels = b"".join(frames)
-    ds.PixelData = pixels
-    element = ds["PixelData"]
-    element.VR = VR.OB if shape.bits_allocated == 8 else VR.OW
-    element.is_undefined_length = False
-    for keyword in _EXTENDED_OFFSETS:
-        if keyword in ds:
-            del ds[keyword]
+    store_native(ds, pixels, shape.bits_allocated)
     if shape.samples_per_pixel > 1:
         ds.PlanarConfiguration = 0
     output = _write(ds, syntax)

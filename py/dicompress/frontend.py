@@ -1,0 +1,188 @@
+"""The front-end policy: what the command line and the web page decide the same way.
+
+Both convert through :func:`dicompress.service.convert`; the decisions around it live
+here, once, for :mod:`dicompress.cli` and for the page's adapter :mod:`dicompress.browser`.
+
+Targets and packings
+    ``rle`` (RLE Lossless, the default), ``explicit`` (Explicit VR Little Endian) and
+    ``deflate`` (Deflated Explicit VR Little Endian), with the labels people see and
+    their Transfer Syntax UIDs; RLE packings ``pydicom`` (default, byte-identical to
+    pydicom's plugin) and ``compact`` (smallest). The service takes its names from here.
+
+Output names
+    A result keeps its input's name: ``x.dcm`` gives ``x.dcm``, ``IM0001`` gives
+    ``IM0001``; the files of a folder keep their place under the folder's own name
+    (``study/series2/x.dcm``). Names are handed out in input order, and a name already
+    handed out (compared regardless of case, as on Windows and macOS and in most ZIP
+    tools) gets `` (2)``, `` (3)``... before its suffix: ``x (2).dcm``. The command
+    line writes these names below its output folder; the page offers them as downloads
+    and inside its ZIP.
+
+Inputs: converted, skipped or failed
+    A file named on the command line or added to the page is converted or fails with a
+    one-line message. Files found while walking a folder (on the command line, or a
+    folder dropped on the page) are *skipped*, and counted, when they are obviously not
+    DICOM: no ``DICM`` marker after the 128-byte preamble. Operating-system clutter in
+    folders (``.DS_Store``, ``Thumbs.db``, ``desktop.ini``, ``._*``) is left out
+    without a word. A file in a folder that does look like DICOM and cannot be
+    converted fails like any other.
+
+Messages
+    The one-line messages and the advice to use the command line that the page shows.
+
+Importing this module imports neither pydicom nor numpy.
+"""
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import PurePosixPath
+
+from dicompress.errors import NO_DICM_MARKER
+
+
+@dataclass(frozen=True)
+class Target:
+    """A transfer syntax files can be converted to."""
+
+    name: str  #: the name the service, the CLI (--syntax) and the page use
+    label: str  #: the transfer syntax's name (as pydicom's ``UID.name`` gives it)
+    syntax: str  #: its Transfer Syntax UID
+    hint: str  #: what it does, for people
+
+
+@dataclass(frozen=True)
+class Packing:
+    """A way of packing RLE Lossless segments."""
+
+    name: str
+    label: str
+
+
+TARGETS = (
+    Target("rle", "RLE Lossless", "1.2.840.10008.1.2.5", "compress"),
+    Target("explicit", "Explicit VR Little Endian", "1.2.840.10008.1.2.1", "decompress"),
+    Target("deflate", "Deflated Explicit VR Little Endian", "1.2.840.10008.1.2.1.99", "deflate the whole file"),
+)
+DEFAULT_TARGET = "rle"
+
+PACKINGS = (
+    Packing("pydicom", "byte-identical to pydicom's own RLE plugin"),
+    Packing("compact", "smallest RLE packing"),
+)
+DEFAULT_PACKING = "pydicom"
+
+#: How many bytes from the start of a file :func:`skip_reason` needs.
+HEAD_BYTES = 132
+CLUTTER_NAMES = (".DS_Store", "Thumbs.db", "desktop.ini")
+CLUTTER_PREFIXES = ("._",)
+
+# Python in the browser is one WebAssembly (wasm32) memory of at most 4 GiB, and a
+# conversion holds about 6.3 times the file at once (the input, pydicom's data set, the
+# encoded frames, the written file and its verification read; tests/browser/test_large.py).
+_WASM_MAX_BYTES = 4 * 1024**3
+_PEAK_FACTOR = 7
+#: Larger files are refused by the page before they are read.
+BROWSER_MAX_FILE_BYTES = _WASM_MAX_BYTES // _PEAK_FACTOR
+
+#: Where the page cannot convert a file, this is what a person can do instead.
+CLI_ADVICE = "use the dicompress command line on your computer instead: dicompress FILE -o OUT/"
+
+#: One-line messages; ``{name}`` fields are filled in by whoever shows them.
+MESSAGES = {
+    "cli_advice": CLI_ADVICE,
+    "not_dicom": NO_DICM_MARKER,
+    "out_of_memory": f"Not enough memory to convert this file in the browser; {CLI_ADVICE}",
+    "preview_out_of_memory": "Not enough memory for a preview of this file.",
+    "unexpected": "Unexpected error ({error}); the file was not converted.",
+    "preview_unexpected": "No preview ({error}).",
+    "unreadable": "the file could not be read ({error})",
+    "unreadable_memory": f"the file could not be read into this tab's memory ({{error}}); {CLI_ADVICE}",
+    "too_large": (
+        "Too large for the browser: {size}, and a browser tab can convert files up to about {limit} "
+        f"(Python in WebAssembly has 4 GB of memory at most). {CLI_ADVICE[0].upper()}{CLI_ADVICE[1:]}"
+    ),
+    "converter_restarted": (
+        "Not converted: {error}. The converter was restarted for the other files; "
+        f"if this file is very large, {CLI_ADVICE}"
+    ),
+}
+
+
+def target_names() -> list[str]:
+    """Return the names of the targets, the default first."""
+    return [t.name for t in TARGETS]
+
+
+def packing_names() -> list[str]:
+    """Return the names of the RLE packings, the default first."""
+    return [p.name for p in PACKINGS]
+
+
+def message(key: str, **fields: object) -> str:
+    """Return the message `key` of :data:`MESSAGES` with `fields` filled in, on one line."""
+    return one_line(MESSAGES[key].format(**fields))
+
+
+def one_line(text: str, fallback: str = "The file could not be converted.") -> str:
+    """Return `text` with every run of white space (newlines included) as one space."""
+    return " ".join(text.split()) or fallback
+
+
+def skip_reason(head: bytes, *, in_folder: bool) -> str | None:
+    """Return why an input is skipped, or ``None`` if it is to be converted (and may fail).
+
+    Parameters
+    ----------
+    head : bytes
+        The file's first :data:`HEAD_BYTES` bytes (or all of it).
+    in_folder : bool
+        Whether the file was found while walking a folder, rather than named or added.
+    """
+    if in_folder and head[128:HEAD_BYTES] != b"DICM":
+        return NO_DICM_MARKER
+    return None
+
+
+def is_clutter(name: str) -> bool:
+    """Return whether a file name is operating-system clutter, left out of folder walks."""
+    base = PurePosixPath(name.replace("\\", "/")).name
+    return base in CLUTTER_NAMES or base.startswith(CLUTTER_PREFIXES)
+
+
+class OutputNames:
+    """Hands out output names by the rule of this module, in input order.
+
+    Examples
+    --------
+    >>> names = OutputNames()
+    >>> [names.take(n) for n in ["a/x.dcm", "b/x.dcm", "a/X.dcm", "IM1", "IM1"]]
+    ['a/x.dcm', 'b/x.dcm', 'a/X (2).dcm', 'IM1', 'IM1 (2)']
+    """
+
+    def __init__(self) -> None:
+        self._taken: set[str] = set()
+
+    def take(self, name: str) -> str:
+        """Return `name`, or `name` with `` (2)``, `` (3)``... before its suffix, not yet handed out."""
+        path = PurePosixPath(name)
+        candidate, number = name, 1
+        while candidate.casefold() in self._taken:
+            number += 1
+            candidate = str(path.with_name(f"{path.stem} ({number}){path.suffix}"))
+        self._taken.add(candidate.casefold())
+        return candidate
+
+
+def output_names(paths: Iterable[str]) -> list[str]:
+    """Return the output name of each input path (relative, as the page knows them), in order.
+
+    Each path is first made a safe relative name (see :func:`safe_name`).
+    """
+    names = OutputNames()
+    return [names.take(safe_name(path)) for path in paths]
+
+
+def safe_name(path: str) -> str:
+    """Return `path` as a relative ``/``-separated name without empty, ``.`` or ``..`` parts."""
+    parts = [p for p in PurePosixPath(path.replace("\\", "/")).parts if p not in ("", ".", "..", "/")]
+    return "/".join(parts) or "file.dcm"

@@ -1,0 +1,189 @@
+"""dicompress.browser, the page worker's adapter, on CPython: plain values in, plain values out."""
+
+import io
+import json
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+from pydicom.uid import ExplicitVRLittleEndian, RLELossless
+
+from dicompress import browser
+from tests.dicom_files import file_bytes, read
+
+PY_SOURCE = Path(__file__).resolve().parents[1] / "py"
+
+
+class FakeJsProxy:
+    """Stands in for Pyodide's JsProxy of a Uint8Array: only ``to_bytes()``."""
+
+    def __init__(self, data: bytes):
+        self._data = data
+
+    def to_bytes(self) -> bytes:
+        return self._data
+
+
+def _one_line(message: str) -> bool:
+    return bool(message) and "\n" not in message
+
+
+def test_importing_it_imports_neither_pydicom_nor_numpy():
+    script = ("import sys, dicompress.browser; "
+              "print(sorted(m for m in sys.modules if m.startswith(('pydicom', 'numpy'))))")
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True,
+                          env={"PYTHONPATH": str(PY_SOURCE)})
+    assert done.stdout.strip() == "[]"
+
+
+def test_convert_returns_bytes_and_the_service_report():
+    source = file_bytes("CT_small.dcm")
+    result = browser.convert(memoryview(source), "explicit")
+    assert result["ok"] is True
+    assert read(result["data"]).file_meta.TransferSyntaxUID == ExplicitVRLittleEndian
+    report = result["report"]
+    assert report["input_bytes"] == len(source) and report["output_bytes"] == len(result["data"])
+    assert report["verified"] is True
+    assert report["elements"] == len(list(read(result["data"]).iterall()))
+
+
+def test_convert_takes_a_js_proxy_and_defaults_to_rle():
+    result = browser.convert(FakeJsProxy(file_bytes("CT_small.dcm")))
+    assert read(result["data"]).file_meta.TransferSyntaxUID == RLELossless
+
+
+def test_convert_offers_the_compact_packing():
+    source = file_bytes("US1_UNCR.dcm")
+    default = browser.convert(source, "rle")["data"]
+    compact = browser.convert(source, "rle", packing="compact")["data"]
+    assert len(compact) < len(default)
+
+
+def test_conversion_errors_become_one_line_messages():
+    result = browser.convert(b"", "rle")
+    assert result == {"ok": False, "skipped": False, "code": "empty", "message": "the file is empty (0 bytes)"}
+
+
+def test_a_non_dicom_file_added_fails_and_one_found_in_a_folder_is_skipped():
+    png = b"\x89PNG\r\n\x1a\n" + bytes(300)
+    message = "not a DICOM file: no 'DICM' marker after the 128-byte preamble"
+    assert browser.convert(png) == {"ok": False, "skipped": False, "code": "not-dicom", "message": message}
+    assert browser.convert(png, in_folder=True) == {"ok": False, "skipped": True, "code": "not-dicom",
+                                                    "message": message}
+    failed = browser.convert(file_bytes("JPEG-lossy.dcm"), in_folder=True)
+    assert (failed["skipped"], failed["code"]) == (False, "already-compressed")
+
+
+def test_unexpected_exceptions_name_their_type_without_a_traceback(monkeypatch, capsys):
+    import dicompress.service
+
+    def broken(*args, **kwargs):
+        raise KeyError("line one\nline two")
+
+    monkeypatch.setattr(dicompress.service, "convert", broken)
+    result = browser.convert(b"DICM", "rle")
+    assert result == {"ok": False, "skipped": False, "code": "unexpected",
+                      "message": "Unexpected error (KeyError); the file was not converted."}
+    assert "Traceback" in capsys.readouterr().err  # for developers, in the console only
+
+
+def test_out_of_memory_suggests_the_command_line(monkeypatch):
+    import dicompress.service
+
+    def exhausted(*args, **kwargs):
+        raise MemoryError
+
+    monkeypatch.setattr(dicompress.service, "convert", exhausted)
+    result = browser.convert(b"DICM", "rle")
+    assert result["code"] == "out-of-memory"
+    assert result["message"] == (
+        "Not enough memory to convert this file in the browser; "
+        "use the dicompress command line on your computer instead: dicompress FILE -o OUT/"
+    )
+
+
+def test_convert_reports_progress_per_frame():
+    calls = []
+    browser.convert(file_bytes("rtdose.dcm"), "rle", lambda done, total: calls.append((done, total)))
+    assert calls == [(n, 15) for n in range(1, 16)]
+
+
+def test_zip_keeps_names_numbers_collisions_and_stays_inside_the_archive():
+    data = browser.make_zip([("a/x.dcm", b"1"), ("a/X.dcm", FakeJsProxy(b"2")), ("../../etc/x.dcm", b"3"),
+                             ("", b"4"), ("IM0001", memoryview(b"5"))])
+    archive = zipfile.ZipFile(io.BytesIO(data))
+    assert archive.namelist() == ["a/x.dcm", "a/X (2).dcm", "etc/x.dcm", "file.dcm", "IM0001"]
+    assert [archive.read(name) for name in archive.namelist()] == [b"1", b"2", b"3", b"4", b"5"]
+
+
+def test_output_names_follow_the_same_rule_and_the_zip_keeps_them():
+    names = browser.output_names(["study/x.dcm", "x.dcm", "study/X.dcm", "IM1"])
+    assert names == ["study/x.dcm", "x.dcm", "study/X (2).dcm", "IM1"]
+    archive = zipfile.ZipFile(io.BytesIO(browser.make_zip([(n, b"") for n in names])))
+    assert archive.namelist() == names
+
+
+def test_targets_for_the_page():
+    assert browser.targets() == [
+        {"name": "rle", "label": "RLE Lossless", "syntax": "1.2.840.10008.1.2.5", "hint": "compress",
+         "default": True},
+        {"name": "explicit", "label": "Explicit VR Little Endian", "syntax": "1.2.840.10008.1.2.1",
+         "hint": "decompress", "default": False},
+        {"name": "deflate", "label": "Deflated Explicit VR Little Endian", "syntax": "1.2.840.10008.1.2.1.99",
+         "hint": "deflate the whole file", "default": False},
+    ]
+
+
+def test_policy_is_json_safe_and_complete():
+    policy = json.loads(json.dumps(browser.policy()))
+    assert policy["targets"] == browser.targets()
+    assert [p["name"] for p in policy["packings"]] == ["pydicom", "compact"]
+    assert policy["packings"][0]["default"] is True
+    assert policy["messages"] == browser.messages()
+    assert "{size}" in policy["messages"]["too_large"]
+    assert policy["clutter"] == {"names": [".DS_Store", "Thumbs.db", "desktop.ini"], "prefixes": ["._"]}
+    assert policy["max_file_bytes"] == 4 * 1024**3 // 7
+
+
+def test_engine_names_the_plugin_and_numpy():
+    import numpy
+
+    assert browser.engine() == {"name": f"dicompress (numpy {numpy.__version__})", "plugin": "dicompress",
+                                "numpy": numpy.__version__}
+
+
+def test_sha256_hex():
+    expected = "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
+    assert browser.sha256_hex(b"abc") == browser.sha256_hex(FakeJsProxy(b"abc")) == expected
+
+
+def test_as_bytes_of_a_buffer_and_of_a_js_proxy():
+    assert browser.as_bytes(memoryview(b"ab")) == browser.as_bytes(FakeJsProxy(b"ab")) == b"ab"
+
+
+def test_preview_gives_details_and_an_rgba_thumbnail():
+    result = browser.preview(memoryview(file_bytes("US1_UNCR.dcm")))
+    assert result["ok"] is True
+    assert result["details"]["photometric_interpretation"] == "RGB"
+    thumbnail = result["thumbnail"]
+    assert (thumbnail["width"], thumbnail["height"]) == (160, 120)
+    assert len(thumbnail["rgba"]) == 160 * 120 * 4
+
+
+def test_preview_of_a_file_it_cannot_read_is_a_one_line_failure():
+    result = browser.preview(b"not a DICOM file at all")
+    assert (result["ok"], result["skipped"], result["code"]) == (False, False, "not-dicom")
+    assert _one_line(result["message"])
+
+
+def test_preview_of_an_unexpected_error_names_its_type(monkeypatch, capsys):
+    import dicompress.preview
+
+    def broken(data):
+        raise ZeroDivisionError("no\nway")
+
+    monkeypatch.setattr(dicompress.preview, "describe", broken)
+    assert browser.preview(b"x") == {"ok": False, "skipped": False, "code": "unexpected",
+                                     "message": "No preview (ZeroDivisionError)."}
+    assert "Traceback" in capsys.readouterr().err

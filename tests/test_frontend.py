@@ -1,0 +1,82 @@
+"""The front-end policy the command line and the page share: targets, names, skips, messages."""
+
+import pytest
+from pydicom.uid import UID
+
+from dicompress import frontend, service
+from tests.dicom_files import file_bytes
+
+
+def test_targets_are_rle_explicit_and_deflate_with_pydicoms_names_for_their_syntaxes():
+    assert frontend.target_names() == ["rle", "explicit", "deflate"]
+    assert frontend.DEFAULT_TARGET == "rle"
+    for target in frontend.TARGETS:
+        assert target.label == UID(target.syntax).name
+        assert UID(target.syntax).is_transfer_syntax
+
+
+def test_the_service_takes_its_targets_and_packings_from_the_policy():
+    assert {name: str(uid) for name, uid in service.TARGETS.items()} == {
+        t.name: t.syntax for t in frontend.TARGETS
+    }
+    assert service.PACKINGS == ("pydicom", "compact")
+
+
+@pytest.mark.parametrize("names, expected", [
+    (["x.dcm"], ["x.dcm"]),
+    (["IM0001", "IM0001"], ["IM0001", "IM0001 (2)"]),
+    (["a/x.dcm", "b/x.dcm", "a/x.dcm", "a/X.DCM"], ["a/x.dcm", "b/x.dcm", "a/x (2).dcm", "a/X (3).DCM"]),
+    (["x.dcm", "x (2).dcm", "x.dcm"], ["x.dcm", "x (2).dcm", "x (3).dcm"]),
+    (["x.dcm", "x.dcm", "x (2).dcm"], ["x.dcm", "x (2).dcm", "x (2) (2).dcm"]),
+    (["scan.tar.gz", "scan.tar.gz"], ["scan.tar.gz", "scan.tar (2).gz"]),
+])
+def test_output_names_keep_the_input_name_and_number_only_collisions(names, expected):
+    allocator = frontend.OutputNames()
+    assert [allocator.take(name) for name in names] == expected
+
+
+def test_output_names_of_page_paths_stay_relative_and_inside():
+    paths = ["study/a.dcm", "../../etc/a.dcm", "C:\\Users\\me\\a.dcm", "", "./study/A.dcm"]
+    assert frontend.output_names(paths) == [
+        "study/a.dcm", "etc/a.dcm", "C:/Users/me/a.dcm", "file.dcm", "study/A (2).dcm"
+    ]
+
+
+def test_a_named_file_is_never_skipped_whatever_it_holds():
+    assert frontend.skip_reason(b"hello", in_folder=False) is None
+    assert frontend.skip_reason(b"", in_folder=False) is None
+
+
+def test_a_file_found_in_a_folder_is_skipped_without_the_dicm_marker():
+    assert frontend.skip_reason(b"\x89PNG\r\n\x1a\n" + bytes(200), in_folder=True) == (
+        "not a DICOM file: no 'DICM' marker after the 128-byte preamble"
+    )
+    assert frontend.skip_reason(b"", in_folder=True) is not None
+    assert frontend.skip_reason(file_bytes("CT_small.dcm")[: frontend.HEAD_BYTES], in_folder=True) is None
+    assert frontend.skip_reason(file_bytes("JPEG-lossy.dcm"), in_folder=True) is None  # fails later
+
+
+@pytest.mark.parametrize("name, clutter", [
+    (".DS_Store", True), ("study/Thumbs.db", True), ("a\\desktop.ini", True), ("x/._IM0001", True),
+    ("IM0001", False), ("study/.hidden.dcm", False), ("DS_Store", False),
+])
+def test_operating_system_clutter(name, clutter):
+    assert frontend.is_clutter(name) is clutter
+
+
+def test_messages_are_one_line_and_name_the_command_line_where_the_page_cannot_help():
+    for key in frontend.MESSAGES:
+        text = frontend.message(key, error="RangeError", size="1.2 GB", limit="613.6 MB")
+        assert "\n" not in text and "{" not in text
+    for key in ("out_of_memory", "unreadable_memory", "too_large", "converter_restarted"):
+        assert "dicompress command line" in frontend.message(key, error="e", size="s", limit="l")
+    assert frontend.message("out_of_memory").endswith("dicompress FILE -o OUT/")
+
+
+def test_one_line_folds_white_space():
+    assert frontend.one_line("line one\n  line two\t") == "line one line two"
+    assert frontend.one_line(" \n") == "The file could not be converted."
+
+
+def test_the_browser_size_limit_leaves_room_for_seven_copies_in_4_gib():
+    assert frontend.BROWSER_MAX_FILE_BYTES == 4 * 1024**3 // 7
