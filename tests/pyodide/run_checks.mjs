@@ -1,0 +1,88 @@
+// Run the codec checks (tests/pyodide/checks.py) inside Pyodide in Node; print their JSON on stdout.
+//
+//   node tests/pyodide/run_checks.mjs --numpy WHEEL --pydicom WHEEL --py DIR --cases DIR
+//
+// Pyodide comes from the pinned npm package (node_modules/pyodide). numpy is Pyodide's
+// official wheel and pydicom the pinned pure-Python wheel, both loaded from local files
+// (the caller provides them, sha256-checked by scripts/build.py); nothing is downloaded.
+// DIR of --py (the working tree's py/, so the current source of dicompress is tested),
+// this folder and the case folder are mounted into Pyodide's file system with NODEFS.
+// Everything Pyodide prints goes to stderr, so stdout carries the JSON document only.
+// Any failure exits with status 1 and one line on stderr that says what went wrong.
+import { createRequire } from "node:module";
+import { existsSync } from "node:fs";
+import { dirname, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { parseArgs } from "node:util";
+
+const HERE = dirname(fileURLToPath(import.meta.url));
+const ROOT = resolve(HERE, "..", "..");
+const PYODIDE = resolve(ROOT, "node_modules", "pyodide");
+const MOUNTS = { py: "/mnt/py", checks: "/mnt/checks", cases: "/mnt/cases" };
+
+function fail(message) {
+  console.error(`run_checks: ${message}`);
+  process.exit(1);
+}
+
+function options() {
+  const { values } = parseArgs({
+    options: {
+      numpy: { type: "string" },
+      pydicom: { type: "string" },
+      py: { type: "string" },
+      cases: { type: "string" },
+    },
+  });
+  for (const name of ["numpy", "pydicom", "py", "cases"]) {
+    if (!values[name]) fail(`--${name} is required`);
+    values[name] = resolve(values[name]);
+    if (!existsSync(values[name])) fail(`--${name} ${values[name]} does not exist`);
+  }
+  return values;
+}
+
+async function startPyodide() {
+  if (!existsSync(resolve(PYODIDE, "pyodide.mjs"))) fail(`no Pyodide at ${PYODIDE}; run npm ci`);
+  const require = createRequire(import.meta.url);
+  const { loadPyodide } = require(PYODIDE);
+  return loadPyodide({
+    indexURL: PYODIDE + "/",
+    stdout: (line) => console.error(line),
+    stderr: (line) => console.error(line),
+  });
+}
+
+// loadPackage reports a broken wheel through errorCallback and resolves anyway: collect and fail.
+async function loadWheels(pyodide, wheels) {
+  const errors = [];
+  await pyodide.loadPackage(wheels, {
+    messageCallback: (line) => console.error(line),
+    errorCallback: (line) => errors.push(line),
+  });
+  if (errors.length) fail(`loading ${wheels.join(", ")} failed:\n${errors.join("\n")}`);
+}
+
+function mount(pyodide, hostDir, target) {
+  pyodide.FS.mkdirTree(target);
+  pyodide.FS.mount(pyodide.FS.filesystems.NODEFS, { root: hostDir }, target);
+}
+
+async function main() {
+  const args = options();
+  const pyodide = await startPyodide();
+  await loadWheels(pyodide, [args.numpy, args.pydicom]);
+  mount(pyodide, args.py, MOUNTS.py);
+  mount(pyodide, HERE, MOUNTS.checks);
+  mount(pyodide, args.cases, MOUNTS.cases);
+  // No __pycache__ written into the mounted working tree.
+  pyodide.runPython(`
+import sys
+sys.dont_write_bytecode = True
+sys.path[:0] = ["${MOUNTS.py}", "${MOUNTS.checks}"]
+`);
+  const run = pyodide.pyimport("checks").run;
+  process.stdout.write(run(MOUNTS.cases) + "\n");
+}
+
+main().catch((err) => fail(err && err.message ? err.message : String(err)));
