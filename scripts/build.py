@@ -233,6 +233,18 @@ def copy_web(out: Path, numpy_url: str | None) -> None:
             shutil.copy2(path, target)
 
 
+def write_policy(out: Path) -> None:
+    """Write out/policy.json: the targets, names, skip rules and messages the page shares with the CLI.
+
+    The page reads it as it opens, before Python has started; it comes from the same
+    source as the command line's (dicompress.browser.policy, from this tree's py/).
+    """
+    sys.path.insert(0, str(ROOT / "py"))
+    from dicompress.browser import policy
+
+    (out / "policy.json").write_text(json.dumps(policy(), indent=1) + "\n")
+
+
 def sri(hex_digest: str) -> str:
     """Return a Subresource Integrity string for a hex sha256."""
     return "sha256-" + base64.b64encode(bytes.fromhex(hex_digest)).decode()
@@ -326,6 +338,7 @@ def build(out: Path, pyodide_dist: Path | None, numpy_url: str | None, *,
     else:
         numpy_url = "pyodide/"
     copy_web(out, numpy_url)
+    write_policy(out)
     (out / "wheels").mkdir()
     with tempfile.TemporaryDirectory() as tmp:
         originals = [download_pydicom(pinned_pydicom()), build_dicompress(Path(tmp))]

@@ -3,7 +3,7 @@
 // Events (CustomEvent detail = the worker's message): "download", "phase", "ready",
 // "init-failed", "restarted" (detail: {reason}).
 
-import { failureText, startFailure } from "./messages.js";
+import { startFailure } from "./messages.js";
 
 const WORKER_URL = new URL("./worker.js", import.meta.url).href;
 
@@ -40,15 +40,16 @@ export class Engine extends EventTarget {
   // bytes); resolves with the worker's result message, whose `blob` is the new file. The
   // worker first sends a preview (details and thumbnail, or {ok: false}) to `onPreview`,
   // then (frames done, frames in all) to `onProgress` as it goes.
-  convert(name, file, target, { onProgress, onPreview } = {}) {
-    return this.#request({ type: "convert", name, target, file, preview: true }, [], { onProgress, onPreview });
+  // `inFolder`: the file was found in a dropped folder (obviously not DICOM: skipped, not failed).
+  convert(name, file, target, { inFolder = false, onProgress, onPreview } = {}) {
+    const message = { type: "convert", name, target, inFolder, file, preview: true };
+    return this.#request(message, [], { onProgress, onPreview });
   }
 
-  // Build a ZIP of [{name, blob}] in the worker; resolves with the archive as a Blob.
-  async zip(entries) {
-    const reply = await this.#request({ type: "zip", entries }, []);
-    if (!reply.ok) throw new Error(failureText(reply));
-    return reply.blob;
+  // Build a ZIP of [{name, blob}] in the worker (named by the shared rule); resolves with
+  // the worker's reply: {ok, blob} or {ok: false, code, reason}.
+  zip(entries) {
+    return this.#request({ type: "zip", entries }, []);
   }
 
   #request(message, transfer, callbacks = {}) {

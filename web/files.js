@@ -38,8 +38,10 @@ async function walk(entry, prefix, found) {
   for (const child of children) await walk(child, `${prefix}${entry.name}/`, found);
 }
 
-// Files a person would not mean to convert (operating-system clutter in folders).
-export function isClutter(path) {
+// Files a person would not mean to convert: operating-system clutter in folders, as
+// policy.json's `clutter` ({names, prefixes}) lists it.
+export function isClutter(path, clutter) {
+  if (!path.includes("/")) return false; // a file chosen by itself is never clutter
   const name = path.slice(path.lastIndexOf("/") + 1);
-  return name === ".DS_Store" || name === "Thumbs.db" || name === "desktop.ini" || name.startsWith("._");
+  return clutter.names.includes(name) || clutter.prefixes.some((prefix) => name.startsWith(prefix));
 }

@@ -1,4 +1,4 @@
-// Formatting for people: sizes, ratios, durations and output file names.
+// Formatting for people: sizes, ratios, durations and file names.
 
 const UNITS = ["bytes", "kB", "MB", "GB"];
 
@@ -26,17 +26,6 @@ export function formatPercent(loaded, total) {
   if (!total) return `${formatBytes(loaded)}`;
   const percent = Math.min(100, Math.floor((100 * loaded) / total));
   return `${percent} % of ${formatBytes(total)}`;
-}
-
-const SUFFIX = { rle: "rle", explicit: "explicit", deflate: "deflate" };
-
-// "scan/CT_small.dcm" -> "scan/CT_small-rle.dcm"; "IM0001" -> "IM0001-rle.dcm"
-export function outputName(path, target) {
-  const slash = path.lastIndexOf("/");
-  const folder = path.slice(0, slash + 1);
-  const name = path.slice(slash + 1);
-  const stem = name.replace(/\.(dcm|dicom|dic)$/i, "");
-  return `${folder}${stem}-${SUFFIX[target] ?? target}.dcm`;
 }
 
 export function baseName(path) {

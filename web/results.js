@@ -64,7 +64,6 @@ export class ResultRow {
     this.path = path;
     this.size = size;
     this.blob = null;
-    this.outputName = null;
     this.url = null;
 
     const row = cell("tr", "result");
@@ -169,9 +168,9 @@ export class ResultRow {
     this.label.append(toggle);
   }
 
-  setDone(report, blob, outputName, elements = null) {
+  // The download keeps the input's name (the ZIP keeps its folders and numbers duplicates).
+  setDone(report, blob, elements = null) {
     this.blob = blob;
-    this.outputName = outputName;
     this.report = report;
     this.#status("done", "Done");
     this.bar.hidden = true;
@@ -188,8 +187,8 @@ export class ResultRow {
     const link = cell("a", "button button-small", "Download");
     link.dataset.testid = "download";
     link.href = this.url;
-    link.download = baseName(outputName);
-    link.setAttribute("aria-label", `Download ${baseName(outputName)}`);
+    link.download = baseName(this.path);
+    link.setAttribute("aria-label", `Download ${baseName(this.path)}`);
     this.action.replaceChildren(link);
     this.element.title = `${report.source_syntax} → ${report.target_syntax}, ${report.frames} frame(s)`;
     if (this.list && elements !== null) {
@@ -204,14 +203,23 @@ export class ResultRow {
   }
 
   setError(message) {
-    this.#status("error", "Failed");
+    this.#showMessage("error", "Failed", message);
+  }
+
+  // A file found in a folder that is obviously not DICOM: left out, and said so.
+  setSkipped(message) {
+    this.#showMessage("skipped", "Skipped", message);
+  }
+
+  #showMessage(status, label, message) {
+    this.#status(status, label);
     this.bar.hidden = true;
     const text = message.charAt(0).toUpperCase() + message.slice(1);
-    const error = cell("td", "result-error", /[.!?]$/.test(text) ? text : `${text}.`);
-    error.dataset.testid = "error";
-    error.colSpan = COLUMNS.length - 1;
-    error.dataset.label = "Error";
-    this.fields.input.after(error);
+    const note = cell("td", `result-${status}`, /[.!?]$/.test(text) ? text : `${text}.`);
+    note.dataset.testid = "error";
+    note.colSpan = COLUMNS.length - 1;
+    note.dataset.label = label;
+    this.fields.input.after(note);
     for (const key of COLUMNS.slice(1)) this.fields[key].remove();
     this.action.replaceChildren();
   }

@@ -4,8 +4,10 @@
 // All Python work happens in the worker (engine.js); nothing here reads DICOM.
 import { Engine } from "./engine.js";
 import { fromDrop, fromInput, isClutter } from "./files.js";
-import { formatBytes, formatPercent, outputName } from "./format.js";
+import { formatBytes, formatPercent } from "./format.js";
 import { failureText, tooLargeText, workerDiedText } from "./messages.js";
+
+const POLICY_URL = new URL("./policy.json", import.meta.url);
 import { ResultRow } from "./results.js";
 
 // Mount the app on `root` (a Document or a ShadowRoot holding index.html's markup).
@@ -34,12 +36,28 @@ export function mountApp(root, { host = document.documentElement, dropTarget = w
   };
 
   const engine = new Engine();
+  // What the page decides as the command line does (targets, skip rules, messages):
+  // written by the build from dicompress.frontend, read before Python has started.
+  let policy = null;
+  const policyReady = fetch(POLICY_URL)
+    .then((response) => response.json())
+    .then((loaded) => {
+      policy = loaded;
+      showTargets(loaded.targets);
+    });
   const rows = [];
   const queue = [];
   let busy = false;
   let startFailed = null;
 
   // -------------------------------------------------------------- runtime status
+
+  function showTargets(targets) {
+    ui.syntax.replaceChildren(
+      ...targets.map((t) => new Option(`${t.label} (${t.hint})`, t.name, t.default, t.default)),
+    );
+    ui.syntax.disabled = false;
+  }
 
   function downloadItem(key) {
     return ui.downloads.querySelector(`[data-key="${key}"]`);
@@ -110,8 +128,9 @@ export function mountApp(root, { host = document.documentElement, dropTarget = w
   const nextTask = () => new Promise((resolve) => setTimeout(resolve));
 
   async function addFiles(items) {
+    await policyReady;
     const target = ui.syntax.value;
-    const files = items.filter(({ path }) => !isClutter(path));
+    const files = items.filter(({ path }) => !isClutter(path, policy.clutter));
     for (let start = 0; start < files.length; start += ADD_BATCH) {
       if (start > 0) await nextTask();
       const added = [];
@@ -149,9 +168,8 @@ export function mountApp(root, { host = document.documentElement, dropTarget = w
   // A file too large for Python in this tab is refused before it is read (the rest of
   // the batch goes on); the command line has no such limit.
   function tooLarge(file) {
-    const limit = engine.info?.limits?.max_file_bytes;
-    if (!limit || file.size <= limit) return null;
-    return tooLargeText(file.size, limit, engine.info.engine.advice);
+    const limit = policy.max_file_bytes;
+    return file.size > limit ? tooLargeText(file.size, policy.messages, limit) : null;
   }
 
   async function convert({ row, file, target }) {
@@ -162,17 +180,19 @@ export function mountApp(root, { host = document.documentElement, dropTarget = w
     }
     try {
       const reply = await engine.convert(row.path, file, target, {
+        inFolder: row.path.includes("/"),
         onProgress: (done, total) => row.setWorking(done, total),
         onPreview: (preview) => row.setPreview(preview),
       });
       performance.mark("dicompress:file", {
         detail: { name: row.path, ok: reply.ok, seconds: reply.report?.seconds, memory: reply.memory },
       });
-      if (reply.ok) row.setDone(reply.report, reply.blob, outputName(row.path, target), reply.elements);
-      else row.setError(failureText(reply, engine.info?.engine?.advice));
+      if (reply.ok) row.setDone(reply.report, reply.blob, reply.elements);
+      else if (reply.skipped) row.setSkipped(reply.message);
+      else row.setError(failureText(reply, policy.messages));
     } catch (err) {
       // The worker died while converting this file; the engine restarts it.
-      row.setError(workerDiedText(err.message, engine.info?.engine?.advice));
+      row.setError(workerDiedText(err.message, policy.messages));
     }
   }
 
@@ -181,22 +201,25 @@ export function mountApp(root, { host = document.documentElement, dropTarget = w
   function update() {
     let done = 0;
     let failed = 0;
+    let skipped = 0;
     let before = 0;
     let after = 0;
     for (const r of rows) {
       const status = r.element.dataset.status;
       if (status === "done") done += 1;
       else if (status === "error") failed += 1;
+      else if (status === "skipped") skipped += 1;
       if (r.report) {
         before += r.report.input_bytes;
         after += r.report.output_bytes;
       }
     }
-    const waiting = rows.length - done - failed;
+    const waiting = rows.length - done - failed - skipped;
     ui.empty.hidden = rows.length > 0;
     ui.resultsTable.hidden = rows.length === 0;
     const parts = [`${rows.length} file${rows.length === 1 ? "" : "s"}`, `${done} done`];
     if (failed) parts.push(`${failed} failed`);
+    if (skipped) parts.push(`${skipped} skipped`);
     if (waiting) parts.push(`${waiting} to go`);
     if (done) parts.push(`${formatBytes(before)} → ${formatBytes(after)}`);
     ui.summary.textContent = rows.length ? parts.join(" · ") : "No files yet.";
@@ -222,8 +245,9 @@ export function mountApp(root, { host = document.documentElement, dropTarget = w
     const label = ui.downloadAll.textContent;
     ui.downloadAll.textContent = "Preparing ZIP…";
     try {
-      const archive = await engine.zip(done.map((r) => ({ name: r.outputName, blob: r.blob })));
-      save(archive, "dicompress-results.zip");
+      const reply = await engine.zip(done.map((r) => ({ name: r.path, blob: r.blob })));
+      if (reply.ok) save(reply.blob, "dicompress-results.zip");
+      else ui.phase.textContent = `The ZIP could not be made: ${failureText(reply, policy.messages)}`;
     } catch (err) {
       ui.phase.textContent = `The ZIP could not be made: ${err.message}`;
     } finally {

@@ -3,29 +3,20 @@
 // No DICOM logic and no text for people lives here: bytes go in, bytes, a report and
 // codes come out (the page words them; conversion messages come from Python).
 //
-// Messages in:  {type: "convert", id, name, target, file | buffer, verify?, preview?}
+// Messages in:  {type: "convert", id, name, target, packing?, inFolder?, file | buffer, verify?, preview?}
 //               {type: "zip", id, entries: [{name, blob | buffer}]}
 // A convert request with a `file` (a File or Blob: passed by reference) is read here and
 // answered with a `blob`, so the page's thread never copies the bytes; one with a
 // transferred `buffer` is answered with a transferred `buffer`.
 // Messages out: {type: "download", key, loaded, total, state} | {type: "phase", text}
-//               {type: "ready", engine, numpy, seconds, timings, build, limits} | {type: "init-failed", reason}
+//               {type: "ready", engine, numpy, seconds, timings, build} | {type: "init-failed", reason}
 //               {type: "preview", id, ok, details, thumbnail: {width, height, rgba}}  (when asked)
 //               {type: "progress", id, done, total} | {type: "result", id, ok, ..., memory}
 //               {type: "zip-result", id, ok, blob | buffer | code, reason} | {type: "fatal", id, reason}
 import { start } from "./startup.js";
 
-// Python's memory is one WebAssembly (wasm32) memory of at most 4 GiB. Converting a file
-// holds several copies of it at once (the input, pydicom's data set, the encoded frames,
-// the written file and its verification read): measured 6.3 times the file for RLE
-// (1.26 GB for 201.6 MB, 3.82 GB for 612 MB; tests/browser/test_large.py). Files larger
-// than the memory divided by PEAK_FACTOR are refused before they are read.
-const WASM_MAX_BYTES = 4 * 1024 ** 3;
-const PEAK_FACTOR = 7;
-const MAX_FILE_BYTES = Math.floor(WASM_MAX_BYTES / PEAK_FACTOR);
-
 let pyodide = null;
-let bridge = null;
+let adapter = null;
 
 function post(message, transfer = []) {
   self.postMessage(message, transfer);
@@ -46,7 +37,7 @@ function toPlain(proxy) {
 
 // Details and a thumbnail of the file, made by dicompress.preview (no numpy needed).
 function sendPreview(id, source) {
-  const preview = bridge.preview(source);
+  const preview = adapter.preview(source);
   try {
     if (!preview.get("ok")) {
       post({ type: "preview", id, ok: false, message: preview.get("message") });
@@ -71,12 +62,12 @@ async function readInput(message) {
     return new Uint8Array(await message.file.arrayBuffer());
   } catch (err) {
     const memory = err instanceof RangeError || err.name === "NotReadableError";
-    return { code: memory ? "unreadable-memory" : "unreadable", reason: err.name || "error" };
+    return { code: memory ? "unreadable_memory" : "unreadable", reason: err.name || "error" };
   }
 }
 
 async function convert(message) {
-  const { id, target, verify = true } = message;
+  const { id, target, packing, inFolder = false, verify = true } = message;
   let input = await readInput(message);
   if (!(input instanceof Uint8Array)) {
     post({ type: "result", id, ok: false, ...input });
@@ -84,7 +75,7 @@ async function convert(message) {
   }
   // One copy of the file inside Python, shared by the preview and the conversion; the
   // JavaScript copy is let go at once.
-  const source = bridge.as_bytes(input);
+  const source = adapter.as_bytes(input);
   const asBlob = Boolean(message.file);
   input = message.buffer = message.file = null;
   let last = 0;
@@ -97,10 +88,12 @@ async function convert(message) {
   let result = null;
   try {
     if (message.preview) sendPreview(id, source);
-    result = bridge.convert(source, target, progress, verify);
+    const options = packing ? { packing, in_folder: inFolder } : { in_folder: inFolder };
+    result = adapter.convert.callKwargs(source, target, progress, verify, options);
     const memory = { wasm_bytes: wasmBytes() };
     if (!result.get("ok")) {
-      post({ type: "result", id, ok: false, code: result.get("code"), message: result.get("message"), memory });
+      const failure = { code: result.get("code"), message: result.get("message"), skipped: result.get("skipped") };
+      post({ type: "result", id, ok: false, ...failure, memory });
       return;
     }
     const data = result.get("data");
@@ -128,7 +121,7 @@ async function zip({ id, entries }) {
     post({ type: "zip-result", id, ok: false, code: "unreadable", reason: err.name || String(err) });
     return;
   }
-  const archive = bridge.make_zip(pairs);
+  const archive = adapter.make_zip(pairs);
   try {
     const bytes = archive.toJs();
     if (asBlob) post({ type: "zip-result", id, ok: true, blob: new Blob([bytes], { type: "application/zip" }) });
@@ -140,8 +133,8 @@ async function zip({ id, entries }) {
 
 const booted = start(post).then(
   (started) => {
-    ({ pyodide, adapter: bridge } = started);
-    post({ type: "ready", ...started.ready, limits: { max_file_bytes: MAX_FILE_BYTES } });
+    ({ pyodide, adapter } = started);
+    post({ type: "ready", ...started.ready });
     return true;
   },
   (err) => {

@@ -14,15 +14,12 @@ from pydicom import dcmread
 from pydicom.data import get_testdata_file
 from pydicom.uid import DeflatedExplicitVRLittleEndian, ExplicitVRLittleEndian, RLELossless
 
+from dicompress.frontend import output_names
+
 from .conftest import App, copy_as
 from .dicom_checks import assert_converted, assert_dcmtk_decodes
 
 REAL_FILES = ["CT_small.dcm", "MR_small.dcm", "US1_UNCR.dcm", "rtdose.dcm", "RG1_UNCR.dcm"]
-
-
-def output_name(path: str, target: str) -> str:
-    """The page's name for a result: "a/CT_small.dcm" -> "a/CT_small-rle.dcm"."""
-    return re.sub(r"\.(dcm|dicom|dic)$", "", path, flags=re.I) + f"-{target}.dcm"
 
 
 @pytest.fixture(scope="module")
@@ -50,7 +47,7 @@ def test_compresses_real_file_to_rle_lossless(app: App, rle_batch, name, tmp_pat
     expect(row.locator(".result-plugin")).to_have_text("dicompress")
     expect(row.locator(".result-verified")).to_have_text("✓ identical")
     result = app.download(name)
-    assert result.name == output_name(name, "rle")
+    assert result.name == name  # results keep their input's name
     assert_converted(rle_batch[name], result, RLELossless)
     assert_dcmtk_decodes(rle_batch[name], result, tmp_path)
 
@@ -69,7 +66,7 @@ def test_compresses_a_whole_folder(app: App, tmp_path):
     for relative in files:
         assert app.wait_finished(relative) == "done", app.row(relative).inner_text()
     expect(app.row("study/series1/.DS_Store")).to_have_count(0)
-    assert app.download("study/series2/IM0001").name == "IM0001-rle.dcm"
+    assert app.download("study/series2/IM0001").name == "IM0001"
     for relative, source in files.items():
         assert_converted(Path(source), app.download(relative), RLELossless)
 
@@ -79,7 +76,7 @@ def test_decompresses_an_rle_file(app: App, tmp_path):
     app.add([source], "explicit")
     assert app.wait_finished(source.name) == "done", app.row(source.name).inner_text()
     result = app.download(source.name)
-    assert result.name == "decompress-MR_small_RLE-explicit.dcm"
+    assert result.name == "decompress-MR_small_RLE.dcm"
     assert_converted(source, result, ExplicitVRLittleEndian)
 
 
@@ -134,18 +131,14 @@ def test_download_all_gives_a_zip_with_every_result(app: App, rle_batch):
     button = app.page.locator("[data-testid=download-all]")
     expect(button, "Download all stayed disabled").to_be_enabled(timeout=30_000)
     done = app.page.locator("[data-testid=result][data-status=done]")
-    expected = {output_name(done.nth(i).get_attribute("data-filename"), "rle")
-                for i in range(done.count())}
+    paths = [done.nth(i).get_attribute("data-filename") for i in range(done.count())]
     with app.page.expect_download(timeout=60_000) as info:
         button.click()
     archive = zipfile.ZipFile(info.value.path())
-    names = set(archive.namelist())
-    # Targets differ per row; compare names without the target suffix.
-    strip = lambda n: re.sub(r"-(rle|explicit|deflate)\.dcm$", "", n)  # noqa: E731
-    assert {strip(n) for n in names} == {strip(n) for n in expected}
-    assert len(names) == done.count()
-    zipped = archive.read("RG1_UNCR-rle.dcm")
-    assert zipped == app.download("RG1_UNCR.dcm").read_bytes()
+    names = archive.namelist()
+    assert names == output_names(paths)  # the CLI's rule: names and folders kept, duplicates numbered
+    assert {"RG1_UNCR.dcm", "study/series2/IM0001"} <= set(names)
+    assert archive.read("RG1_UNCR.dcm") == app.download("RG1_UNCR.dcm").read_bytes()
     for name in names:
         dcmread(io.BytesIO(archive.read(name)))
 
