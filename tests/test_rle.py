@@ -374,6 +374,12 @@ def test_no_op_control_128_and_a_trailing_replicate_control_produce_nothing(deco
     assert decode_frame(frame, 2, 2, 1, 1) == _rle_decode_frame(frame, 2, 2, 1, 8) == b"\x01\x02\x03\x04"
 
 
+def test_a_no_op_control_between_long_replicate_runs_produces_nothing(decoder_path):
+    # Few stream bytes for many output bytes: the numpy decoder repeats the stream bytes.
+    frame = _frame([b"\xfa\x05\x80\xfa\x06"])
+    assert decode_frame(frame, 2, 7, 1, 1) == _rle_decode_frame(frame, 2, 7, 1, 8) == b"\x05" * 7 + b"\x06" * 7
+
+
 def test_a_huge_geometry_with_a_small_stream_is_refused_before_allocating():
     frame = encode_frame(bytes(4), 2, 2, 1, 1)
     with pytest.raises(RLEError, match="too few"):

@@ -1010,9 +1010,11 @@ def _expand(data: bytearray, ctrl_pos: np.ndarray, starts: list[int], lengths: l
             produce[k] -= int(ends[k]) - seg_size
             ends[k] = seg_size
         cp, ctrl, n, ends = cp[: k + 1], ctrl[: k + 1], produce[: k + 1], ends[: k + 1]
+        noops = cp[:0]
         if not n.all():
             # Drop the runs that produce nothing (control 128).
             use = n > 0
+            noops = cp[~use]
             cp, ctrl, n, ends = cp[use], ctrl[use], n[use], ends[use]
         lit = ctrl < 128
         out = planes[s]
@@ -1022,7 +1024,7 @@ def _expand(data: bytearray, ctrl_pos: np.ndarray, starts: list[int], lengths: l
             # Long replicate runs: input much smaller than output.
             pos = cp + 1  # first data byte
             data_end = int(pos[-1]) + (int(n[-1]) if lit[-1] else 1)
-            _expand_repeat(src[:data_end], cp, pos, n, lit, out)
+            _expand_repeat(src[:data_end], cp, pos, n, lit, out, noops)
         else:
             _expand_index(src, cp, ctrl, n, ends, lit, out)
 
@@ -1075,12 +1077,14 @@ def _expand_index(src, cp, ctrl, n, ends, lit, out):
     return out
 
 
-def _expand_repeat(src, ctrl_pos, pos, n, lit, out):
+def _expand_repeat(src, ctrl_pos, pos, n, lit, out, noops):
     """Repeat every input byte: control bytes 0 times, literal data once,
-    replicate values as often as their run says."""
+    replicate values as often as their run says.  `noops` are the positions
+    of the no-op controls (128) left out of `ctrl_pos`; they are not data."""
     start = int(ctrl_pos[0])
     counts = np.ones(src.size - start, dtype=np.intp)
     counts[ctrl_pos - start] = 0
+    counts[noops[noops > start] - start] = 0
     rep = ~lit
     counts[pos[rep] - start] = n[rep]
     out[...] = np.repeat(src[start:], counts)
