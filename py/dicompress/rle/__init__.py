@@ -105,10 +105,13 @@ module behaves the same under Pyodide (wasm32, where ``np.intp`` is 32 bits).
 
 from __future__ import annotations
 
-import struct
 import warnings
 
 import numpy as np
+
+from dicompress.rle.checks import MAX_SEGMENTS, RLEError, as_uint8, check_geometry, check_int
+from dicompress.rle.header import HEADER_SIZE, parse_header
+from dicompress.rle.indexing import I64
 
 __all__ = [
     "MAX_SEGMENTS",
@@ -119,53 +122,13 @@ __all__ = [
 ]
 
 PACKINGS = ("pydicom", "compact")
-MAX_SEGMENTS = 15
 
-_HEADER = 64
-_I64 = np.int64
-
-
-class RLEError(ValueError):
-    """An RLE stream cannot be encoded or decoded; the message is one line."""
-
-
-# ---------------------------------------------------------------------------
-# argument checks
-# ---------------------------------------------------------------------------
-
-
-def _check_int(name: str, value: object, minimum: int) -> int:
-    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, np.integer)):
-        raise RLEError(f"{name} must be an integer, got {value!r}")
-    if value < minimum:
-        raise RLEError(f"{name} must be at least {minimum}, got {value}")
-    return int(value)
-
-
-def _check_geometry(
-    rows: int, columns: int, samples_per_pixel: int, bytes_per_sample: int
-) -> tuple[int, int, int, int, int]:
-    rows = _check_int("rows", rows, 1)
-    columns = _check_int("columns", columns, 1)
-    spp = _check_int("samples_per_pixel", samples_per_pixel, 1)
-    bps = _check_int("bytes_per_sample", bytes_per_sample, 1)
-    nr_segments = spp * bps
-    if nr_segments > MAX_SEGMENTS:
-        raise RLEError(
-            f"RLE Lossless allows at most {MAX_SEGMENTS} segments per frame, but "
-            f"{spp} sample(s) of {bps} byte(s) need {nr_segments}"
-        )
-    return rows, columns, spp, bps, nr_segments
-
-
-def _as_uint8(src: bytes | bytearray | memoryview, name: str = "src") -> np.ndarray:
-    try:
-        view = memoryview(src)
-    except TypeError:
-        raise RLEError(f"{name} must be bytes-like, got {type(src).__name__}") from None
-    if not view.c_contiguous:
-        view = memoryview(view.tobytes())
-    return np.frombuffer(view, dtype=np.uint8)
+_HEADER = HEADER_SIZE
+_I64 = I64
+_check_int = check_int
+_check_geometry = check_geometry
+_as_uint8 = as_uint8
+_parse_header = parse_header
 
 
 # ---------------------------------------------------------------------------
@@ -763,31 +726,6 @@ def _remaining(seg: bytes, pos: int) -> int:
             total += 257 - c if pos < n else 0
             pos += 1
     return total
-
-
-def _parse_header(buf: np.ndarray, expected: int, spp: int, bps: int) -> list[int]:
-    size = buf.size
-    if size < _HEADER:
-        raise RLEError(f"RLE frame is {size} bytes, shorter than its 64-byte header")
-    header = struct.unpack_from("<16L", buf)
-    count = header[0]
-    if count > MAX_SEGMENTS:
-        raise RLEError(f"RLE header gives {count} segments, more than the {MAX_SEGMENTS} allowed")
-    if count != expected:
-        raise RLEError(
-            f"RLE header gives {count} segment(s), but {spp} sample(s) of {bps} "
-            f"byte(s) need {expected}"
-        )
-    offsets = list(header[1 : count + 1])
-    previous = _HEADER - 1
-    for i, off in enumerate(offsets):
-        if off <= previous:
-            what = "inside the 64-byte header" if i == 0 else "not after the previous one"
-            raise RLEError(f"RLE segment {i + 1} offset {off} is {what}")
-        if off >= size:
-            raise RLEError(f"RLE segment {i + 1} offset {off} is beyond the end of the data ({size} bytes)")
-        previous = off
-    return offsets
 
 
 def _control_positions(data: bytearray, starts: list[int], lengths: list[int]) -> np.ndarray:

@@ -1,0 +1,73 @@
+"""Index arrays that behave the same on 64-bit CPython and on wasm32 Pyodide.
+
+Pyodide is wasm32, where ``np.intp`` (the default of ``np.arange``,
+``np.cumsum`` of small integers, ``np.flatnonzero`` ...) is 32 bits.  Every
+array of positions, offsets, counts or cumulative sums in this package is
+therefore created with an explicit dtype: ``int32`` where the values are known
+to fit (half the memory traffic), ``int64`` otherwise.  Arrays returned by
+``np.flatnonzero`` and ``np.searchsorted`` are only used to index arrays that
+exist, so their ``np.intp`` always suffices.
+"""
+
+from __future__ import annotations
+
+from typing import Any, TypeAlias
+
+import numpy as np
+import numpy.typing as npt
+
+__all__ = ["I64", "BoolArray", "ByteArray", "IntArray", "index_dtype", "repeat_ranks"]
+
+I64 = np.int64
+
+#: Bytes of a frame, a segment or a stream.
+ByteArray: TypeAlias = npt.NDArray[np.uint8]
+#: A mask.
+BoolArray: TypeAlias = npt.NDArray[np.bool_]
+#: Positions, lengths, counts: ``int32`` or ``int64`` (see :func:`index_dtype`), or ``np.intp`` from numpy.
+IntArray: TypeAlias = npt.NDArray[np.signedinteger[Any]]
+
+
+def index_dtype(largest: int, headroom: int = 1) -> type[np.int32] | type[np.int64]:
+    """Return the narrowest dtype for positions up to `largest`.
+
+    Parameters
+    ----------
+    largest : int
+        The largest position (or size) the array will hold.
+    headroom : int, optional
+        How far arithmetic on the array may go beyond `largest` (default 1).
+
+    Returns
+    -------
+    type
+        ``np.int32`` if ``largest + headroom`` stays below ``2**31``, else ``np.int64``.
+    """
+    return np.int32 if largest + headroom < 2**31 else np.int64
+
+
+def repeat_ranks(counts: IntArray) -> tuple[IntArray, IntArray]:
+    """Number the items of groups given by their sizes.
+
+    Parameters
+    ----------
+    counts : numpy.ndarray
+        The size of every group (``int32`` or ``np.intp``: ``np.repeat`` takes
+        its counts as ``np.intp``, and an ``int64`` array cannot be cast to a
+        32-bit ``np.intp`` under Pyodide).
+
+    Returns
+    -------
+    owner : numpy.ndarray
+        ``int64``: for every item, the index of its group.
+    rank : numpy.ndarray
+        ``int64``: for every item, its index within its group.
+
+    Examples
+    --------
+    >>> repeat_ranks(np.array([2, 0, 3], dtype=np.int32))
+    (array([0, 0, 2, 2, 2]), array([0, 1, 0, 1, 2]))
+    """
+    owner = np.repeat(np.arange(counts.size, dtype=I64), counts)
+    rank = np.arange(owner.size, dtype=I64) - (np.cumsum(counts, dtype=I64) - counts)[owner]
+    return owner, rank
