@@ -19,6 +19,8 @@ import numpy.typing as npt
 __all__ = ["I64", "BoolArray", "ByteArray", "IntArray", "index_dtype", "repeat_ranks"]
 
 I64 = np.int64
+_INT32: np.dtype[np.signedinteger[Any]] = np.dtype(np.int32)
+_INT64: np.dtype[np.signedinteger[Any]] = np.dtype(np.int64)
 
 #: Bytes of a frame, a segment or a stream.
 ByteArray: TypeAlias = npt.NDArray[np.uint8]
@@ -28,7 +30,7 @@ BoolArray: TypeAlias = npt.NDArray[np.bool_]
 IntArray: TypeAlias = npt.NDArray[np.signedinteger[Any]]
 
 
-def index_dtype(largest: int, headroom: int = 1) -> type[np.int32] | type[np.int64]:
+def index_dtype(largest: int, headroom: int = 1) -> np.dtype[np.signedinteger[Any]]:
     """Return the narrowest dtype for positions up to `largest`.
 
     Parameters
@@ -40,10 +42,10 @@ def index_dtype(largest: int, headroom: int = 1) -> type[np.int32] | type[np.int
 
     Returns
     -------
-    type
-        ``np.int32`` if ``largest + headroom`` stays below ``2**31``, else ``np.int64``.
+    numpy.dtype
+        ``int32`` if ``largest + headroom`` stays below ``2**31``, else ``int64``.
     """
-    return np.int32 if largest + headroom < 2**31 else np.int64
+    return _INT32 if largest + headroom < 2**31 else _INT64
 
 
 def repeat_ranks(counts: IntArray) -> tuple[IntArray, IntArray]:
