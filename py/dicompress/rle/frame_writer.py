@@ -5,8 +5,9 @@ the first byte of each piece, so every token's output bytes are a contiguous
 slice of the segments: 2 per replicate piece (control and value), the data of
 literal runs.  The frame is then one gather from the segments, through a
 source index that steps by one, pauses at literal control bytes, padding and
-the header, and jumps over the bytes a replicate run drops, plus a scatter of
-the literal control bytes, padding and header.  Each segment is padded with a
+the header, and jumps over the bytes a replicate run drops
+(:mod:`dicompress.rle.frame_gather`), plus a scatter of the literal control
+bytes, padding and header.  Each segment is padded with a
 ``0x00`` to an even length.
 """
 
@@ -16,14 +17,12 @@ from typing import NamedTuple
 
 import numpy as np
 
+from dicompress.rle.frame_gather import gather_frame
 from dicompress.rle.header import HEADER_SIZE, header_bytes
-from dicompress.rle.indexing import I64, BoolArray, ByteArray, IntArray, index_dtype, repeat_ranks
+from dicompress.rle.indexing import I64, BoolArray, ByteArray, IntArray, repeat_ranks
 from dicompress.rle.pydicom_packing import Tokens
 
 __all__ = ["write_frame"]
-
-_GATHER_CHUNK = 1 << 18  # output bytes per round of the final gather (stays in cache)
-
 
 class _Layout(NamedTuple):
     """Where the tokens and segments go in the frame (all ``int64``)."""
@@ -83,7 +82,7 @@ def write_frame(segments: ByteArray, tokens: Tokens, nr_segments: int, seg_size:
     jump_at, jump_by = _source_jumps(layout.token_pos, replicate, rep_index, dropped)
 
     pauses = (literal.first_pos, literal.more_pos, layout.pad_pos)
-    out = _gather(segments, int(layout.seg_offset[-1]), pauses, jump_at, jump_by)
+    out = gather_frame(segments, int(layout.seg_offset[-1]), pauses, jump_at, jump_by)
     out[literal.first_pos] = literal.first_ctrl
     if literal.more_pos.size:
         out[literal.more_pos] = literal.more_ctrl
@@ -245,65 +244,3 @@ def _source_jumps(
         after, jump_by = after[:-1], jump_by[:-1]
     jump_at = token_pos[after] + ~replicate[after]
     return jump_at, jump_by
-
-
-def _gather(
-    segments: ByteArray, out_size: int, pauses: tuple[IntArray, ...], jump_at: IntArray, jump_by: IntArray
-) -> ByteArray:
-    """Gather the frame's bytes from `segments`, a chunk of output at a time.
-
-    Parameters
-    ----------
-    segments : numpy.ndarray
-        The stacked segments with the replicate control bytes written in.
-    out_size : int
-        The size of the frame.
-    pauses : tuple of numpy.ndarray
-        Sorted output positions where the source index does not advance (the
-        bytes written afterwards: literal control bytes and padding).
-    jump_at, jump_by : numpy.ndarray
-        Sorted output positions where the source index jumps, and the jumps.
-
-    Returns
-    -------
-    numpy.ndarray
-        The frame; the header, the literal control bytes and the padding hold
-        copies of neighbouring bytes, for the caller to overwrite.
-    """
-    out = np.empty(out_size, dtype=np.uint8)
-    chunk = min(out_size, _GATHER_CHUNK)
-    steps_buf = np.empty(chunk, dtype=index_dtype(segments.size))
-    source = -1  # the header reads segments[-1]
-    for first in range(0, out_size, chunk):
-        stop = min(first + chunk, out_size)
-        steps = steps_buf[: stop - first]
-        _source_steps(steps, first, stop, pauses, jump_at, jump_by)
-        np.cumsum(steps, out=steps)
-        steps += source
-        source = int(steps[-1])
-        segments.take(steps, out=out[first:stop])
-    return out
-
-
-def _source_steps(
-    steps: IntArray, first: int, stop: int, pauses: tuple[IntArray, ...], jump_at: IntArray, jump_by: IntArray
-) -> None:
-    """Fill `steps` with the source index steps of output bytes ``first`` to ``stop``.
-
-    Parameters
-    ----------
-    steps : numpy.ndarray
-        ``stop - first`` steps, filled in place.
-    first, stop : int
-        The output chunk.
-    pauses, jump_at, jump_by : numpy.ndarray
-        As for :func:`_gather`.
-    """
-    steps.fill(1)
-    if first < HEADER_SIZE:
-        steps[: min(HEADER_SIZE, stop) - first] = 0
-    for positions in pauses:
-        a, b = np.searchsorted(positions, (first, stop))
-        steps[positions[a:b] - first] = 0
-    a, b = np.searchsorted(jump_at, (first, stop))
-    steps[jump_at[a:b] - first] = jump_by[a:b]

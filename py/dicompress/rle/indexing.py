@@ -16,7 +16,7 @@ from typing import Any, TypeAlias
 import numpy as np
 import numpy.typing as npt
 
-__all__ = ["I64", "BoolArray", "ByteArray", "IntArray", "index_dtype", "repeat_ranks"]
+__all__ = ["I64", "BoolArray", "ByteArray", "IntArray", "flag_at", "index_dtype", "index_of", "repeat_ranks"]
 
 I64 = np.int64
 _INT32: np.dtype[np.signedinteger[Any]] = np.dtype(np.int32)
@@ -73,3 +73,44 @@ def repeat_ranks(counts: IntArray) -> tuple[IntArray, IntArray]:
     owner = np.repeat(np.arange(counts.size, dtype=I64), counts)
     rank = np.arange(owner.size, dtype=I64) - (np.cumsum(counts, dtype=I64) - counts)[owner]
     return owner, rank
+
+
+def flag_at(flags: BoolArray, index: IntArray) -> BoolArray:
+    """Return ``flags[index]`` where ``index >= 0``, False elsewhere.
+
+    Parameters
+    ----------
+    flags : numpy.ndarray
+        The flags.
+    index : numpy.ndarray
+        Indices into `flags`, or -1.
+
+    Returns
+    -------
+    numpy.ndarray
+        A mask the size of `index`.
+    """
+    if not flags.size:
+        return np.zeros(index.size, dtype=bool)
+    return (index >= 0) & flags[np.maximum(index, 0)]
+
+
+def index_of(sorted_values: IntArray, values: IntArray) -> IntArray:
+    """Return the index of each of `values` in `sorted_values`, or -1 when absent.
+
+    Parameters
+    ----------
+    sorted_values : numpy.ndarray
+        Increasing values.
+    values : numpy.ndarray
+        The values to look up.
+
+    Returns
+    -------
+    numpy.ndarray
+        ``int64`` indices or -1.
+    """
+    if not sorted_values.size:
+        return np.full(values.size, -1, dtype=I64)
+    k = np.minimum(np.searchsorted(sorted_values, values), sorted_values.size - 1)
+    return np.where(sorted_values[k] == values, k, -1).astype(I64)
