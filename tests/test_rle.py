@@ -22,8 +22,7 @@ from pydicom.encaps import generate_frames
 from pydicom.pixels.decoders.rle import _rle_decode_frame
 from pydicom.pixels.encoders.native import _encode_frame
 
-from dicompress import rle
-from dicompress.rle import MAX_SEGMENTS, PACKINGS, RLEError, decode_frame, encode_frame
+from dicompress.rle import MAX_SEGMENTS, PACKINGS, RLEError, decode_frame, encode_frame, frame_decoder
 from tests import corpus, peers
 
 
@@ -195,7 +194,7 @@ def test_generated_default_packing_is_byte_identical_to_pydicom(case):
 @pytest.fixture(params=["numpy", "python"])
 def decoder_path(request, monkeypatch):
     """The numpy decoder (large frames) or the run-by-run one (small frames)."""
-    monkeypatch.setattr(rle, "_SMALL_FRAME", -1 if request.param == "numpy" else 1 << 40)
+    monkeypatch.setattr(frame_decoder, "SMALL_FRAME", -1 if request.param == "numpy" else 1 << 40)
     return request.param
 
 

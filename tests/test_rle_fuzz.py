@@ -20,13 +20,12 @@ import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 from pydicom.pixels.decoders.rle import _rle_decode_frame
 
-from dicompress import rle
-from dicompress.rle import RLEError, decode_frame, encode_frame
+from dicompress.rle import RLEError, decode_frame, encode_frame, frame_decoder
 
 @pytest.fixture(autouse=True, params=["numpy", "python"])
 def decoder_path(request, monkeypatch):
     """Run every test with both decoders: numpy (large frames) and run-by-run (small)."""
-    monkeypatch.setattr(rle, "_SMALL_FRAME", -1 if request.param == "numpy" else 1 << 40)
+    monkeypatch.setattr(frame_decoder, "SMALL_FRAME", -1 if request.param == "numpy" else 1 << 40)
     return request.param
 
 

@@ -49,7 +49,7 @@ def gather_frame(
         stop = min(first + chunk, out_size)
         steps = steps_buf[: stop - first]
         _source_steps(steps, first, stop, pauses, jump_at, jump_by)
-        np.cumsum(steps, out=steps)
+        np.cumsum(steps, dtype=steps.dtype, out=steps)
         steps += source
         source = int(steps[-1])
         segments.take(steps, out=out[first:stop])
