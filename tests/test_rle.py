@@ -387,7 +387,9 @@ def test_a_huge_geometry_with_a_small_stream_is_refused_before_allocating():
 
 # --- streams written by the peers ------------------------------------------------------
 
-PEER_FILES = ["CT_small.dcm", "MR_small.dcm", "US1_UNCR.dcm", "SC_rgb.dcm", "SC_rgb_16bit.dcm", "MR2_UNCR.dcm", "rtdose.dcm"]
+PEER_FILES = [
+    "CT_small.dcm", "MR_small.dcm", "US1_UNCR.dcm", "SC_rgb.dcm", "SC_rgb_16bit.dcm", "MR2_UNCR.dcm", "rtdose.dcm",
+]
 
 
 def _peer_frames(path, item) -> list[bytes]:
