@@ -12,7 +12,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from dicompress.rle.indexing import I64, ByteArray, IntArray
+from dicompress.rle.indexing import I64, ByteArray, IndexDtype, IntArray
 
 __all__ = ["BLOCK_SHIFT", "BRIDGE_CHUNKS", "CHUNK", "TAIL", "Blocks", "Bridges", "bridge_lanes", "first_lanes"]
 
@@ -170,7 +170,7 @@ def bridge_lanes(
 
 
 def _bridge_nodes(
-    history: list[tuple[IntArray, IntArray]], stop_chunk: IntArray, stop_row: IntArray, dtype: np.dtype[np.integer]
+    history: list[tuple[IntArray, IntArray]], stop_chunk: IntArray, stop_row: IntArray, dtype: IndexDtype
 ) -> IntArray:
     """Return the nodes of the bridges that stopped, up to (not including) their stop.
 

@@ -31,7 +31,7 @@ from typing import NamedTuple
 import numpy as np
 
 from dicompress.rle.chain_lanes import BLOCK_SHIFT, TAIL, Blocks, Bridges, bridge_lanes, first_lanes
-from dicompress.rle.indexing import I64, ByteArray, IntArray, index_dtype
+from dicompress.rle.indexing import I64, ByteArray, IndexDtype, IntArray, index_dtype
 from dicompress.rle.runs import ADVANCE
 
 __all__ = ["BLOCK_SHIFT", "TAIL", "control_positions"]
@@ -77,7 +77,7 @@ def control_positions(data: bytearray, starts: list[int], lengths: list[int]) ->
     return _valid_nodes(code, advance_buf, cells, bridges, walk)
 
 
-def _blocks(starts: list[int], lengths: list[int], dtype: np.dtype[np.signedinteger]) -> Blocks:
+def _blocks(starts: list[int], lengths: list[int], dtype: IndexDtype) -> Blocks:
     """Return the blocks of every segment.
 
     Parameters

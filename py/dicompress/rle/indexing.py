@@ -16,11 +16,11 @@ from typing import Any, TypeAlias
 import numpy as np
 import numpy.typing as npt
 
-__all__ = ["I64", "BoolArray", "ByteArray", "IntArray", "flag_at", "index_dtype", "index_of", "repeat_ranks"]
+__all__ = [
+    "I64", "BoolArray", "ByteArray", "IndexDtype", "IntArray", "flag_at", "index_dtype", "index_of", "repeat_ranks",
+]
 
 I64 = np.int64
-_INT32: np.dtype[np.signedinteger[Any]] = np.dtype(np.int32)
-_INT64: np.dtype[np.signedinteger[Any]] = np.dtype(np.int64)
 
 #: Bytes of a frame, a segment or a stream.
 ByteArray: TypeAlias = npt.NDArray[np.uint8]
@@ -28,9 +28,14 @@ ByteArray: TypeAlias = npt.NDArray[np.uint8]
 BoolArray: TypeAlias = npt.NDArray[np.bool_]
 #: Positions, lengths, counts: ``int32`` or ``int64`` (see :func:`index_dtype`), or ``np.intp`` from numpy.
 IntArray: TypeAlias = npt.NDArray[np.signedinteger[Any]]
+#: The dtype of such arrays.
+IndexDtype: TypeAlias = np.dtype[np.signedinteger[Any]]
+
+_INT32: IndexDtype = np.dtype(np.int32)
+_INT64: IndexDtype = np.dtype(np.int64)
 
 
-def index_dtype(largest: int, headroom: int = 1) -> np.dtype[np.signedinteger[Any]]:
+def index_dtype(largest: int, headroom: int = 1) -> IndexDtype:
     """Return the narrowest dtype for positions up to `largest`.
 
     Parameters
