@@ -3,12 +3,10 @@
 Replicate control bytes are written into the stacked segments in place of
 the first byte of each piece, so every token's output bytes are a contiguous
 slice of the segments: 2 per replicate piece (control and value), the data of
-literal runs.  The frame is then one gather from the segments, through a
-source index that steps by one, pauses at literal control bytes, padding and
-the header, and jumps over the bytes a replicate run drops
-(:mod:`dicompress.rle.frame_gather`), plus a scatter of the literal control
-bytes, padding and header.  Each segment is padded with a
-``0x00`` to an even length.
+literal runs.  The frame is then one gather from the segments
+(:mod:`dicompress.rle.frame_gather`) plus a scatter of the literal control
+bytes, the padding (a ``0x00`` that makes each segment's length even) and the
+header.
 """
 
 from __future__ import annotations
@@ -23,6 +21,7 @@ from dicompress.rle.indexing import I64, BoolArray, ByteArray, IntArray, repeat_
 from dicompress.rle.pydicom_packing import Tokens
 
 __all__ = ["write_frame"]
+
 
 class _Layout(NamedTuple):
     """Where the tokens and segments go in the frame (all ``int64``)."""
