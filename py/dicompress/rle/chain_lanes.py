@@ -109,10 +109,8 @@ def bridge_lanes(
 
     Parameters
     ----------
-    advance : numpy.ndarray
-        As for :func:`_lane_steps`.
-    blocks : Blocks
-        The blocks.
+    advance, blocks
+        As for :func:`first_lanes`.
     code : numpy.ndarray
         The node marks of :func:`first_lanes`, modified in place.
     first_exit : numpy.ndarray

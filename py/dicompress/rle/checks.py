@@ -80,8 +80,8 @@ def check_geometry(
 
     Parameters
     ----------
-    rows, columns, samples_per_pixel, bytes_per_sample : int
-        The frame geometry.
+    rows, columns, samples_per_pixel, bytes_per_sample
+        As for :func:`check_dimensions`.
 
     Returns
     -------

@@ -181,14 +181,8 @@ def _expand_by_repeat(src: ByteArray, runs: _Runs, literal: BoolArray, out: Byte
 
     Parameters
     ----------
-    src : numpy.ndarray
-        The decoder's buffer.
-    runs : _Runs
-        The segment's runs.
-    literal : numpy.ndarray
-        Per run: it is a literal run.
-    out : numpy.ndarray
-        The segment's output, written.
+    src, runs, literal, out
+        As for :func:`_expand_by_index`.
     """
     ctrl_pos, produce, noops = runs.ctrl_pos, runs.produce, runs.noops
     data_pos = ctrl_pos + 1  # first data byte of every run
