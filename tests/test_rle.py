@@ -22,8 +22,7 @@ from pydicom.encaps import generate_frames
 from pydicom.pixels.decoders.rle import _rle_decode_frame
 from pydicom.pixels.encoders.native import _encode_frame
 
-from dicompress import rle
-from dicompress.rle import MAX_SEGMENTS, PACKINGS, RLEError, decode_frame, encode_frame
+from dicompress.rle import MAX_SEGMENTS, PACKINGS, RLEError, decode_frame, encode_frame, frame_decoder
 from tests import corpus, peers
 
 
@@ -195,7 +194,7 @@ def test_generated_default_packing_is_byte_identical_to_pydicom(case):
 @pytest.fixture(params=["numpy", "python"])
 def decoder_path(request, monkeypatch):
     """The numpy decoder (large frames) or the run-by-run one (small frames)."""
-    monkeypatch.setattr(rle, "_SMALL_FRAME", -1 if request.param == "numpy" else 1 << 40)
+    monkeypatch.setattr(frame_decoder, "SMALL_FRAME", -1 if request.param == "numpy" else 1 << 40)
     return request.param
 
 
@@ -374,6 +373,12 @@ def test_no_op_control_128_and_a_trailing_replicate_control_produce_nothing(deco
     assert decode_frame(frame, 2, 2, 1, 1) == _rle_decode_frame(frame, 2, 2, 1, 8) == b"\x01\x02\x03\x04"
 
 
+def test_a_no_op_control_between_long_replicate_runs_produces_nothing(decoder_path):
+    # Few stream bytes for many output bytes: the numpy decoder repeats the stream bytes.
+    frame = _frame([b"\xfa\x05\x80\xfa\x06"])
+    assert decode_frame(frame, 2, 7, 1, 1) == _rle_decode_frame(frame, 2, 7, 1, 8) == b"\x05" * 7 + b"\x06" * 7
+
+
 def test_a_huge_geometry_with_a_small_stream_is_refused_before_allocating():
     frame = encode_frame(bytes(4), 2, 2, 1, 1)
     with pytest.raises(RLEError, match="too few"):
@@ -382,7 +387,9 @@ def test_a_huge_geometry_with_a_small_stream_is_refused_before_allocating():
 
 # --- streams written by the peers ------------------------------------------------------
 
-PEER_FILES = ["CT_small.dcm", "MR_small.dcm", "US1_UNCR.dcm", "SC_rgb.dcm", "SC_rgb_16bit.dcm", "MR2_UNCR.dcm", "rtdose.dcm"]
+PEER_FILES = [
+    "CT_small.dcm", "MR_small.dcm", "US1_UNCR.dcm", "SC_rgb.dcm", "SC_rgb_16bit.dcm", "MR2_UNCR.dcm", "rtdose.dcm",
+]
 
 
 def _peer_frames(path, item) -> list[bytes]:

@@ -48,11 +48,9 @@ def optimal_row_size(row: bytes) -> int:
         nxt = cost[i + 1]
         nxt[1] = min(nxt[1], best + 2)  # start a literal run
         for open_ in range(1, 128):  # extend one
-            if here[open_] + 1 < nxt[open_ + 1]:
-                nxt[open_ + 1] = here[open_] + 1
+            nxt[open_ + 1] = min(nxt[open_ + 1], here[open_] + 1)
         for length in range(2, min(128, same[i]) + 1):  # a replicate run
-            if best + 2 < cost[i + length][0]:
-                cost[i + length][0] = best + 2
+            cost[i + length][0] = min(cost[i + length][0], best + 2)
     return int(min(cost[n]))
 
 

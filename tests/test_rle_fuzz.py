@@ -20,13 +20,13 @@ import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 from pydicom.pixels.decoders.rle import _rle_decode_frame
 
-from dicompress import rle
-from dicompress.rle import RLEError, decode_frame, encode_frame
+from dicompress.rle import RLEError, decode_frame, encode_frame, frame_decoder
+
 
 @pytest.fixture(autouse=True, params=["numpy", "python"])
 def decoder_path(request, monkeypatch):
     """Run every test with both decoders: numpy (large frames) and run-by-run (small)."""
-    monkeypatch.setattr(rle, "_SMALL_FRAME", -1 if request.param == "numpy" else 1 << 40)
+    monkeypatch.setattr(frame_decoder, "SMALL_FRAME", -1 if request.param == "numpy" else 1 << 40)
     return request.param
 
 
@@ -92,7 +92,8 @@ def random_streams(draw):
     """A header with any count and offsets, then any bytes."""
     count = draw(st.sampled_from((0, 1, 2, 3, 6, 12, 15, 16, 17, 0xFFFFFFFF)))
     body = draw(st.binary(max_size=600))
-    offsets = draw(st.lists(st.one_of(st.sampled_from(SPECIAL_U32), st.integers(0, 64 + len(body) + 5)), min_size=15, max_size=15))
+    offset = st.one_of(st.sampled_from(SPECIAL_U32), st.integers(0, 64 + len(body) + 5))
+    offsets = draw(st.lists(offset, min_size=15, max_size=15))
     return struct.pack("<16L", count, *offsets) + body
 
 
