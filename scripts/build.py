@@ -83,7 +83,7 @@ def pinned_pydicom() -> str:
 
 def run(*cmd: str, cwd: Path = ROOT, env: dict[str, str] | None = None) -> None:
     """Run a command (with `env` added to the environment), stopping the build if it fails."""
-    result = subprocess.run(cmd, cwd=cwd, capture_output=True, text=True,
+    result = subprocess.run(cmd, cwd=cwd, capture_output=True, text=True, check=False,
                             env={**os.environ, **env} if env else None)
     if result.returncode:
         sys.exit(f"build: {' '.join(cmd)} failed:\n{result.stdout}{result.stderr}")
@@ -153,7 +153,7 @@ def download_pyodide_packages() -> Path:
     result = subprocess.run(
         [sys.executable, "-m", "pip", "download", PYODIDE_PACKAGES, "--no-deps", "--only-binary=:all:",
          "--disable-pip-version-check", "-q", "-d", str(folder)],
-        capture_output=True, text=True)
+        capture_output=True, text=True, check=False)
     found = sorted(folder.glob(f"{name.replace('-', '_')}-{version}-*.whl"))
     if result.returncode or not found:
         sys.exit(f"build: could not download {PYODIDE_PACKAGES} with pip; {MISSING_ADVICE}")

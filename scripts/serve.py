@@ -48,7 +48,7 @@ class Handler(SimpleHTTPRequestHandler):
     def translate_path(self, path: str) -> str:
         """Map a URL path onto the folder mounted at its longest matching prefix."""
         url_path = posixpath.normpath(unquote(urlsplit(path).path))
-        if path.split("?")[0].endswith("/") and not url_path.endswith("/"):
+        if path.split("?", 1)[0].endswith("/") and not url_path.endswith("/"):
             url_path += "/"
         for prefix in sorted(self.mounts, key=len, reverse=True):
             if url_path == prefix.rstrip("/") or url_path.startswith(prefix):
@@ -96,7 +96,7 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--dir", type=Path, default=ROOT / "dist", help="folder to serve (default: dist)")
     parser.add_argument("--host", default="127.0.0.1")
-    parser.add_argument("--port", type=int, default=int(os.environ.get("PORT", 8000)))
+    parser.add_argument("--port", type=int, default=int(os.environ.get("PORT", "8000")))
     parser.add_argument("--prefix", default="/", help="URL path to serve the folder under")
     parser.add_argument("--quiet", action="store_true", help="do not log requests")
     args = parser.parse_args(argv)

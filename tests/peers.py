@@ -66,7 +66,7 @@ def require_pylibjpeg_rle() -> None:
 def _run(args: list[str], what: str) -> subprocess.CompletedProcess:
     """Run `args`; raise :class:`PeerError` with the tool's own words if it fails."""
     try:
-        done = subprocess.run(args, capture_output=True, text=True, timeout=TIMEOUT)
+        done = subprocess.run(args, capture_output=True, text=True, timeout=TIMEOUT, check=False)
     except subprocess.TimeoutExpired:
         raise PeerError(f"{what} did not finish in {TIMEOUT} s") from None
     if done.returncode != 0:

@@ -5,6 +5,7 @@ identifying values are never part of the details.
 """
 
 from dataclasses import asdict, dataclass
+from typing import Literal
 
 from pydicom.dataset import Dataset
 
@@ -13,8 +14,10 @@ from dicompress.dicom_input import Geometry, geometry, read_dataset, source_fram
 #: Longest side of a thumbnail, in pixels.
 THUMBNAIL_SIDE = 160
 
-_SIGNED_FORMATS = {1: "b", 2: "h", 4: "i", 8: "q"}
-_UNSIGNED_FORMATS = {1: "B", 2: "H", 4: "I", 8: "Q"}
+#: The :meth:`memoryview.cast` formats of whole-number samples (typed so the cast yields ints).
+_IntFormat = Literal["b", "h", "i", "q", "B", "H", "I", "Q"]
+_SIGNED_FORMATS: dict[int, _IntFormat] = {1: "b", 2: "h", 4: "i", 8: "q"}
+_UNSIGNED_FORMATS: dict[int, _IntFormat] = {1: "B", 2: "H", 4: "I", 8: "Q"}
 
 
 @dataclass(frozen=True)
@@ -133,8 +136,8 @@ def thumbnail(ds: Dataset, shape: Geometry, frame: bytes, side: int = THUMBNAIL_
     else:
         # Colour keeps its values, only scaled to 8 bits, so hues stay true.
         top = (1 << int(ds.get("BitsStored", shape.bits_allocated))) - 1
-        levels = [max(v, 0) * 255 // top for v in samples]
-        red, green, blue = (levels[s::shape.samples_per_pixel] for s in range(3))
+        colour = [max(v, 0) * 255 // top for v in samples]
+        red, green, blue = (colour[s::shape.samples_per_pixel] for s in range(3))
         if photometric.startswith("YBR_FULL"):
             red, green, blue = _ybr_to_rgb(red, green, blue)
         rgba[0::4], rgba[1::4], rgba[2::4] = bytes(red), bytes(green), bytes(blue)
@@ -165,7 +168,7 @@ def _stored_value(value: int, bits_stored: int, signed: bool) -> int:
     return value
 
 
-def _ybr_to_rgb(y: list[int], cb: list[int], cr: list[int]) -> tuple[list[int], ...]:
+def _ybr_to_rgb(y: list[int], cb: list[int], cr: list[int]) -> tuple[list[int], list[int], list[int]]:
     """Return YBR_FULL levels as RGB levels (PS3.3 C.7.6.3.1.2)."""
     def clip(v: float) -> int:
         return 0 if v < 0 else 255 if v > 255 else int(v)

@@ -61,7 +61,8 @@ def test_a_numpy_download_that_hangs_is_given_up_after_the_time_limit(browser, s
     url = servers.mount("/hanging-numpy/", folder)
     app = new_app(browser, url, tmp_path / "downloads", "fallback", folder)
     held = []
-    app.context.route(url + manifest["numpy"]["url"], lambda route: held.append(route))  # never answered
+    # Never answered. A lambda because Playwright sets an attribute on each handler, which list.append refuses.
+    app.context.route(url + manifest["numpy"]["url"], lambda route: held.append(route))  # noqa: PLW0108
     try:
         app.open().wait_ready(timeout=30_000)
         assert held, "numpy was not requested from the app's folder"

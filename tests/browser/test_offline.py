@@ -15,7 +15,10 @@ from .conftest import CHROMIUM, CHROMIUM_ARGS, App, build, copy_as, make_server,
 from .dicom_checks import assert_converted
 
 SAVE_TIMEOUT_MS = 60_000
-CACHED_URLS = "async () => { const c = await caches.open((await caches.keys())[0]); return (await c.keys()).map((r) => r.url); }"
+CACHED_URLS = (
+    "async () => { const c = await caches.open((await caches.keys())[0]); "
+    "return (await c.keys()).map((r) => r.url); }"
+)
 
 
 def manifest(dist: Path) -> dict:
