@@ -1,43 +1,63 @@
-"""Benchmark the browser app in Chromium, side by side with dcmjs-codecs (DCMTK's codecs in wasm).
+"""Benchmark the browser app in one Chromium: encoders side by side, the page, time to first result.
 
-    .venv/bin/python scripts/bench_browser.py [--pyodide-dist DIR] [--repeats 3] [--ready-runs 5]
+    .venv/bin/python scripts/bench_browser.py [--rounds 5] [--ready-runs 5] [--dist DIR]
 
-Measures, in one Chromium and one run:
-  * page open to ready (the page's "dicompress:ready" mark), cold cache (a fresh browser
-    context each time) and warm cache (a reload);
-  * per-file RLE Lossless encode time for CT_small, MR2_UNCR, US1_UNCR and RG1_UNCR:
-    our worker with pydicom's pure-Python plugin, with dicompress on numpy (only when a
-    local Pyodide distribution is given, --pyodide-dist or DICOMPRESS_PYODIDE_DIST), and
-    the npm package dcmjs-codecs on the same bytes in the same browser.
-Worker times are wall-clock round trips (bytes in, bytes out) with the service's
-verification switched off, as dcmjs-codecs does not verify; the app itself verifies.
-Each output is then read on the host with pydicom: pixels compared with the original and
-the elements each tool kept, dropped or changed counted (dcmjs-codecs rewrites the
-character set and drops private elements). Prints tables; asserts nothing.
+Everything runs in one Chromium (Debian's /usr/bin/chromium) in one run, and is printed as
+medians and ratios within that run: the machine is shared, so absolute times are noisy.
+
+Per image (CT_small, MR2_UNCR, US1_UNCR, RG3_UNCR, RG1_UNCR, rtdose), in interleaved rounds
+(the order of the tools rotates each round, so drift hits all of them alike):
+  * dicompress: our numpy plugin encoding the image's frames through pydicom's
+    ``RLELosslessEncoder`` inside the app's own Pyodide (a bench worker started with the
+    build's startup.js: same dist/pyodide, same wheels, same micropip install), timed in
+    Python around the encode of the frames only;
+  * pydicom: pydicom's own RLE plugin (``encoding_plugin="pydicom"``), same Pyodide, same frames;
+  * dcmjs-codecs: ``NativeCodecs.encodeRle`` (DCMTK's RLE codec in wasm, npm devDependency)
+    on the same frame bytes, in the same browser;
+  * page: the app's own worker (dist/worker.js) converting the file exactly as the page asks
+    for it (the file as a Blob, preview on, verification on), timed from postMessage to result;
+  * dcmjs-codecs file: its Transcoder, file bytes in, RLE file bytes out (no verification).
+
+Time to first result: the page opens (cold: fresh browser context, empty cache; warm: a
+reload in the same context once the service worker has saved the page), CT_small is set on
+the file input as soon as the app listens to it, and the time from navigation to the row's
+``data-status=done`` is taken; against a bare ``loadPyodide()`` from the same dist/pyodide
+(navigation to resolved), cold and warm too. The page's ``dicompress:ready`` mark's timings
+show where the start-up goes.
+
+On the host, the files the page and dcmjs-codecs wrote are read with pydicom: pixels
+compared with the original, elements kept, private elements, character set. Prints a
+markdown table for the README and the goals of issue 7 as met / NOT met; asserts nothing.
 """
 
 import argparse
 import base64
-import os
+import json
+import math
 import shutil
 import statistics
 import subprocess
 import sys
 import tempfile
 import threading
+import warnings
 from io import BytesIO
 from pathlib import Path
 
 import numpy as np
 from playwright.sync_api import sync_playwright
 from pydicom import dcmread
-from pydicom.data import get_testdata_file
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "scripts"))
-from serve import make_server  # noqa: E402
+sys.path.insert(0, str(ROOT))
+from serve import make_server
 
-FILES = ["CT_small.dcm", "MR2_UNCR.dcm", "US1_UNCR.dcm", "RG1_UNCR.dcm"]
+from tests.corpus import path as corpus_path
+
+FILES = ["CT_small.dcm", "MR2_UNCR.dcm", "US1_UNCR.dcm", "RG3_UNCR.dcm", "RG1_UNCR.dcm", "rtdose.dcm"]
+FIRST_FILE = "CT_small.dcm"
+TOOLS = ["dicompress", "pydicom", "dcmjs", "page", "dcmjs-file", "service", "service-unverified"]
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
                  "--disable-sync", "--no-first-run", "--disable-quic"]
 PEER_FILES = {
@@ -45,6 +65,12 @@ PEER_FILES = {
     "dcmjs-codecs.min.js": "node_modules/dcmjs-codecs/build/dcmjs-codecs.min.js",
     "dcmjs-native-codecs.wasm": "node_modules/dcmjs-codecs/build/dcmjs-native-codecs.wasm",
 }
+# Goals of issue 7, item 8.
+BIG_FILE = 1_000_000
+PAGE_GOAL_FILE, PAGE_GOAL_MS = "RG1_UNCR.dcm", 500
+WARM_GOAL_MS, COLD_GOAL_RATIO = 1500, 1.3
+
+# ---------------------------------------------------------------- pages served under /bench/
 
 BENCH_HTML = """<!doctype html><meta charset="utf-8"><title>bench</title>
 <script type="module">
@@ -58,19 +84,97 @@ document.head.append(script);
 <script type="module" src="./bench.js"></script>
 """
 
-BENCH_JS = """
-const files = new Map();
-async function bytesOf(name) {
-  if (!files.has(name)) files.set(name, await (await fetch(`../files/${name}`)).arrayBuffer());
-  return files.get(name);
+# The encoders' Python, run in the bench worker's Pyodide (the app's own start-up).
+ENCODE_PY = r"""
+import hashlib, time
+from pydicom.pixels.encoders import RLELosslessEncoder
+from dicompress import service
+from dicompress.dicom_input import geometry, read_dataset, source_frames
+from dicompress.encoder import PACKING_OPTION
+from dicompress.registration import is_registered, register
+
+if not is_registered():
+    register()
+_images = {}
+
+def bench_setup(name, data):
+    raw = data.to_bytes()
+    ds = read_dataset(raw)
+    shape = geometry(ds)
+    frames = [bytes(f) for f in source_frames(ds, shape)]
+    options = service._pixel_options(ds, shape)  # exactly what the service hands the encoder
+    _images[name] = (frames, options, raw)
+    return {"frames": frames, "options": options}
+
+def bench_encode(name, plugin):
+    frames, options, _ = _images[name]
+    started = time.perf_counter()
+    streams = [RLELosslessEncoder.encode(f, encoding_plugin=plugin, **options, **{PACKING_OPTION: "pydicom"})
+               for f in frames]
+    ms = (time.perf_counter() - started) * 1000
+    digest = hashlib.sha256()
+    for s in streams:
+        digest.update(s)
+    return {"ms": ms, "bytes": sum(len(s) for s in streams), "sha256": digest.hexdigest()}
+
+def bench_service(name, verify):
+    raw = _images[name][2]
+    started = time.perf_counter()
+    result = service.convert(raw, "rle", verify=verify)
+    return {"ms": (time.perf_counter() - started) * 1000, "bytes": len(result.data)}
+"""
+
+ENCODE_WORKER_JS = """
+import { start } from "../app/startup.js";
+const CODE = __CODE__;
+let py = null;
+const booted = start(() => {}).then(({ pyodide, ready }) => {
+  pyodide.runPython(CODE);
+  py = pyodide;
+  self.postMessage({ type: "ready", engine: ready.engine, timings: ready.timings });
+}, (err) => self.postMessage({ type: "ready", error: String(err.message || err) }));
+function plain(proxy) {
+  const value = proxy.toJs({ dict_converter: Object.fromEntries });
+  proxy.destroy();
+  return value;
 }
-function b64(buffer) {
-  const bytes = new Uint8Array(buffer);
+self.onmessage = async ({ data }) => {
+  await booted;
+  try {
+    if (data.type === "setup") {
+      const result = plain(py.globals.get("bench_setup")(data.name, new Uint8Array(data.buffer)));
+      const frames = result.frames.map((f) => f.slice().buffer);
+      self.postMessage({ id: data.id, ok: true, frames, options: result.options }, frames);
+    } else if (data.type === "service") {
+      const result = plain(py.globals.get("bench_service")(data.name, data.verify));
+      self.postMessage({ id: data.id, ok: true, ...result });
+    } else {
+      const result = plain(py.globals.get("bench_encode")(data.name, data.plugin));
+      self.postMessage({ id: data.id, ok: true, ...result });
+    }
+  } catch (err) {
+    self.postMessage({ id: data.id, ok: false, message: String(err.message || err).trim().split("\\n").at(-1) });
+  }
+};
+""".replace("__CODE__", json.dumps(ENCODE_PY))
+
+BENCH_JS = """
+const fileBytes = new Map();
+const images = new Map(); // name -> {frames, options}
+let encoder = null;
+let app = null;
+let nextId = 1;
+
+async function bytesOf(name) {
+  if (!fileBytes.has(name)) fileBytes.set(name, new Uint8Array(await (await fetch(`../files/${name}`)).arrayBuffer()));
+  return fileBytes.get(name);
+}
+function b64(bytes) {
   let text = "";
   for (let i = 0; i < bytes.length; i += 0x8000) text += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
   return btoa(text);
 }
-function next(worker, accept) {
+function reply(worker, accept) {
   return new Promise((resolve) => {
     const listener = (event) => {
       if (accept(event.data)) { worker.removeEventListener("message", listener); resolve(event.data); }
@@ -78,61 +182,171 @@ function next(worker, accept) {
     worker.addEventListener("message", listener);
   });
 }
-window.benchApp = async (workerUrl, names, repeats) => {
-  const worker = new Worker(workerUrl, { type: "module" });
-  const ready = await next(worker, (m) => m.type === "ready" || m.type === "init-failed");
-  if (ready.type !== "ready") return { error: ready.message };
-  const results = [];
-  let id = 0;
-  const warmUp = (await bytesOf(names[0])).slice(0);  // first call registers plugins, fills caches
-  worker.postMessage({ type: "convert", id, name: names[0], target: "rle", buffer: warmUp, verify: false }, [warmUp]);
-  await next(worker, (m) => m.type === "result" && m.id === id);
-  for (const name of names) {
-    const bytes = await bytesOf(name);
-    const times = [];
-    let reply;
-    for (let r = 0; r < repeats; r++) {
-      const copy = bytes.slice(0);
-      id += 1;
-      const started = performance.now();
-      worker.postMessage({ type: "convert", id, name, target: "rle", buffer: copy, verify: false }, [copy]);
-      reply = await next(worker, (m) => m.type === "result" && m.id === id);
-      times.push(performance.now() - started);
-    }
-    results.push({ name, times, ok: reply.ok, message: reply.message || null,
-                   plugin: reply.ok ? reply.report.plugin : null, output: reply.ok ? b64(reply.buffer) : null });
-  }
-  worker.terminate();
-  return { engine: ready.engine.name, results };
-};
-window.benchPeer = async (names, repeats) => {
-  const { NativeCodecs, Transcoder, constants } = window.dcmjsCodecs;
+function ask(worker, message, transfer = []) {
+  const id = nextId++;
+  const answer = reply(worker, (m) => m.id === id && m.type !== "progress" && m.type !== "preview");
+  worker.postMessage({ ...message, id }, transfer);
+  return answer;
+}
+
+// Start the bench worker (the app's start-up + the encoders' Python) and the app's worker,
+// initialise dcmjs-codecs, and cut every image into frames with the service's own code.
+window.benchSetup = async (names) => {
+  const { NativeCodecs } = window.dcmjsCodecs;
   await NativeCodecs.initializeAsync({ webAssemblyModulePathOrUrl: "./dcmjs-native-codecs.wasm" });
-  const warmUp = new Transcoder((await bytesOf(names[0])).slice(0));
-  warmUp.transcode(constants.TransferSyntax.RleLossless);
-  const results = [];
+  encoder = new Worker("./encode-worker.js", { type: "module" });
+  app = new Worker("../app/worker.js", { type: "module" });
+  const [encoderReady, appReady] = await Promise.all([
+    reply(encoder, (m) => m.type === "ready"),
+    reply(app, (m) => m.type === "ready" || m.type === "init-failed"),
+  ]);
+  if (encoderReady.error) return { error: `bench worker: ${encoderReady.error}` };
+  if (appReady.type !== "ready") return { error: `app worker: ${appReady.reason}` };
   for (const name of names) {
     const bytes = await bytesOf(name);
-    const times = [];
-    let output;
-    try {
-      for (let r = 0; r < repeats; r++) {
-        const started = performance.now();
-        const transcoder = new Transcoder(bytes.slice(0));
-        transcoder.transcode(constants.TransferSyntax.RleLossless);
-        output = transcoder.getDicomPart10();
-        times.push(performance.now() - started);
-      }
-      results.push({ name, times, ok: true, plugin: "dcmjs-codecs", output: b64(output) });
-    } catch (err) {
-      results.push({ name, times, ok: false, message: String(err), output: null });
-    }
+    const setup = await ask(encoder, { type: "setup", name, buffer: bytes.slice(0).buffer });
+    if (!setup.ok) return { error: `${name}: ${setup.message}` };
+    images.set(name, { frames: setup.frames.map((f) => new Uint8Array(f)), options: setup.options });
   }
-  return { engine: `dcmjs-codecs ${window.dcmjsCodecs.version}`, results };
+  return { engine: appReady.engine, benchEngine: encoderReady.engine, codecs: window.dcmjsCodecs.version,
+           frames: Object.fromEntries([...images].map(([n, i]) => [n, i.frames.length])) };
+};
+
+const tools = {
+  async dicompress(name) {
+    const r = await ask(encoder, { type: "encode", name, plugin: "dicompress" });
+    return r.ok ? { ms: r.ms, bytes: r.bytes, sha256: r.sha256 } : { error: r.message };
+  },
+  async pydicom(name) {
+    const r = await ask(encoder, { type: "encode", name, plugin: "pydicom" });
+    return r.ok ? { ms: r.ms, bytes: r.bytes, sha256: r.sha256 } : { error: r.message };
+  },
+  async service(name) {
+    const r = await ask(encoder, { type: "service", name, verify: true });
+    return r.ok ? { ms: r.ms, bytes: r.bytes } : { error: r.message };
+  },
+  async "service-unverified"(name) {
+    const r = await ask(encoder, { type: "service", name, verify: false });
+    return r.ok ? { ms: r.ms, bytes: r.bytes } : { error: r.message };
+  },
+  async dcmjs(name) {
+    const { Context, NativeCodecs } = window.dcmjsCodecs;
+    const { frames, options: o } = images.get(name);
+    const contexts = frames.map((frame) => new Context({
+      width: o.columns, height: o.rows, bitsAllocated: o.bits_allocated, bitsStored: o.bits_stored,
+      samplesPerPixel: o.samples_per_pixel, pixelRepresentation: o.pixel_representation,
+      planarConfiguration: o.planar_configuration, photometricInterpretation: o.photometric_interpretation,
+      decodedBuffer: frame,
+    }));
+    try {
+      const started = performance.now();
+      const streams = contexts.map((c) => NativeCodecs.encodeRle(c).getEncodedBuffer());
+      const ms = performance.now() - started;
+      return { ms, bytes: streams.reduce((n, s) => n + s.length, 0) };
+    } catch (err) {
+      return { error: String(err.message || err) };
+    }
+  },
+  async page(name, keep) {
+    const file = new Blob([await bytesOf(name)], { type: "application/dicom" });
+    const started = performance.now();
+    let previewMs = null;
+    const preview = reply(app, (m) => m.type === "preview").then(() => { previewMs = performance.now() - started; });
+    const r = await ask(app, { type: "convert", name, target: "rle", file, preview: true });
+    const ms = performance.now() - started;
+    if (!r.ok) return { error: r.message || r.code };
+    const out = { ms, previewMs, serviceMs: r.report.seconds * 1000, bytes: r.report.output_bytes,
+                  plugin: r.report.plugin, verified: r.report.verified };
+    if (keep) out.output = b64(new Uint8Array(await r.blob.arrayBuffer()));
+    return out;
+  },
+  async "dcmjs-file"(name, keep) {
+    const { Transcoder, constants } = window.dcmjsCodecs;
+    const copy = (await bytesOf(name)).slice(0).buffer;
+    try {
+      const started = performance.now();
+      const transcoder = new Transcoder(copy);
+      transcoder.transcode(constants.TransferSyntax.RleLossless);
+      const output = transcoder.getDicomPart10();
+      const ms = performance.now() - started;
+      const out = { ms, bytes: output.byteLength };
+      if (keep) out.output = b64(new Uint8Array(output));
+      return out;
+    } catch (err) {
+      return { error: String(err.message || err) };
+    }
+  },
+};
+
+// One round: every image, every tool in `order`. `keep`: send the files written back too.
+window.benchRound = async (names, order, keep) => {
+  const results = [];
+  for (const name of names) {
+    for (const tool of order) results.push({ name, tool, ...(await tools[tool](name, keep)) });
+  }
+  return results;
 };
 document.documentElement.dataset.bench = "true";
 """
 
+BARE_HTML = """<!doctype html><meta charset="utf-8"><title>bare Pyodide</title>
+<script type="module">
+import { loadPyodide } from "../app/pyodide/pyodide.mjs";
+await loadPyodide({ indexURL: new URL("../app/pyodide/", location.href).href });
+performance.mark("bare:ready");
+document.documentElement.dataset.ready = "true";
+</script>
+"""
+
+# The same, with Pyodide started in a module worker as the app does (for comparison only).
+BARE_WORKER_HTML = """<!doctype html><meta charset="utf-8"><title>bare Pyodide in a worker</title>
+<script type="module">
+const worker = new Worker("./bare-worker.js", { type: "module" });
+worker.onmessage = () => {
+  performance.mark("bare:ready");
+  document.documentElement.dataset.ready = "true";
+};
+</script>
+"""
+BARE_WORKER_JS = """import { loadPyodide } from "../app/pyodide/pyodide.mjs";
+await loadPyodide({ indexURL: new URL("../app/pyodide/", import.meta.url).href });
+postMessage("ready");
+"""
+
+# Before any script of the page: note when the app listens to its file input, when the file
+# is set and when the first row is done (all in ms from navigation).
+FIRST_RESULT_INIT = """
+(() => {
+  const add = EventTarget.prototype.addEventListener;
+  EventTarget.prototype.addEventListener = function (type, ...rest) {
+    if (type === "change" && this instanceof HTMLInputElement && this.dataset.testid === "file-input") {
+      window.__benchWired = performance.now();
+    }
+    return add.call(this, type, ...rest);
+  };
+  document.addEventListener("change", (e) => {
+    if (e.target?.dataset?.testid === "file-input") window.__benchFileSet ??= performance.now();
+  }, true);
+  new MutationObserver((_, observer) => {
+    if (document.querySelector("[data-testid=result][data-status=done]")) {
+      window.__benchDone = performance.now();
+      observer.disconnect();
+    }
+  }).observe(document, { subtree: true, childList: true, attributes: true, attributeFilter: ["data-status"] });
+})();
+"""
+
+FIRST_RESULT_READ = """() => {
+  const ready = performance.getEntriesByName("dicompress:ready")[0];
+  const file = performance.getEntriesByName("dicompress:file")[0];
+  const status = document.querySelector("[data-testid=result]")?.dataset.status ?? null;
+  return { done: window.__benchDone ?? null, wired: window.__benchWired ?? null, fileSet: window.__benchFileSet ?? null,
+           ready: ready?.startTime ?? null, timings: ready?.detail ?? null, fileSeconds: file?.detail?.seconds ?? null,
+           status, engine: document.querySelector("[data-testid=engine]")?.dataset.engine ?? null };
+}"""
+
+
+# ---------------------------------------------------------------- setup
 
 def build(out: Path, *extra: str) -> Path:
     """Build the app into `out` with scripts/build.py."""
@@ -141,77 +355,117 @@ def build(out: Path, *extra: str) -> Path:
     return out
 
 
-def prepare(work: Path, pyodide_dist: str | None) -> dict[str, Path]:
-    """Build the app(s), the peer's page and the test files under `work`; return mounts."""
-    mounts = {"/app/": build(work / "app")}
-    if pyodide_dist:
-        mounts["/numpy/"] = build(work / "numpy", "--pyodide-dist", pyodide_dist)
-    peer = work / "bench"
-    peer.mkdir()
+def prepare(work: Path, dist: Path | None) -> dict[str, Path]:
+    """Build the app (unless `dist` is given), write the bench pages, copy the images; return mounts."""
+    app = dist.resolve() if dist else build(work / "app")
+    if not (app / "pyodide" / "pyodide.mjs").is_file():
+        sys.exit(f"bench: {app} is not a build of the app (no pyodide/pyodide.mjs)")
+    bench = work / "bench"
+    bench.mkdir()
     for name, source in PEER_FILES.items():
         if not (ROOT / source).exists():
             sys.exit(f"bench: {source} missing; run npm ci (dcmjs-codecs is a devDependency)")
-        shutil.copy2(ROOT / source, peer / name)
-    (peer / "index.html").write_text(BENCH_HTML)
-    (peer / "bench.js").write_text(BENCH_JS)
+        shutil.copy2(ROOT / source, bench / name)
+    (bench / "index.html").write_text(BENCH_HTML)
+    (bench / "bench.js").write_text(BENCH_JS)
+    (bench / "encode-worker.js").write_text(ENCODE_WORKER_JS)
+    (bench / "bare.html").write_text(BARE_HTML)
+    (bench / "bare-worker.html").write_text(BARE_WORKER_HTML)
+    (bench / "bare-worker.js").write_text(BARE_WORKER_JS)
     files = work / "files"
     files.mkdir()
     for name in FILES:
-        shutil.copy2(get_testdata_file(name), files / name)
-    mounts["/bench/"] = peer
-    mounts["/files/"] = files
-    return mounts
+        shutil.copy2(corpus_path(name), files / name)
+    return {"/app/": app, "/bench/": bench, "/files/": files}
 
 
-def localhost_only(context) -> None:
-    """Block every host but 127.0.0.1 (numpy's CDN attempt fails fast, as in the tests)."""
-    context.route("**/*", lambda route: route.continue_() if route.request.url.startswith("http://127.0.0.1")
-                  else route.abort("blockedbyclient"))
+# ---------------------------------------------------------------- measurements
 
-
-READY_MARK = "() => performance.getEntriesByName('dicompress:ready')[0]?.startTime ?? null"
-
-
-def ready_times(browser, url: str, runs: int) -> tuple[list[float], list[float]]:
-    """Return page-open-to-ready times (ms): cold (fresh context) and warm (reload)."""
-    cold, warm = [], []
-    for _ in range(runs):
-        context = browser.new_context()
-        localhost_only(context)
-        page = context.new_page()
-        for times in (cold, warm):
-            if times is cold:
-                page.goto(url)
-            else:
-                page.reload()
-            page.wait_for_selector("html[data-ready=true]", timeout=120_000)
-            times.append(page.evaluate(READY_MARK))
-        context.close()
-    return cold, warm
-
-
-def conversions(browser, origin: str, repeats: int, apps: dict[str, str]) -> list[dict]:
-    """Run our worker per app build and dcmjs-codecs on FILES; return one dict per engine."""
+def encoders(browser, origin: str, rounds: int, log) -> tuple[dict, list[dict]]:
+    """Run every tool on every image in `rounds` interleaved rounds (after one warm-up round)."""
     context = browser.new_context()
-    localhost_only(context)
     page = context.new_page()
     page.goto(f"{origin}/bench/")
     page.wait_for_selector("html[data-bench=true][data-loaded=true]", timeout=30_000)
-    runs = []
-    for label, path in apps.items():
-        result = page.evaluate("([url, names, repeats]) => benchApp(url, names, repeats)",
-                               [f"{origin}{path}worker.js", FILES, repeats])
-        runs.append({**result, "label": label})
-    peer = page.evaluate("([names, repeats]) => benchPeer(names, repeats)", [FILES, repeats])
-    runs.append({**peer, "label": peer.get("engine", "dcmjs-codecs")})
+    info = page.evaluate("(names) => benchSetup(names)", FILES)
+    if "error" in info:
+        sys.exit(f"bench: {info['error']}")
+    results = []
+    for r in range(rounds + 1):
+        order = TOOLS[r % len(TOOLS):] + TOOLS[: r % len(TOOLS)]
+        log(f"bench: encoders, {'warm-up round' if r == 0 else f'round {r}/{rounds}'}")
+        found = page.evaluate("([names, order, keep]) => benchRound(names, order, keep)",
+                              [FILES, order, r == rounds])
+        if r > 0:
+            results.extend({**item, "round": r} for item in found)
     context.close()
-    return runs
+    return info, results
 
+
+def first_result(browser, url: str, file: Path) -> tuple[dict, dict]:
+    """Open the app in a fresh context, drop `file` as soon as it can take it; then again, warm."""
+    context = browser.new_context()
+    context.add_init_script(FIRST_RESULT_INIT)
+    page = context.new_page()
+    runs = {}
+    for state in ("cold", "warm"):
+        if state == "cold":
+            page.goto(url, wait_until="commit")
+        else:
+            # The service worker saves the page once the converter has started: wait for it.
+            page.wait_for_selector("[data-testid=offline][data-state=ready]", timeout=120_000)
+            page.reload(wait_until="commit")
+        page.wait_for_function("() => window.__benchWired !== undefined", timeout=60_000, polling=1)
+        page.set_input_files("[data-testid=file-input]", str(file))
+        page.wait_for_selector("[data-testid=result][data-status=done], [data-testid=result][data-status=error]",
+                               timeout=120_000)
+        runs[state] = page.evaluate(FIRST_RESULT_READ)
+        runs[state]["controlled"] = page.evaluate("() => Boolean(navigator.serviceWorker?.controller)")
+    context.close()
+    return runs["cold"], runs["warm"]
+
+
+def bare_pyodide(browser, url: str) -> tuple[float, float]:
+    """Navigation to a resolved bare loadPyodide(), cold (fresh context) and warm (reload)."""
+    context = browser.new_context()
+    page = context.new_page()
+    times = []
+    for state in ("cold", "warm"):
+        if state == "cold":
+            page.goto(url, wait_until="commit")
+        else:
+            page.reload(wait_until="commit")
+        page.wait_for_selector("html[data-ready=true]", timeout=120_000)
+        times.append(page.evaluate("() => performance.getEntriesByName('bare:ready')[0].startTime"))
+    context.close()
+    return times[0], times[1]
+
+
+def start_times(browser, origin: str, files: Path, runs: int, log) -> dict[str, list]:
+    """Rotate page, bare Pyodide and bare Pyodide in a worker (each cold, then warm) `runs` times."""
+    kinds = ["page", "bare", "bare-worker"]
+    found: dict[str, list] = {kind: [] for kind in kinds}
+    for i in range(runs):
+        log(f"bench: first result, run {i + 1}/{runs}")
+        for kind in kinds[i % 3:] + kinds[: i % 3]:
+            if kind == "page":
+                found[kind].append(first_result(browser, f"{origin}/app/", files / FIRST_FILE))
+            else:
+                found[kind].append(bare_pyodide(browser, f"{origin}/bench/{kind}.html"))
+    return found
+
+
+
+# ---------------------------------------------------------------- host-side checks
 
 def preservation(original: Path, output: bytes) -> dict:
     """Compare an output with its original on the host: pixels, elements kept, private, charset."""
-    source = dcmread(original)
-    result = dcmread(BytesIO(output))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # e.g. rtdose's invalid UI value: not the tools' doing
+        return _preservation(dcmread(original), dcmread(BytesIO(output)))
+
+
+def _preservation(source, result) -> dict:
     ignored = {"PixelData", "PlanarConfiguration"}
     elements = [e for e in source if e.keyword not in ignored]
     kept = sum(1 for e in elements if e.tag in result and result[e.tag].value == e.value)
@@ -226,82 +480,204 @@ def preservation(original: Path, output: bytes) -> dict:
     }
 
 
-def median_ms(times: list[float]) -> float:
-    return statistics.median(times) if times else float("nan")
+# ---------------------------------------------------------------- report
+
+def median(values) -> float:
+    values = [v for v in values if v is not None]
+    return statistics.median(values) if values else float("nan")
 
 
-def print_ready(label: str, cold: list[float], warm: list[float]) -> None:
-    print(f"  {label:<34} cold {median_ms(cold):7.0f} ms (min {min(cold):.0f})   "
-          f"warm {median_ms(warm):7.0f} ms (min {min(warm):.0f})")
+def fmt_ms(ms: float) -> str:
+    if math.isnan(ms):
+        return "—"
+    return f"{ms:.0f} ms" if ms >= 10 else f"{ms:.1f} ms"
 
 
-def print_tables(runs: list[dict], files: Path) -> None:
-    """Print time per file and engine, speed ratios against dcmjs-codecs, and what was kept."""
+def ratio(num: float, den: float) -> str:
+    return f"{num / den:.1f}x" if not (math.isnan(num) or math.isnan(den)) and den > 0 else "—"
+
+
+def mark(ok: bool) -> str:
+    return "met" if ok else "NOT met"
+
+
+def summarise(results: list[dict]) -> dict:
+    """Return {(name, tool): {"ms": median, "best": min, "errors": [...], "items": [...], "last": ...}}."""
+    table: dict = {}
+    for item in results:
+        entry = table.setdefault((item["name"], item["tool"]), {"times": [], "errors": [], "items": []})
+        entry["items"].append(item)
+        if "error" in item:
+            entry["errors"].append(item["error"])
+        else:
+            entry["times"].append(item["ms"])
+    for entry in table.values():
+        entry["ms"] = median(entry["times"])
+        entry["best"] = min(entry["times"], default=float("nan"))
+        entry["last"] = entry["items"][-1]
+    return table
+
+
+def short(name: str) -> str:
+    return name.removesuffix(".dcm")
+
+
+def print_encoders(info: dict, t: dict, sizes: dict, rounds: int, chromium: str) -> None:
+    """The README table: encoders and the page, medians and ratios."""
+    ms = {key: entry["ms"] for key, entry in t.items()}
+    print(f"\n### Browser benchmark (Chromium {chromium}, {info['engine']['name']}, dcmjs-codecs {info['codecs']}; "
+          f"medians of {rounds} interleaved rounds)\n")
+    print("| image | size | frames | dicompress encode | pydicom plugin | dcmjs-codecs encode "
+          "| vs dcmjs-codecs | vs pydicom | page conversion, verified | dcmjs-codecs file |")
+    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+    for name in FILES:
+        ours = ms[(name, "dicompress")]
+        print(f"| {short(name)} | {sizes[name] / 1e6:.2f} MB | {info['frames'][name]} "
+              f"| {fmt_ms(ours)} | {fmt_ms(ms[(name, 'pydicom')])} | {fmt_ms(ms[(name, 'dcmjs')])} "
+              f"| {ratio(ms[(name, 'dcmjs')], ours)} | {ratio(ms[(name, 'pydicom')], ours)} "
+              f"| {fmt_ms(ms[(name, 'page')])} | {fmt_ms(ms[(name, 'dcmjs-file')])} |")
+
+
+def print_first_result(starts: dict, runs: int) -> dict:
+    """The README table: time to first result against a bare Pyodide start; returns the medians."""
+    medians = {
+        "page": [median([pair[i]["done"] for pair in starts["page"]]) for i in (0, 1)],
+        "bare": [median([pair[i] for pair in starts["bare"]]) for i in (0, 1)],
+        "bare-worker": [median([pair[i] for pair in starts["bare-worker"]]) for i in (0, 1)],
+    }
+    print(f"\n| first result, {FIRST_FILE} dropped as the page opens (median of {runs}) | cold | warm |")
+    print("|---|---:|---:|")
+    rows = [("page: navigation to the row done", "page"),
+            ("bare `loadPyodide()`, same dist/pyodide", "bare"),
+            ("bare `loadPyodide()` in a module worker (as the app)", "bare-worker")]
+    for label, key in rows:
+        print(f"| {label} | {fmt_ms(medians[key][0])} | {fmt_ms(medians[key][1])} |")
+    print(f"| page / bare | {ratio(medians['page'][0], medians['bare'][0])} "
+          f"| {ratio(medians['page'][1], medians['bare'][1])} |")
+    return medians
+
+
+def print_goals(t: dict, sizes: dict, first: dict) -> None:
+    ms = {key: entry["ms"] for key, entry in t.items()}
+    print("\nGoals (issue 7)")
+    big = [n for n in FILES if sizes[n] > BIG_FILE]
+    slower = [short(n) for n in big if not ms[(n, "dicompress")] < ms[(n, "dcmjs")]]
+    print(f"  encode faster than dcmjs-codecs on every image over 1 MB ({', '.join(map(short, big))}): "
+          f"{mark(not slower)}" + (f" (slower on {', '.join(slower)})" if slower else ""))
+    page_ms = ms[(PAGE_GOAL_FILE, "page")]
+    print(f"  page's {short(PAGE_GOAL_FILE)} conversion with verification under {PAGE_GOAL_MS} ms: "
+          f"{fmt_ms(page_ms)}, {mark(page_ms < PAGE_GOAL_MS)}")
+    warm = first["page"][1]
+    print(f"  first result warm <= {WARM_GOAL_MS} ms: {fmt_ms(warm)}, {mark(warm <= WARM_GOAL_MS)}")
+    cold, bare = first["page"][0], first["bare"][0]
+    print(f"  first result cold <= {COLD_GOAL_RATIO}x a bare Pyodide start: {cold / bare:.2f}x "
+          f"({fmt_ms(cold)} vs {fmt_ms(bare)}), {mark(cold / bare <= COLD_GOAL_RATIO)}")
+
+
+def print_details(t: dict, starts: dict, files: Path) -> None:
+    """Where the time goes, best-time ratios, and the host-side checks of what was written."""
+    ms = {key: entry["ms"] for key, entry in t.items()}
+    best = {key: entry["best"] for key, entry in t.items()}
+    print("\nEncode, best of the rounds (less disturbed by other work on the machine): dicompress / dcmjs-codecs "
+          "/ pydicom, and vs dcmjs-codecs")
+    for name in FILES:
+        ours = best[(name, "dicompress")]
+        print(f"  {name:<14}{fmt_ms(ours):>9} /{fmt_ms(best[(name, 'dcmjs')]):>9} /"
+              f"{fmt_ms(best[(name, 'pydicom')]):>9}"
+              f"   {ratio(best[(name, 'dcmjs')], ours)}")
+
+    print("\nPage conversion, medians: round trip = preview (sent first) + service in the worker + transfer;"
+          " the service alone in Python, verify on / off; encode alone")
+    for name in FILES:
+        items = [i for i in t[(name, "page")]["items"] if "error" not in i]
+        preview = median([i["previewMs"] for i in items])
+        in_worker = median([i["serviceMs"] for i in items])
+        print(f"  {name:<14} round trip {fmt_ms(ms[(name, 'page')]):>8}, preview {fmt_ms(preview):>7}"
+              f", service {fmt_ms(in_worker):>7}"
+              f" | service {fmt_ms(ms[(name, 'service')]):>7} / {fmt_ms(ms[(name, 'service-unverified')]):>7}"
+              f", encode {fmt_ms(ms[(name, 'dicompress')]):>7}"
+              f" | plugin {items[-1]['plugin'] if items else '—'}, verified {items[-1]['verified'] if items else '—'}")
+
+    print("\nFirst result, where the time goes (medians, ms from navigation; worker steps from the "
+          "'dicompress:ready' mark, cumulative from the worker's start)")
+    for index, state in enumerate(("cold", "warm")):
+        found = [pair[index] for pair in starts["page"]]
+        steps = {k: median([(f["timings"] or {}).get(k) for f in found])
+                 for k in ("pyodide", "numpy", "wheels", "import")}
+        boot = median([f["ready"] - (f["timings"] or {}).get("import", 0) for f in found if f["ready"]])
+        print(f"  {state}: app listening {fmt_ms(median([f['wired'] for f in found]))}, "
+              f"file set {fmt_ms(median([f['fileSet'] for f in found]))}, worker started ~{fmt_ms(boot)}; "
+              f"in the worker: Pyodide {fmt_ms(steps['pyodide'])}, "
+              f"numpy + micropip +{fmt_ms(steps['numpy'] - steps['pyodide'])}, "
+              f"wheels (micropip) +{fmt_ms(steps['wheels'] - steps['numpy'])}, "
+              f"imports +{fmt_ms(steps['import'] - steps['wheels'])}; "
+              f"ready {fmt_ms(median([f['ready'] for f in found]))}, done {fmt_ms(median([f['done'] for f in found]))} "
+              f"(conversion in Python {fmt_ms(1000 * median([f['fileSeconds'] for f in found]))}); "
+              f"engine {'/'.join(sorted({str(f['engine']) for f in found}))}, "
+              f"service worker in control {sum(f['controlled'] for f in found)}/{len(found)}")
+
+    print("\nChecks")
+    for (name, tool), entry in t.items():
+        if entry["errors"]:
+            print(f"  {name} {tool}: failed {len(entry['errors'])}x: {entry['errors'][-1]}")
+    for name in FILES:
+        ours, theirs, peer = (t[(name, k)]["last"] for k in ("dicompress", "pydicom", "dcmjs"))
+        same = ours.get("sha256") is not None and ours.get("sha256") == theirs.get("sha256")
+        print(f"  {name:<14} dicompress stream {'byte-identical to' if same else 'DIFFERS from'} pydicom's; "
+              f"RLE bytes: dicompress {ours.get('bytes')}, dcmjs-codecs {peer.get('bytes')}")
+    print(f"\n  {'file':<14}{'written by':<14}{'pixels':>8}{'elements':>10}{'private':>9}{'charset':>9}  syntax")
+    for name in FILES:
+        for tool, label in (("page", "page"), ("dcmjs-file", "dcmjs-codecs")):
+            last = t[(name, tool)]["last"]
+            if "output" not in last:
+                continue
+            kept = preservation(files / name, base64.b64decode(last["output"]))
+            print(f"  {name:<14}{label:<14}{'same' if kept['pixels'] else 'DIFF':>8}{kept['kept']:>10}"
+                  f"{kept['private']:>9}{'same' if kept['charset'] else 'changed':>9}  {kept['syntax']}")
+
+
+def report(info: dict, results: list[dict], starts: dict, files: Path, rounds: int, runs: int,
+           chromium: str) -> None:
     sizes = {name: (files / name).stat().st_size for name in FILES}
-    peer = runs[-1]
-    peer_ms = {r["name"]: median_ms(r["times"]) for r in peer["results"] if r["ok"]}
-    base = runs[0]
-    base_ms = {r["name"]: median_ms(r["times"]) for r in base["results"] if r["ok"]}
-    print("\nRLE Lossless encode, median wall time per file (verification off)")
-    header = (f"  {'file':<14}{'size':>9}  {'engine':<28}{'ms':>9}{'MB/s':>8}{'ratio':>7}"
-              f"{'vs pydicom':>11}{'vs dcmjs':>10}")
-    print(header)
-    for name in FILES:
-        for run in runs:
-            result = next(r for r in run["results"] if r["name"] == name)
-            if not result["ok"]:
-                print(f"  {name:<14}{sizes[name]:>9}  {run['label']:<28}  failed: {result['message']}")
-                continue
-            ms = median_ms(result["times"])
-            out = len(base64.b64decode(result["output"]))
-            speed = sizes[name] / 1e6 / (ms / 1000)
-            versus = f"{peer_ms[name] / ms:.2f}x" if name in peer_ms else "—"
-            speedup = f"{base_ms[name] / ms:.2f}x" if name in base_ms else "—"
-            print(f"  {name:<14}{sizes[name]:>9}  {run['label']:<28}{ms:>9.1f}{speed:>8.1f}"
-                  f"{sizes[name] / out:>7.2f}{speedup:>11}{versus:>10}")
-    print("\n  vs X = X's time / this engine's time (above 1: faster than X); ratio = input / output bytes")
-    print("\nWhat each tool kept (host-side pydicom)")
-    print(f"  {'file':<14}{'engine':<28}{'pixels':>8}{'elements':>10}{'private':>9}{'charset':>9}")
-    for name in FILES:
-        for run in runs:
-            result = next(r for r in run["results"] if r["name"] == name)
-            if not result["ok"]:
-                continue
-            kept = preservation(files / name, base64.b64decode(result["output"]))
-            print(f"  {name:<14}{run['label']:<28}{'same' if kept['pixels'] else 'DIFF':>8}"
-                  f"{kept['kept']:>10}{kept['private']:>9}{'same' if kept['charset'] else 'changed':>9}")
+    t = summarise(results)
+    print_encoders(info, t, sizes, rounds, chromium)
+    first = print_first_result(starts, runs)
+    print("\nEncode: the frames only (dicompress and pydicom's plugin timed in Python inside the app's Pyodide, "
+          "dcmjs-codecs' encodeRle on the same frame bytes); vs X = X's time / dicompress's time. "
+          "Page conversion: the app's worker, file in to file out, preview and verification on. "
+          "dcmjs-codecs file: its Transcoder, file in to file out, no verification.")
+    print_goals(t, sizes, first)
+    print_details(t, starts, files)
 
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--pyodide-dist", default=os.environ.get("DICOMPRESS_PYODIDE_DIST"),
-                        help="local full Pyodide distribution: also benchmark dicompress on numpy")
-    parser.add_argument("--repeats", type=int, default=3, help="conversions per file and engine")
-    parser.add_argument("--ready-runs", type=int, default=5, help="page loads per cache state")
+    parser.add_argument("--rounds", type=int, default=5, help="interleaved rounds of every tool on every image")
+    parser.add_argument("--ready-runs", type=int, default=5, help="first-result runs (each cold, then warm)")
+    parser.add_argument("--dist", type=Path, help="an existing build of the app (default: build one into a temp dir)")
     parser.add_argument("--chromium", default="/usr/bin/chromium")
     args = parser.parse_args(argv)
+
+    def log(text: str) -> None:
+        print(text, file=sys.stderr, flush=True)
+
     with tempfile.TemporaryDirectory(prefix="dicompress-bench-") as tmp:
         work = Path(tmp)
-        print("bench: building the app", flush=True)
-        mounts = prepare(work, args.pyodide_dist)
+        log("bench: building the app" if not args.dist else f"bench: using {args.dist}")
+        mounts = prepare(work, args.dist)
         server = make_server(mounts, port=0)
         threading.Thread(target=server.serve_forever, daemon=True).start()
         origin = f"http://127.0.0.1:{server.server_port}"
-        apps = {"app, pydicom's plugin": "/app/"}
-        if "/numpy/" in mounts:
-            apps["app, dicompress on numpy"] = "/numpy/"
-        with sync_playwright() as p:
-            browser = p.chromium.launch(executable_path=args.chromium, args=CHROMIUM_ARGS)
-            print(f"\nPage open to ready, median of {args.ready_runs} (Chromium {browser.version}, localhost)")
-            for label, path in apps.items():
-                cold, warm = ready_times(browser, origin + path, args.ready_runs)
-                print_ready(label, cold, warm)
-            if len(apps) == 1:
-                print("  (no Pyodide distribution given: dicompress on numpy not measured)")
-            runs = conversions(browser, origin, args.repeats, apps)
-            browser.close()
-        print_tables(runs, work / "files")
-        server.shutdown()
+        try:
+            with sync_playwright() as p:
+                browser = p.chromium.launch(executable_path=args.chromium, args=CHROMIUM_ARGS)
+                version = browser.version
+                info, results = encoders(browser, origin, args.rounds, log)
+                starts = start_times(browser, origin, mounts["/files/"], args.ready_runs, log)
+                browser.close()
+            report(info, results, starts, mounts["/files/"], args.rounds, args.ready_runs, version)
+        finally:
+            server.shutdown()
 
 
 if __name__ == "__main__":
