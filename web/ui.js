@@ -1,11 +1,11 @@
 // The app's user interface: picks files, queues them, shows progress, previews and
 // results, offers downloads. Used by the page (app.js) and by <dicompress-app>
 // (dicompress-embed.js), each giving it the root that holds the markup of index.html.
-// All Python work happens in the worker (engine.js); nothing here reads DICOM.
-import { Engine } from "./engine.js";
+// All Python work happens in workers (pool.js, engine.js); nothing here reads DICOM.
 import { fromDrop, fromInput, isClutter } from "./files.js";
 import { formatBytes, formatPercent } from "./format.js";
 import { failureText, tooLargeText, workerDiedText } from "./messages.js";
+import { EnginePool } from "./pool.js";
 
 const POLICY_URL = new URL("./policy.json", import.meta.url);
 import { ResultRow } from "./results.js";
@@ -35,7 +35,7 @@ export function mountApp(root, { host = document.documentElement, dropTarget = w
     version: $("#build-version"),
   };
 
-  const engine = new Engine();
+  const engine = new EnginePool();
   // What the page decides as the command line does (targets, skip rules, messages):
   // written by the build from dicompress.frontend, read before Python has started.
   let policy = null;
@@ -43,11 +43,11 @@ export function mountApp(root, { host = document.documentElement, dropTarget = w
     .then((response) => response.json())
     .then((loaded) => {
       policy = loaded;
+      engine.memoryBudget = loaded.max_file_bytes;
       showTargets(loaded.targets);
     });
   const rows = [];
   const queue = [];
-  let busy = false;
   let startFailed = null;
 
   // -------------------------------------------------------------- runtime status
@@ -116,6 +116,12 @@ export function mountApp(root, { host = document.documentElement, dropTarget = w
     update();
   });
 
+  // Another converter of the pool can take files (the first one's "ready" is above).
+  engine.addEventListener("engine-ready", () => {
+    ui.engine.dataset.workers = String(engine.size);
+    pump();
+  });
+
   engine.addEventListener("restarted", () => {
     ui.phase.textContent = "The converter stopped and is being restarted…";
   });
@@ -150,19 +156,22 @@ export function mountApp(root, { host = document.documentElement, dropTarget = w
     }
   }
 
-  async function pump() {
-    if (busy || !engine.ready || queue.length === 0) return;
-    busy = true;
-    const job = queue.shift();
-    job.row.setWorking();
-    update();
-    try {
-      await convert(job);
-    } finally {
-      busy = false;
-      update();
-      pump();
+  // Hand waiting files to idle converters, in order, as far as the memory budget allows;
+  // files too large for the browser are refused on the spot.
+  function pump() {
+    while (queue.length > 0) {
+      const job = queue[0];
+      const refusal = tooLarge(job.file);
+      if (!refusal && !engine.canTake(job.file.size)) break;
+      queue.shift();
+      if (refusal) job.row.setError(refusal);
+      else convert(job).finally(() => {
+        update();
+        pump();
+      });
     }
+    if (queue.length > 0 && engine.ready) engine.grow(queue[0].file.size);
+    update();
   }
 
   // A file too large for Python in this tab is refused before it is read (the rest of
@@ -173,11 +182,8 @@ export function mountApp(root, { host = document.documentElement, dropTarget = w
   }
 
   async function convert({ row, file, target }) {
-    const refusal = tooLarge(file);
-    if (refusal) {
-      row.setError(refusal);
-      return;
-    }
+    row.setWorking();
+    performance.mark("dicompress:start", { detail: { name: row.path } });
     try {
       const reply = await engine.convert(row.path, file, target, {
         inFolder: row.path.includes("/"),
@@ -187,6 +193,7 @@ export function mountApp(root, { host = document.documentElement, dropTarget = w
       performance.mark("dicompress:file", {
         detail: { name: row.path, ok: reply.ok, seconds: reply.report?.seconds, memory: reply.memory },
       });
+      row.element.dataset.engine = String(reply.engine);
       if (reply.ok) row.setDone(reply.report, reply.blob, reply.elements);
       else if (reply.skipped) row.setSkipped(reply.message);
       else row.setError(failureText(reply, policy.messages));
