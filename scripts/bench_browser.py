@@ -51,9 +51,9 @@ from pydicom import dcmread
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "scripts"))
 sys.path.insert(0, str(ROOT))
-from serve import make_server
+from serve import make_server  # noqa: E402 (found through the sys.path entries above)
 
-from tests.corpus import path as corpus_path
+from tests.corpus import path as corpus_path  # noqa: E402
 
 FILES = ["CT_small.dcm", "MR2_UNCR.dcm", "US1_UNCR.dcm", "RG3_UNCR.dcm", "RG1_UNCR.dcm", "rtdose.dcm"]
 FIRST_FILE = "CT_small.dcm"

@@ -16,8 +16,9 @@ from .conftest import App, copy_as, new_app
 from .dicom_checks import assert_converted
 
 INTERVALS = """() => {
-  const starts = Object.fromEntries(performance.getEntriesByName("dicompress:start").map((e) => [e.detail.name, e.startTime]));
-  return performance.getEntriesByName("dicompress:file").map((e) => [e.detail.name, starts[e.detail.name], e.startTime]);
+  const marks = (name) => performance.getEntriesByName(name);
+  const starts = Object.fromEntries(marks("dicompress:start").map((e) => [e.detail.name, e.startTime]));
+  return marks("dicompress:file").map((e) => [e.detail.name, starts[e.detail.name], e.startTime]);
 }"""
 
 
