@@ -4,8 +4,28 @@
 // "init-failed", "restarted" (detail: {reason}).
 
 import { startFailure } from "./messages.js";
+import { withProgress } from "./progress.js";
 
 const WORKER_URL = new URL("./worker.js", import.meta.url).href;
+const RUNTIME_URL = new URL("./pyodide/pyodide.asm.wasm", import.meta.url).href;
+let runtime = null;
+
+// Python's runtime (pyodide.asm.wasm), compiled once on the page for every worker: the
+// browser keeps code compiled here for the next visit, which it does not for code
+// compiled in a worker. `report` gets its download progress. Resolves to null when the
+// page cannot compile it (e.g. a host page's policy forbids it): workers then do it.
+function compiledRuntime(report) {
+  runtime ??= fetch(RUNTIME_URL)
+    .then((response) => {
+      if (!response.ok) throw new Error(`HTTP ${response.status}`);
+      return WebAssembly.compileStreaming(withProgress(response, report));
+    })
+    .catch((err) => {
+      console.warn(`pyodide.asm.wasm is compiled by the worker instead: ${err.message || err}`);
+      return null;
+    });
+  return runtime;
+}
 
 // A module worker started from a blob: URL inherits this page's Content-Security-Policy
 // (a worker loaded from its own URL would only get the policy of its HTTP headers),
@@ -28,6 +48,8 @@ export class Engine extends EventTarget {
   start() {
     this.ready = false;
     this.#worker = startWorker();
+    // Compiling starts now; the worker gets the result once it asks ("runtime-wanted").
+    compiledRuntime(this.#reportRuntime);
     this.#worker.onmessage = (event) => this.#receive(event.data);
     this.#worker.onerror = (event) => {
       event.preventDefault?.();
@@ -60,9 +82,17 @@ export class Engine extends EventTarget {
     });
   }
 
+  #reportRuntime = (loaded, total, state) =>
+    this.dispatchEvent(new CustomEvent("download", { detail: { key: "runtime", loaded, total, state } }));
+
   #receive(message) {
     const pending = this.#pending.get(message.id);
     switch (message.type) {
+      case "runtime-wanted": {
+        const worker = this.#worker;
+        compiledRuntime(this.#reportRuntime).then((module) => worker.postMessage({ type: "runtime", module }));
+        return;
+      }
       case "progress":
         pending?.onProgress?.(message.done, message.total);
         return;

@@ -6,6 +6,7 @@
 // numpy in a build made with --numpy-url. micropip resolves dependencies against
 // Pyodide's own lock file in pyodide/ and is given no package index, so it never asks
 // PyPI for anything.
+import { withProgress } from "./progress.js";
 import { loadPyodide } from "./pyodide/pyodide.mjs";
 
 const BASE = new URL("./", import.meta.url);
@@ -26,27 +27,6 @@ function reportDownload(key, loaded, total, state = "loading") {
   post({ type: "download", key, loaded, total, state });
 }
 
-function withProgress(response, key) {
-  const total = Number(response.headers.get("Content-Length")) || 0;
-  let loaded = 0;
-  reportDownload(key, 0, total);
-  const counter = new TransformStream({
-    transform(chunk, controller) {
-      loaded += chunk.byteLength;
-      reportDownload(key, loaded, total);
-      controller.enqueue(chunk);
-    },
-    flush() {
-      reportDownload(key, loaded, loaded, "done");
-    },
-  });
-  return new Response(response.body.pipeThrough(counter), {
-    status: response.status,
-    statusText: response.statusText,
-    headers: response.headers,
-  });
-}
-
 // Pyodide and micropip fetch with the global fetch: report their progress, and hand
 // over bytes this worker has already downloaded and checked.
 globalThis.fetch = async (input, init) => {
@@ -59,7 +39,7 @@ globalThis.fetch = async (input, init) => {
   const response = await realFetch(input, init);
   const key = downloadKeys.get(url);
   if (!key || !response.ok || !response.body) return response;
-  return withProgress(response, key);
+  return withProgress(response, (loaded, total, state) => reportDownload(key, loaded, total, state));
 };
 
 // Fetch `url` fully; abort when no byte arrives for `stallMs` (when given).
@@ -153,10 +133,24 @@ async function installWheel(pyodide, wheel, sha256, deps) {
   reportDownload(wheel.name, bytes.length, bytes.length, "done");
 }
 
+// Have Pyodide instantiate `module` (Python's runtime, compiled by the page: a browser
+// caches code it compiles on the page, not in a worker) instead of downloading and
+// compiling pyodide.asm.wasm again.
+function useCompiledRuntime(module) {
+  prefetched.set(`${INDEX_URL}pyodide.asm.wasm`, new Uint8Array(0));
+  const original = WebAssembly.instantiateStreaming;
+  WebAssembly.instantiateStreaming = async (source, imports) => {
+    WebAssembly.instantiateStreaming = original;
+    await source;
+    return { module, instance: await WebAssembly.instantiate(module, imports) };
+  };
+}
+
 // Start Python with pydicom, dicompress and (when it can be had) numpy; `send` gets the
-// download and phase messages for the page. Returns {pyodide, adapter, ready}: `ready`
-// is the body of the page's "ready" message.
-export async function start(send) {
+// download and phase messages for the page; `runtime` resolves to the page's compiled
+// pyodide.asm.wasm (or null: then it is downloaded and compiled here). Returns
+// {pyodide, adapter, ready}: `ready` is the body of the page's "ready" message.
+export async function start(send, runtime) {
   post = send;
   const phase = (text) => post({ type: "phase", text });
   const started = performance.now();
@@ -167,8 +161,6 @@ export async function start(send) {
   downloadKeys.set(`${INDEX_URL}pyodide.asm.wasm`, "runtime");
   downloadKeys.set(`${INDEX_URL}python_stdlib.zip`, "stdlib");
   phase("Downloading the Python runtime");
-  const runtime = loadPyodide({ indexURL: INDEX_URL, stdout: () => {}, stderr: (m) => console.warn(m) });
-  runtime.catch(() => {}); // awaited below
   const manifestResponse = await realFetch(new URL("manifest.json", BASE));
   if (!manifestResponse.ok) throw new Error(`manifest.json: HTTP ${manifestResponse.status}`);
   const manifest = await manifestResponse.json();
@@ -177,8 +169,9 @@ export async function start(send) {
   const numpy = manifest.numpy;
   const numpyDownload = numpy ? fetchBytes(new URL(numpy.url, BASE).href, "numpy", numpy.timeout_ms) : null;
   numpyDownload?.catch(() => {});
-
-  const pyodide = await runtime;
+  const module = await runtime;
+  if (module) useCompiledRuntime(module);
+  const pyodide = await loadPyodide({ indexURL: INDEX_URL, stdout: () => {}, stderr: (m) => console.warn(m) });
   mark("pyodide");
   const sha256 = sha256Checker(pyodide);
   phase("Loading numpy");

@@ -3,12 +3,14 @@
 // No DICOM logic and no text for people lives here: bytes go in, bytes, a report and
 // codes come out (the page words them; conversion messages come from Python).
 //
-// Messages in:  {type: "convert", id, name, target, packing?, inFolder?, file | buffer, verify?, preview?}
+// Messages in:  {type: "runtime", module} (pyodide.asm.wasm compiled by the page, or null)
+//               {type: "convert", id, name, target, packing?, inFolder?, file | buffer, verify?, preview?}
 //               {type: "zip", id, entries: [{name, blob | buffer}]}
 // A convert request with a `file` (a File or Blob: passed by reference) is read here and
 // answered with a `blob`, so the page's thread never copies the bytes; one with a
 // transferred `buffer` is answered with a transferred `buffer`.
-// Messages out: {type: "download", key, loaded, total, state} | {type: "phase", text}
+// Messages out: {type: "runtime-wanted"} (first) | {type: "download", key, loaded, total, state}
+//               {type: "phase", text}
 //               {type: "ready", engine, numpy, seconds, timings, build} | {type: "init-failed", reason}
 //               {type: "preview", id, ok, details, thumbnail: {width, height, rgba}}  (when asked)
 //               {type: "progress", id, done, total} | {type: "result", id, ok, ..., memory}
@@ -131,7 +133,17 @@ async function zip({ id, entries }) {
   }
 }
 
-const booted = start(post).then(
+// Asked for once this worker listens, the page hands over Python's runtime, compiled.
+const runtime = new Promise((resolve) => {
+  self.addEventListener("message", function first(event) {
+    if (event.data?.type !== "runtime") return;
+    self.removeEventListener("message", first);
+    resolve(event.data.module);
+  });
+});
+post({ type: "runtime-wanted" });
+
+const booted = start(post, runtime).then(
   (started) => {
     ({ pyodide, adapter } = started);
     post({ type: "ready", ...started.ready });
