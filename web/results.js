@@ -8,18 +8,19 @@ const LABELS = {
   output: "New",
   ratio: "Ratio",
   time: "Time",
-  plugin: "Encoder",
+  plugin: "Engine",
   verified: "Verified",
 };
+// The RLE plugin that did the work, in plain words (the title says which it is).
 const PLUGINS = {
-  dicompress: "dicompress",
-  pydicom: "pydicom",
-  none: "none needed",
+  dicompress: "fast",
+  pydicom: "basic",
+  none: "not needed",
 };
 const PLUGIN_TITLES = {
-  dicompress: "dicompress's numpy RLE plugin",
-  pydicom: "pydicom's own pure-Python RLE plugin",
-  none: "no encoder: the pixel data is written uncompressed",
+  dicompress: "The fast engine: dicompress's RLE plugin on numpy",
+  pydicom: "The basic engine: pydicom's own pure-Python RLE plugin",
+  none: "No RLE engine needed: the pixel data is written uncompressed",
 };
 
 function cell(tag, className, text = "") {
@@ -213,6 +214,7 @@ export class ResultRow {
 
   #showMessage(status, label, message) {
     this.#status(status, label);
+    if (!this.details) this.thumb.remove(); // no empty picture box for a file that could not be read
     this.bar.hidden = true;
     const text = message.charAt(0).toUpperCase() + message.slice(1);
     const note = cell("td", `result-${status}`, /[.!?]$/.test(text) ? text : `${text}.`);

@@ -89,11 +89,12 @@ export function mountApp(root, { host = document.documentElement, dropTarget = w
     const { engine: info, numpy, seconds, build } = detail;
     const fast = info.plugin ? info.plugin === "dicompress" : Boolean(info.numpy);
     ui.engine.dataset.engine = fast ? "numpy" : "fallback";
-    ui.engine.textContent = `Engine: ${info.name}`;
+    ui.engine.textContent = fast ? `Engine: fast (numpy ${info.numpy})` : "Engine: basic (pydicom's own, no numpy)";
+    ui.engine.title = info.name;
     ui.phase.textContent = fast
-      ? `Ready in ${seconds.toFixed(1)} s, with dicompress's numpy RLE plugin for pydicom.`
-      : `Ready in ${seconds.toFixed(1)} s. numpy is not available here, so pydicom's own ` +
-        "pure-Python RLE plugin does the work: slower, same result.";
+      ? `Ready in ${seconds.toFixed(1)} s.`
+      : `Ready in ${seconds.toFixed(1)} s. numpy is not available here, so the basic engine (pydicom's ` +
+        "own RLE plugin) does the work: slower, same result.";
     if (build && ui.version) ui.version.textContent = `; build ${build}`;
     host.dataset.ready = "true";
     performance.mark("dicompress:ready", { detail: detail.timings });

@@ -36,7 +36,7 @@ def rle_batch(app: App, tmp_path_factory) -> dict[str, Path]:
 def test_engine_is_dicompress_on_pyodides_numpy(app: App):
     engine = app.page.locator("[data-testid=engine]")
     expect(engine).to_have_attribute("data-engine", "numpy")
-    expect(engine).to_have_text("Engine: dicompress (numpy 2.0.2)")
+    expect(engine).to_have_text("Engine: fast (numpy 2.0.2)")
     expect(app.page.locator('#downloads [data-key="numpy"]')).to_have_attribute("data-state", "done")
 
 
@@ -44,7 +44,7 @@ def test_engine_is_dicompress_on_pyodides_numpy(app: App):
 def test_compresses_real_file_to_rle_lossless(app: App, rle_batch, name, tmp_path):
     row = app.row(name)
     assert row.get_attribute("data-status") == "done", row.inner_text()
-    expect(row.locator(".result-plugin")).to_have_text("dicompress")
+    expect(row.locator(".result-plugin")).to_have_text("fast")
     expect(row.locator(".result-verified")).to_have_text("✓ identical")
     result = app.download(name)
     assert result.name == name  # results keep their input's name
@@ -123,6 +123,7 @@ def test_bad_inputs_get_their_own_error_rows(app: App, tmp_path):
         message = app.error_text(name)
         assert "\n" not in message.strip() and "Traceback" not in message, message
         assert re.search(expected, message, re.I), f"{name}: unclear message {message!r}"
+        expect(app.row(name).locator(".result-thumb"), "an empty picture box for a file not read").to_have_count(0)
     assert app.wait_finished(good.name) == "done", app.row(good.name).inner_text()
     assert_converted(good, app.download(good.name), RLELossless)
 
@@ -148,7 +149,9 @@ def test_screenshot_of_the_finished_page(app: App, rle_batch, artifacts):
     app.page.set_viewport_size({"width": 390, "height": 844})
     try:
         overflow = app.page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+        privacy = app.page.get_by_role("region", name="Privacy").bounding_box()
         app.page.screenshot(path=artifacts / f"app-{app.engine}-phone.png", full_page=True)
     finally:
         app.page.set_viewport_size({"width": 1280, "height": 720})
     assert overflow <= 0, f"the page is {overflow}px wider than a phone screen"
+    assert privacy["height"] <= 0.15 * 844, f"the privacy statement takes {privacy['height']}px of a phone screen"

@@ -16,9 +16,9 @@ from .dicom_checks import assert_converted, assert_dcmtk_decodes
 from .test_app import BAD_INPUTS, write_bad_inputs
 
 TARGETS = [
-    ("rle", "CT_small.dcm", RLELossless, "pydicom"),
-    ("explicit", "MR_small_RLE.dcm", ExplicitVRLittleEndian, "none needed"),
-    ("deflate", "MR_small.dcm", DeflatedExplicitVRLittleEndian, "none needed"),
+    ("rle", "CT_small.dcm", RLELossless, "basic"),
+    ("explicit", "MR_small_RLE.dcm", ExplicitVRLittleEndian, "not needed"),
+    ("deflate", "MR_small.dcm", DeflatedExplicitVRLittleEndian, "not needed"),
 ]
 
 
