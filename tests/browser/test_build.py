@@ -110,11 +110,11 @@ def run_build(*args: str) -> subprocess.CompletedProcess:
                           capture_output=True, text=True, timeout=300, check=False)
 
 
-def test_numpy_and_micropip_are_pyodides_official_wheels_in_the_build(dist):
+def test_numpy_micropip_and_pillow_are_pyodides_official_wheels_in_the_build(dist):
     lock = lock_packages()
     shipped = {p.name for p in (dist / "pyodide").glob("*.whl")}
-    assert shipped == {lock[name]["file_name"] for name in ("numpy", "micropip", "packaging")}
-    for name in ("numpy", "micropip", "packaging"):
+    assert shipped == {lock[name]["file_name"] for name in ("numpy", "micropip", "packaging", "pillow")}
+    for name in ("numpy", "micropip", "packaging", "pillow"):
         assert sha256(dist / "pyodide" / lock[name]["file_name"]) == lock[name]["sha256"], name
     assert lock["numpy"]["version"] == "2.0.2"
 
