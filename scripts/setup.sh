@@ -21,6 +21,7 @@ if [ "$mode" = test ]; then
   missing=()
   command -v chromium >/dev/null || missing+=(chromium)
   command -v dcmdrle >/dev/null || missing+=(dcmtk)
+  command -v ojph_compress >/dev/null || missing+=(openjph-tools)  # HTJ2K peer
   [ ${#missing[@]} -eq 0 ] || apt_install "${missing[@]}"
 fi
 

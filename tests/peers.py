@@ -32,6 +32,12 @@ def dcmtk_missing() -> list[str]:
     return [tool for tool in ("dcmcrle", "dcmdrle", "dcmdump") if shutil.which(tool) is None]
 
 
+def require_tools(*tools: str) -> None:
+    """Skip the calling test when one of the command line `tools` is genuinely missing."""
+    if missing := [tool for tool in tools if shutil.which(tool) is None]:
+        pytest.skip(f"not installed: {', '.join(missing)} not found on PATH")
+
+
 def gdcm_available() -> bool:
     """Return whether python-gdcm is installed for this interpreter (without importing it)."""
     return find_spec("gdcm") is not None
@@ -100,6 +106,27 @@ def dcmcrle(src: Path, dst: Path) -> Path:
 def dcmdrle(src: Path, dst: Path) -> Path:
     """Decode the RLE Lossless file `src` with DCMTK's ``dcmdrle`` (to Explicit VR LE)."""
     return _produce(["dcmdrle", str(src), str(dst)], f"dcmdrle {Path(src).name}", dst)
+
+
+def dcmdjpeg(src: Path, dst: Path) -> Path:
+    """Decode the JPEG file `src` with DCMTK's ``dcmdjpeg`` (YCbCr becomes RGB, its default)."""
+    return _produce(["dcmdjpeg", str(src), str(dst)], f"dcmdjpeg {Path(src).name}", dst)
+
+
+def dcmdjpls(src: Path, dst: Path) -> Path:
+    """Decode the JPEG-LS file `src` with DCMTK's ``dcmdjpls``."""
+    return _produce(["dcmdjpls", str(src), str(dst)], f"dcmdjpls {Path(src).name}", dst)
+
+
+def ojph_compress(src: Path, dst: Path, *, reversible: bool) -> Path:
+    """Encode the PGM/PPM image `src` as an HTJ2K codestream with OpenJPH's ``ojph_compress``."""
+    args = ["ojph_compress", "-i", str(src), "-o", str(dst), "-reversible", str(reversible).lower()]
+    return _produce(args, f"ojph_compress {Path(src).name}", dst)
+
+
+def ojph_expand(src: Path, dst: Path) -> Path:
+    """Decode the HTJ2K codestream `src` to a PGM/PPM image with OpenJPH's ``ojph_expand``."""
+    return _produce(["ojph_expand", "-i", str(src), "-o", str(dst)], f"ojph_expand {Path(src).name}", dst)
 
 
 def dcmdump(src: Path) -> str:

@@ -69,7 +69,7 @@ def test_a_failed_file_sets_the_exit_status_and_the_others_go_on(tmp_path, capsy
     assert (tmp_path / "out" / "CT_small.dcm").exists()
     assert not (tmp_path / "out" / "JPEG-lossy.dcm").exists()
     out = capsys.readouterr().out
-    assert "already compressed as JPEG Extended" in out
+    assert "the JPEG Extended (Process 2 and 4) pixel data cannot be decoded" in out
     assert "1 converted, 0 skipped, 1 failed" in out
 
 

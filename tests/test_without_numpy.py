@@ -5,8 +5,6 @@ Runs a script in a fresh virtual environment that has pydicom and dicompress but
 
 import json
 import subprocess
-import venv
-from importlib.metadata import distribution
 from pathlib import Path
 
 import pydicom
@@ -14,8 +12,7 @@ import pytest
 from pydicom.uid import RLELossless
 
 from tests.dicom_files import differing_elements, pixels, read, file_bytes
-
-PY_SOURCE = Path(__file__).resolve().parents[1] / "py"
+from tests.venvs import isolated_python
 
 SCRIPT = r"""
 import json, sys
@@ -42,29 +39,22 @@ print(json.dumps({
 
 
 @pytest.fixture(scope="module")
-def numpy_free_python(tmp_path_factory) -> list[str]:
-    """Return the command of a Python with pydicom and dicompress but without numpy."""
-    root = tmp_path_factory.mktemp("no-numpy")
-    venv.create(root / "venv", with_pip=False, system_site_packages=False)
-    packages = root / "packages"
-    packages.mkdir()
-    (packages / "pydicom").symlink_to(Path(pydicom.__file__).parent)
-    metadata = Path(distribution("pydicom")._path)  # pydicom reads its own version from it
-    (packages / metadata.name).symlink_to(metadata)
-    python = root / "venv" / "bin" / "python"
-    return [str(python), "-c", SCRIPT], f"{packages}:{PY_SOURCE}"
+def numpy_free_python(tmp_path_factory) -> tuple[list[str], dict[str, str]]:
+    """Return the command of a Python with pydicom and dicompress but without numpy, and its environment."""
+    python, env = isolated_python(tmp_path_factory.mktemp("no-numpy"), ["pydicom"])
+    return [python, "-c", SCRIPT], env
 
 
 @pytest.fixture(scope="module")
 def run_without_numpy(numpy_free_python, tmp_path_factory):
     """Run the script on US1_UNCR (RGB); return its JSON report and the two result paths."""
-    command, python_path = numpy_free_python
+    command, env = numpy_free_python
     out = tmp_path_factory.mktemp("results")
     source = Path(pydicom.data.get_testdata_file("US1_UNCR.dcm"))
     rle_path, plain_path = out / "rle.dcm", out / "plain.dcm"
     done = subprocess.run(
         [*command, str(source), str(rle_path), str(plain_path)],
-        capture_output=True, text=True, env={"PYTHONPATH": python_path}, timeout=300, check=False,
+        capture_output=True, text=True, env=env, timeout=300, check=False,
     )
     assert done.returncode == 0, done.stderr
     return json.loads(done.stdout), rle_path, plain_path

@@ -18,6 +18,7 @@ from pydicom.pixels import get_decoder
 from pydicom.uid import UID, ExplicitVRBigEndian, RLELossless
 
 from dicompress import errors
+from dicompress.compressed_input import decoded_frames, needs_decoder
 from dicompress.layout import planar_to_interleaved, swap_byte_order
 from dicompress.registration import add_plugins, service_plugin
 
@@ -156,7 +157,11 @@ def geometry(ds: Dataset) -> Geometry:
 
 
 def source_frames(ds: Dataset, shape: Geometry) -> Iterator[bytes]:
-    """Yield every frame of `ds` in the canonical layout.
+    """Return every frame of `ds` in the canonical layout, one at a time.
+
+    Compressed pixel data other than RLE Lossless is decoded by
+    :func:`~dicompress.compressed_input.decoded_frames`: its first frame at once, so that
+    the Image Pixel description of `ds` fits the decoded pixels before anything is written.
 
     Parameters
     ----------
@@ -165,26 +170,29 @@ def source_frames(ds: Dataset, shape: Geometry) -> Iterator[bytes]:
     shape : Geometry
         Its geometry, from :func:`geometry`.
 
-    Yields
-    ------
-    bytes
-        One frame: little-endian, interleaved, one container per sample.
+    Returns
+    -------
+    iterator of bytes
+        Each frame: little-endian, interleaved, one container per sample.
 
     Raises
     ------
     dicompress.errors.ConversionError
-        ``AlreadyCompressedError``, ``GeometryError`` or ``CorruptPixelDataError``.
+        ``AlreadyCompressedError`` (``DecoderMissingError``), ``GeometryError`` or
+        ``CorruptPixelDataError``.
     """
     syntax = transfer_syntax(ds)
+    if needs_decoder(syntax):
+        return decoded_frames(ds, shape)
+    return _stored_frames(ds, shape, syntax)
+
+
+def _stored_frames(ds: Dataset, shape: Geometry, syntax: UID) -> Iterator[bytes]:
+    """Yield the frames of uncompressed or RLE Lossless pixel data in the canonical layout."""
     if syntax == RLELossless:
         for frame in decode_rle_frames(ds):
             yield planar_to_interleaved(frame, shape.samples_per_pixel, shape.sample_width)
         return
-    if syntax.is_compressed:
-        raise errors.AlreadyCompressedError(
-            f"the pixel data is already compressed as {syntax.name}; "
-            "only uncompressed or RLE Lossless files can be converted"
-        )
     pixels = ds.PixelData
     big_endian = syntax == ExplicitVRBigEndian
     if big_endian and shape.sample_width == 1 and ds["PixelData"].VR == "OW":

@@ -52,6 +52,22 @@ class AlreadyCompressedError(ConversionError):
     code = "already-compressed"
 
 
+class DecoderMissingError(AlreadyCompressedError):
+    """The pixel data could be decoded with pydicom's plugins, but none for its syntax is installed.
+
+    Attributes
+    ----------
+    syntax : str
+        The name of the transfer syntax, e.g. ``"JPEG 2000 Image Compression"``.
+    """
+
+    code = "decoder-missing"
+
+    def __init__(self, message: str, syntax: str) -> None:
+        super().__init__(message)
+        self.syntax = syntax
+
+
 class GeometryError(ConversionError):
     """Rows, Columns, Samples, Bits Allocated and Frames do not match the pixel data."""
 

@@ -31,6 +31,7 @@ from dicompress.dicom_input import (
 )
 from dicompress.encoder import PACKING_OPTION
 from dicompress.layout import interleaved_to_planar
+from dicompress.lossy import is_lossy
 from dicompress.pixel_data import store_encapsulated, store_native
 from dicompress.registration import add_plugins, service_plugin
 
@@ -45,7 +46,11 @@ Progress = Callable[[int, int], None]
 
 @dataclass(frozen=True)
 class Report:
-    """What a conversion did; `elements` counts the data elements written (all levels)."""
+    """What a conversion did; `elements` counts the data elements written (all levels).
+
+    `lossy_source` says the pixels have been through lossy compression: the file says so,
+    or they were decoded from a lossy stream (:mod:`dicompress.lossy`).
+    """
 
     source_syntax: str
     target_syntax: str
@@ -56,6 +61,7 @@ class Report:
     plugin: str
     verified: bool
     seconds: float
+    lossy_source: bool
 
     @property
     def ratio(self) -> float:
@@ -106,7 +112,8 @@ def convert(
     ----------
     data : bytes
         A DICOM Part 10 file, uncompressed (any of the native transfer syntaxes,
-        deflated included) or RLE Lossless.
+        deflated included), RLE Lossless, or compressed in a syntax an installed
+        pydicom plugin decodes (:mod:`dicompress.compressed_input`).
     target : str, optional
         ``"rle"`` (RLE Lossless, default), ``"explicit"`` (Explicit VR Little Endian)
         or ``"deflate"`` (Deflated Explicit VR Little Endian).
@@ -156,6 +163,7 @@ def convert(
         plugin=plugin,
         verified=verify,
         seconds=perf_counter() - started,
+        lossy_source=is_lossy(ds),
     )
     return Conversion(data=output, report=report)
 

@@ -1,0 +1,260 @@
+"""Compressed sources: whether their pixel data can be decoded here, and their decoded frames.
+
+JPEG, JPEG-LS, JPEG 2000 and HTJ2K pixel data are decoded by pydicom's decoders with
+whichever of their plugins are installed: ``pip install "dicompress[codecs]"`` brings
+pylibjpeg (with pylibjpeg-libjpeg and pylibjpeg-openjpeg) and pyjpegls; Pillow (the
+browser's decoder: JPEG Baseline and 8-bit JPEG Extended) and GDCM are used too when
+present. The frames come out in the canonical layout of :mod:`dicompress.dicom_input`,
+and the data set's Image Pixel description is updated to describe them:
+
+* Photometric Interpretation as decoded: JPEG ``YBR_FULL``/``YBR_FULL_422`` and JPEG 2000
+  ``YBR_ICT``/``YBR_RCT`` become ``RGB`` (pydicom's decoders convert them by default, as
+  DCMTK's ``dcmdjpeg`` and GDCM do for JPEG 2000; RLE cannot hold ``YBR_FULL_422``);
+* Samples per Pixel, Bits Stored (High Bit with it) and Pixel Representation as the
+  decoder reports them; Bits Allocated stays, the samples widened to it where a plugin
+  returns a narrower container; Planar Configuration is the service's (it writes);
+* Lossy Image Compression as :mod:`dicompress.lossy` says.
+"""
+
+import importlib
+from collections.abc import Iterator
+from contextlib import suppress
+from io import BytesIO
+from typing import TYPE_CHECKING, Any
+
+from pydicom import dcmread
+from pydicom.dataset import Dataset
+from pydicom.encaps import generate_frames
+from pydicom.pixels import get_decoder
+from pydicom.uid import UID, JPEG2000, JPEG2000Lossless, JPEGBaseline8Bit, JPEGExtended12Bit, RLELossless
+
+from dicompress import errors, lossy
+
+if TYPE_CHECKING:  # dicom_input imports this module
+    from dicompress.dicom_input import Geometry
+
+#: The command that installs the decoders, named in messages.
+CODECS_INSTALL = 'pip install "dicompress[codecs]"'
+#: pydicom's decoding plugins in the order they are tried; any other plugin comes after.
+PREFERRED_PLUGINS = ("pyjpegls", "pylibjpeg", "pillow", "gdcm")
+#: The syntaxes Pillow decodes in the browser (Pyodide's Pillow has libjpeg, not OpenJPEG).
+PILLOW_SYNTAXES = (JPEGBaseline8Bit, JPEGExtended12Bit)
+
+_PILLOW = "pillow"
+_PILLOW_PLUGIN = ("pydicom.pixels.decoders.pillow", "_decode_frame")
+_PILLOW_PLUGIN_SYNTAXES = (JPEGBaseline8Bit, JPEGExtended12Bit, JPEG2000Lossless, JPEG2000)
+_IMAGE_PIXEL = (
+    ("PhotometricInterpretation", "photometric_interpretation"),
+    ("SamplesPerPixel", "samples_per_pixel"),
+    ("BitsStored", "bits_stored"),
+    ("PixelRepresentation", "pixel_representation"),
+)
+
+
+def needs_decoder(syntax: UID) -> bool:
+    """Return whether pixel data in `syntax` is compressed with anything but RLE Lossless."""
+    return syntax != RLELossless and syntax.is_transfer_syntax and syntax.is_compressed
+
+
+def decoding_plugins(syntax: UID, bits_stored: int = 8) -> list[str]:
+    """Return the installed pydicom plugins that decode `syntax`, in the order they are tried.
+
+    Parameters
+    ----------
+    syntax : pydicom.uid.UID
+        A compressed transfer syntax.
+    bits_stored : int, optional
+        Bits Stored of the image (Pillow decodes 8-bit JPEG Extended only).
+
+    Returns
+    -------
+    list of str
+        Plugin labels, :data:`PREFERRED_PLUGINS` first.
+
+    Raises
+    ------
+    dicompress.errors.AlreadyCompressedError
+        When pydicom has no decoder for `syntax` at all (video, JPIP, ...).
+    dicompress.errors.DecoderMissingError
+        When none of the plugins of its decoder is installed.
+    """
+    try:
+        decoder = get_decoder(syntax)
+    except NotImplementedError:
+        raise errors.AlreadyCompressedError(
+            f"the pixel data is compressed as {syntax.name}, which pydicom has no decoder for; "
+            "only uncompressed, RLE Lossless, JPEG, JPEG-LS and JPEG 2000 files can be converted"
+        ) from None
+    available = [label for label in decoder.available_plugins if _decodes(label, syntax, bits_stored)]
+    plugins = [label for label in PREFERRED_PLUGINS if label in available]
+    plugins += [label for label in available if label not in PREFERRED_PLUGINS]
+    if not plugins:
+        raise errors.DecoderMissingError(
+            f"the pixel data is compressed as {syntax.name}, and the decoders it needs are not "
+            f"installed: {CODECS_INSTALL}",
+            syntax=syntax.name,
+        )
+    return plugins
+
+
+def _decodes(plugin: str, syntax: UID, bits_stored: int) -> bool:
+    """Return whether an available `plugin` decodes images of `bits_stored` bits in `syntax`."""
+    return not (plugin == _PILLOW and syntax == JPEGExtended12Bit and bits_stored > 8)
+
+
+def decoded_frames(ds: Dataset, shape: "Geometry") -> Iterator[bytes]:
+    """Decode the first frame of `ds` now, describe the decoded pixels in `ds`, return every frame.
+
+    The first plugin of :func:`decoding_plugins` that decodes the first frame decodes
+    them all (one decoder per file, so frames never differ by decoder). Before this
+    returns, the Image Pixel module and Lossy Image Compression of `ds` are updated in
+    place to describe the decoded pixels (see the module's description).
+
+    Parameters
+    ----------
+    ds : pydicom.dataset.Dataset
+        A data set whose transfer syntax :func:`needs_decoder`.
+    shape : dicompress.dicom_input.Geometry
+        Its geometry.
+
+    Returns
+    -------
+    iterator of bytes
+        Every frame, in order, in the canonical layout; decoded one at a time.
+
+    Raises
+    ------
+    dicompress.errors.ConversionError
+        ``AlreadyCompressedError``, ``DecoderMissingError``, ``CorruptPixelDataError``
+        (also while iterating) or ``GeometryError``.
+    """
+    syntax = UID(ds.file_meta.TransferSyntaxUID)
+    plugins = decoding_plugins(syntax, int(ds.get("BitsStored") or shape.bits_allocated))
+    (first, properties), rest = _decode_first(ds, syntax, plugins)
+    _describe(ds, properties)
+    if not lossy.is_lossy(ds) and (method := _lossy_method(ds, syntax, shape.frames)):
+        lossy.record(ds, method, shape.frame_length * shape.frames / len(ds.PixelData))
+    return _canonical_frames(first, rest, shape, syntax)
+
+
+def _lossy_method(ds: Dataset, syntax: UID, frames: int) -> str | None:
+    """Return :func:`dicompress.lossy.lossy_method` of the encoded frames of `ds`."""
+    try:
+        return lossy.lossy_method(syntax, generate_frames(ds.PixelData, number_of_frames=frames))
+    except MemoryError:
+        raise
+    except Exception as exc:  # the frames cannot be told apart; the decoder would fail too
+        raise _undecodable(syntax, _reason(exc)) from None
+
+
+def _decode_first(
+    ds: Dataset, syntax: UID, plugins: list[str]
+) -> tuple[tuple[Any, dict], Iterator[tuple[Any, dict]]]:
+    """Return the first decoded frame with its properties, and the decoder's iterator."""
+    reasons = []
+    for plugin in plugins:
+        arrays = get_decoder(syntax).iter_array(ds, decoding_plugin=plugin)
+        try:
+            return next(arrays), arrays
+        except StopIteration:
+            reasons.append(f"{plugin}: no frames")
+        except MemoryError:
+            raise
+        except Exception as exc:  # plugins raise many types for damaged streams
+            reasons.append(_reason(exc))
+    raise _undecodable(syntax, "; ".join(dict.fromkeys(reasons)))
+
+
+def _canonical_frames(
+    first: Any, rest: Iterator[tuple[Any, dict]], shape: "Geometry", syntax: UID
+) -> Iterator[bytes]:
+    """Yield `first` and the next ``shape.frames - 1`` decoded frames in the canonical layout."""
+    yield _canonical(first, shape)
+    count = 1
+    while count < shape.frames:
+        try:
+            array, _ = next(rest)
+        except StopIteration:
+            raise _undecodable(syntax, f"it holds {count} of {shape.frames} frames") from None
+        except MemoryError:
+            raise
+        except Exception as exc:
+            raise _undecodable(syntax, f"frame {count + 1}: {_reason(exc)}") from None
+        count += 1
+        yield _canonical(array, shape)
+
+
+def _canonical(array: Any, shape: "Geometry") -> bytes:
+    """Return one decoded frame (rows, columns[, samples]) as little-endian containers of Bits Allocated."""
+    if array.dtype.itemsize > shape.sample_width:
+        raise errors.GeometryError(
+            f"the decoder returned {8 * array.dtype.itemsize}-bit samples, "
+            f"more than Bits Allocated ({shape.bits_allocated})"
+        )
+    return bytes(array.astype(f"<{array.dtype.kind}{shape.sample_width}", copy=False).tobytes())
+
+
+def _describe(ds: Dataset, properties: dict) -> None:
+    """Set the Image Pixel values of `ds` that differ from the decoder's `properties`."""
+    bits_stored = ds.get("BitsStored")
+    for keyword, key in _IMAGE_PIXEL:
+        if key in properties and ds.get(keyword) != properties[key]:
+            setattr(ds, keyword, properties[key])
+    if ds.get("BitsStored") != bits_stored:
+        ds.HighBit = int(ds.BitsStored) - 1
+
+
+def _reason(exc: BaseException) -> str:
+    """Return the last line of an exception's message (pydicom's names the plugin)."""
+    lines = [line.strip() for line in str(exc).splitlines() if line.strip()]
+    return lines[-1] if lines else type(exc).__name__
+
+
+def _undecodable(syntax: UID, reason: str) -> errors.CorruptPixelDataError:
+    """Return the error for pixel data in `syntax` that cannot be decoded, for `reason`."""
+    return errors.CorruptPixelDataError(f"the {syntax.name} pixel data cannot be decoded: {reason}")
+
+
+def needs_pillow(data: bytes) -> bool:
+    """Return whether the DICOM file in `data` can be converted once Pillow is loaded, but not now.
+
+    For the page, which loads Pillow only when the first such file arrives, then calls
+    :func:`enable_pillow`. Only the header is read; bytes that are not DICOM give ``False``.
+
+    Parameters
+    ----------
+    data : bytes
+        The whole file (the part up to Pixel Data is read).
+    """
+    try:
+        ds = dcmread(BytesIO(data), stop_before_pixels=True)
+        syntax = UID(ds.file_meta.TransferSyntaxUID)
+        bits_stored = int(ds.get("BitsStored") or 8)
+    except Exception:  # not DICOM or damaged: the conversion itself says why
+        return False
+    if syntax not in PILLOW_SYNTAXES or not _decodes(_PILLOW, syntax, bits_stored):
+        return False
+    return not get_decoder(syntax).available_plugins
+
+
+def enable_pillow() -> bool:
+    """Make pydicom's Pillow plugin usable after Pillow was installed into this interpreter.
+
+    pydicom decides whether each plugin is available once, when it is imported; the
+    page loads Pillow later, on demand. This imports pydicom's Pillow plugin module again
+    and adds the plugin anew to the decoders it serves (public ``Decoder`` methods).
+
+    Returns
+    -------
+    bool
+        Whether pydicom can now decode JPEG Baseline with Pillow.
+    """
+    importlib.invalidate_caches()
+    importlib.reload(importlib.import_module(_PILLOW_PLUGIN[0]))
+    for syntax in _PILLOW_PLUGIN_SYNTAXES:
+        decoder = get_decoder(syntax)
+        if _PILLOW not in decoder.available_plugins:
+            with suppress(ValueError):
+                decoder.remove_plugin(_PILLOW)
+            decoder.add_plugin(_PILLOW, _PILLOW_PLUGIN)
+    return _PILLOW in get_decoder(JPEGBaseline8Bit).available_plugins

@@ -1,0 +1,131 @@
+"""Without the codecs extra: compressed inputs fail with the command that enables them.
+
+Runs in a Python that has pydicom, numpy and tqdm but none of the decoders (as after a
+plain ``pip install dicompress``), then gets Pillow added while it runs, as the page
+loads Pillow on demand, to check pydicom then decodes JPEG Baseline with it.
+"""
+
+import json
+import subprocess
+
+import numpy as np
+import pytest
+from pydicom import dcmread
+from pydicom.uid import RLELossless
+
+from tests import corpus, peers
+from tests.dicom_files import read
+from tests.venvs import isolated_python, link_distributions
+
+INSTALL = 'pip install "dicompress[codecs]"'
+
+SCRIPT = r"""
+import json, sys
+from importlib.util import find_spec
+assert find_spec("PIL") is None and find_spec("pylibjpeg") is None and find_spec("jpeg_ls") is None
+from dicompress import compressed_input
+from dicompress.errors import ConversionError
+from dicompress.service import convert
+
+late_pillow, files, out = sys.argv[1], json.loads(sys.argv[2]), sys.argv[3]
+report = {}
+
+def attempt(name):
+    data = open(files[name], "rb").read()
+    try:
+        result = convert(data)
+    except ConversionError as exc:
+        return {"code": exc.code, "message": str(exc), "syntax": getattr(exc, "syntax", None)}
+    open(f"{out}/{name}", "wb").write(result.data)
+    return {"code": "done", "lossy_source": result.report.lossy_source}
+
+def needs_pillow():
+    return {name: compressed_input.needs_pillow(open(path, "rb").read()) for name, path in files.items()}
+
+report["before"] = {name: attempt(name) for name in files}
+report["needs_pillow_before"] = needs_pillow()
+sys.path.append(late_pillow)
+report["enabled"] = compressed_input.enable_pillow()
+report["needs_pillow_after"] = needs_pillow()
+report["after"] = {name: attempt(name) for name in files}
+print(json.dumps(report))
+"""
+
+FILES = ["US1_J2KR.dcm", "examples_ybr_color.dcm", "JPGExtended.dcm", "JPEGLSNearLossless_08.dcm",
+         "JPGLosslessP14SV1_1s_1f_8b.dcm"]
+
+
+@pytest.fixture(scope="module")
+def codec_free_python(tmp_path_factory) -> tuple[str, dict[str, str]]:
+    """Return a Python with pydicom, numpy and tqdm (no decoders), and its environment."""
+    return isolated_python(tmp_path_factory.mktemp("no-codecs"), ["pydicom", "numpy", "tqdm"])
+
+
+@pytest.fixture(scope="module")
+def run(codec_free_python, tmp_path_factory):
+    """Run the script on FILES; return its JSON report and the folder of its results."""
+    python, env = codec_free_python
+    root = tmp_path_factory.mktemp("late")
+    link_distributions(["pillow"], root / "pillow")
+    out = root / "out"
+    out.mkdir()
+    files = json.dumps({name: str(corpus.path(name)) for name in FILES})
+    done = subprocess.run([python, "-c", SCRIPT, str(root / "pillow"), files, str(out)],
+                          capture_output=True, text=True, env=env, timeout=300, check=False)
+    assert done.returncode == 0, done.stderr
+    return json.loads(done.stdout), out
+
+
+@pytest.mark.parametrize("name, syntax", [
+    ("US1_J2KR.dcm", "JPEG 2000 Image Compression (Lossless Only)"),
+    ("examples_ybr_color.dcm", "JPEG Baseline (Process 1)"),
+    ("JPEGLSNearLossless_08.dcm", "JPEG-LS Lossy (Near-Lossless) Image Compression"),
+    ("JPGLosslessP14SV1_1s_1f_8b.dcm",
+     "JPEG Lossless, Non-Hierarchical, First-Order Prediction (Process 14 [Selection Value 1])"),
+])
+def test_the_message_names_the_syntax_and_the_install_command(name, syntax, run):
+    report, _ = run
+    assert report["before"][name] == {
+        "code": "decoder-missing",
+        "message": f"the pixel data is compressed as {syntax}, and the decoders it needs are not installed: {INSTALL}",
+        "syntax": syntax,
+    }
+
+
+def test_the_command_line_prints_the_message_and_fails(codec_free_python, tmp_path):
+    python, env = codec_free_python
+    done = subprocess.run([python, "-m", "dicompress", str(corpus.path("US1_J2KR.dcm")), "-o", str(tmp_path)],
+                          capture_output=True, text=True, env=env, timeout=300, check=False)
+    assert done.returncode == 1
+    assert INSTALL in done.stdout
+    assert "0 converted, 0 skipped, 1 failed" in done.stdout
+
+
+def test_only_jpeg_baseline_and_8_bit_extended_files_ask_for_pillow(run):
+    report, _ = run
+    assert report["needs_pillow_before"] == {name: name == "examples_ybr_color.dcm" for name in FILES}
+    assert report["enabled"] is True
+    assert not any(report["needs_pillow_after"].values())
+
+
+def test_pillow_loaded_later_decodes_jpeg_baseline_as_gdcm_does(run, tmp_path):
+    report, out = run
+    assert report["after"]["examples_ybr_color.dcm"] == {"code": "done", "lossy_source": True}
+    written = read((out / "examples_ybr_color.dcm").read_bytes())
+    assert (written.file_meta.TransferSyntaxUID, written.PhotometricInterpretation) == (RLELossless, "RGB")
+    peers.require_gdcm()
+    theirs = dcmread(peers.gdcm_decode(corpus.path("examples_ybr_color.dcm"), tmp_path / "gdcm.dcm")).pixel_array
+    assert np.array_equal(written.pixel_array, theirs)
+
+
+def test_pillow_does_not_take_12_bit_jpeg_extended_jpeg_ls_or_jpeg_lossless(run):
+    report, _ = run
+    for name in ("JPGExtended.dcm", "JPEGLSNearLossless_08.dcm", "JPGLosslessP14SV1_1s_1f_8b.dcm"):
+        assert report["after"][name]["code"] == "decoder-missing"
+
+
+def test_pillow_with_openjpeg_decodes_jpeg_2000_but_is_not_asked_for_it(run):
+    # PyPI's Pillow has OpenJPEG, Pyodide's has not: the page never loads Pillow for JPEG 2000.
+    report, _ = run
+    assert report["needs_pillow_before"]["US1_J2KR.dcm"] is False
+    assert report["after"]["US1_J2KR.dcm"] == {"code": "done", "lossy_source": False}
