@@ -181,6 +181,12 @@ export class ResultRow {
     this.fields.plugin.textContent = PLUGINS[report.plugin] ?? report.plugin;
     this.fields.plugin.title = PLUGIN_TITLES[report.plugin] ?? "";
     this.fields.verified.textContent = report.verified ? "✓ identical" : "not checked";
+    if (report.lossy_source) {
+      const note = cell("span", "result-lossy", "lossy source");
+      note.dataset.testid = "lossy";
+      note.title = "The original was compressed with loss; this result keeps exactly the pixels decoded from it.";
+      this.fields.verified.append(document.createElement("br"), note);
+    }
     this.fields.verified.title = report.verified
       ? "The result was decoded again and its pixels compared with the original's"
       : "";

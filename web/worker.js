@@ -20,6 +20,15 @@ import { start } from "./startup.js";
 let pyodide = null;
 let adapter = null;
 
+let pillow = null;
+
+// Pyodide's Pillow (from this site, checked against its lock file), loaded the first time
+// a JPEG file arrives: pydicom decodes JPEG Baseline and 8-bit Extended with it.
+function loadPillow() {
+  pillow ??= pyodide.loadPackage("pillow", { messageCallback: () => {} }).then(() => adapter.enable_pillow());
+  return pillow;
+}
+
 function post(message, transfer = []) {
   self.postMessage(message, transfer);
 }
@@ -89,6 +98,7 @@ async function convert(message) {
   };
   let result = null;
   try {
+    if (adapter.needs_pillow(source)) await loadPillow();
     if (message.preview) sendPreview(id, source);
     const options = packing ? { packing, in_folder: inFolder } : { in_folder: inFolder };
     result = adapter.convert.callKwargs(source, target, progress, verify, options);

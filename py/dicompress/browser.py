@@ -154,7 +154,7 @@ def convert(
         number of data elements in the written file) or a failure dict, whose
         ``skipped`` is ``True`` for a skipped file.
     """
-    from dicompress.errors import ConversionError
+    from dicompress.errors import ConversionError, DecoderMissingError
     from dicompress.service import convert as service_convert
 
     source = as_bytes(data)
@@ -164,6 +164,8 @@ def convert(
             return _failure("not-dicom", reason, skipped=True)
         result = service_convert(source, target, packing=packing, verify=verify, progress=progress)
         return {"ok": True, "data": result.data, "report": result.report.as_dict()}
+    except DecoderMissingError as exc:
+        return _failure(exc.code, frontend.message("browser_decoder_missing", syntax=exc.syntax))
     except ConversionError as exc:
         return _failure(exc.code, str(exc))
     except MemoryError:
@@ -174,6 +176,23 @@ def convert(
     finally:
         del source
         gc.collect()
+
+
+def needs_pillow(data: Buffer) -> bool:
+    """Return whether this file needs Pillow, which the page loads only when such a file arrives.
+
+    After loading it, the page calls :func:`enable_pillow`.
+    """
+    from dicompress.compressed_input import needs_pillow as needs
+
+    return needs(as_bytes(data))
+
+
+def enable_pillow() -> bool:
+    """Let pydicom decode JPEG with Pillow, just installed; return whether it can now."""
+    from dicompress.compressed_input import enable_pillow as enable
+
+    return enable()
 
 
 def make_zip(entries: Iterable[tuple[str, Buffer]]) -> bytes:

@@ -8,6 +8,7 @@ import re
 import zipfile
 from pathlib import Path
 
+import numpy as np
 import pytest
 from playwright.sync_api import expect
 from pydicom import dcmread
@@ -91,7 +92,7 @@ BAD_INPUTS = {
     "bad.png": r"DICOM",
     "empty.dcm": r"empty",
     "truncated.dcm": r"short|truncat|incomplete",
-    "jpeg.dcm": r"compressed",
+    "jpeg2000.dcm": r"JPEG 2000 .*cannot be converted in the browser.*command line",
     "no-pixels.dcm": r"Pixel Data",
 }
 
@@ -109,7 +110,7 @@ def write_bad_inputs(folder: Path) -> Path:
     (folder / "bad.png").write_bytes(png_bytes())
     (folder / "empty.dcm").write_bytes(b"")
     (folder / "truncated.dcm").write_bytes(ct[: len(ct) // 2])
-    copy_as(get_testdata_file("SC_rgb_jpeg_dcmtk.dcm"), folder, "jpeg.dcm")
+    copy_as(get_testdata_file("MR_small_jp2klossless.dcm"), folder, "jpeg2000.dcm")
     copy_as(get_testdata_file("rtplan.dcm"), folder, "no-pixels.dcm")
     return copy_as(get_testdata_file("MR_small.dcm"), folder, "good-among-bad.dcm")
 
@@ -126,6 +127,25 @@ def test_bad_inputs_get_their_own_error_rows(app: App, tmp_path):
         expect(app.row(name).locator(".result-thumb"), "an empty picture box for a file not read").to_have_count(0)
     assert app.wait_finished(good.name) == "done", app.row(good.name).inner_text()
     assert_converted(good, app.download(good.name), RLELossless)
+
+
+def pillow_requests(app: App) -> list[str]:
+    """Requests for Pyodide's Pillow made by the page or its workers (not the offline cache)."""
+    return [r.url for r in app.requests if "/pillow-" in r.url and r.service_worker is None]
+
+
+def test_a_jpeg_file_loads_pillow_on_demand_and_converts(app: App, tmp_path):
+    assert pillow_requests(app) == [], "Pillow was loaded before any JPEG file arrived"
+    source = copy_as(get_testdata_file("SC_rgb_jpeg_dcmtk.dcm"), tmp_path, "jpeg-baseline.dcm")
+    app.add([source])
+    assert app.wait_finished(source.name) == "done", app.row(source.name).inner_text()
+    assert len(pillow_requests(app)) == 1
+    expect(app.row(source.name).get_by_test_id("lossy")).to_have_text("lossy source")
+    result = dcmread(app.download(source.name))
+    assert result.file_meta.TransferSyntaxUID == RLELossless
+    assert result.PhotometricInterpretation == "RGB" and result.LossyImageCompression == "01"
+    original = dcmread(source)  # decoded on the host by Pillow, as Pyodide's Pillow did in the page
+    assert np.abs(result.pixel_array.astype(int) - original.pixel_array.astype(int)).max() <= 1
 
 
 def test_download_all_gives_a_zip_with_every_result(app: App, rle_batch):
