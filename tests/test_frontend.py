@@ -66,10 +66,10 @@ def test_operating_system_clutter(name, clutter):
 
 def test_messages_are_one_line_and_name_the_command_line_where_the_page_cannot_help():
     for key in frontend.MESSAGES:
-        text = frontend.message(key, error="RangeError", size="1.2 GB", limit="613.6 MB")
+        text = frontend.message(key, error="RangeError", size="1.2 GB", limit="613.6 MB", syntax="JPEG 2000")
         assert "\n" not in text and "{" not in text
-    for key in ("out_of_memory", "unreadable_memory", "too_large", "converter_restarted"):
-        assert "dicompress command line" in frontend.message(key, error="e", size="s", limit="l")
+    for key in ("out_of_memory", "unreadable_memory", "too_large", "converter_restarted", "browser_decoder_missing"):
+        assert "dicompress command line" in frontend.message(key, error="e", size="s", limit="l", syntax="x")
     assert frontend.message("out_of_memory").endswith("dicompress FILE -o OUT/")
 
 
