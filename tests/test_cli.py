@@ -178,6 +178,14 @@ def test_report_writes_one_record_per_file(study, tmp_path, capsys):
     assert document["options"]["syntax"] == "rle"
 
 
+def test_a_report_that_cannot_be_written_sets_the_exit_status(tmp_path, capsys):
+    source = copy_test_file("CT_small.dcm", tmp_path / "in")
+    (tmp_path / "report.json").mkdir()
+    assert main([str(source), "-o", str(tmp_path / "out"), "--report", str(tmp_path / "report.json")]) == 1
+    assert f"dicompress: cannot write the report {tmp_path / 'report.json'}: Is a directory" in capsys.readouterr().err
+    assert list((tmp_path / "report.json").iterdir()) == []
+
+
 def test_missing_path_is_a_usage_error(tmp_path, capsys):
     with pytest.raises(SystemExit) as exit_info:
         main([str(tmp_path / "nope.dcm"), "-o", str(tmp_path / "out")])

@@ -92,8 +92,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     Returns
     -------
     int
-        0 if no file failed, 1 if any failed (or none was found), 2 for usage
-        errors, 130 if interrupted (Ctrl-C).
+        0 if no file failed, 1 if any failed (or none was found, or the report could
+        not be written), 2 for usage errors, 130 if interrupted (Ctrl-C).
     """
     args = parse_arguments(argv)
     from dicompress import batch, manifest, report
@@ -116,12 +116,17 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 130
     seconds = perf_counter() - started
     print(report.summary(outcomes, seconds, workers))
+    failed = any(o.status == "failed" for o in outcomes)
     if args.report:
         from dicompress.outputs import write_new
 
         settings = {key: value for key, value in vars(args).items() if key not in ("paths", "output", "report")}
-        write_new(args.report, report.as_json(outcomes, args.output, seconds, settings).encode(), replace=True)
-    return 1 if any(o.status == "failed" for o in outcomes) else 0
+        try:
+            write_new(args.report, report.as_json(outcomes, args.output, seconds, settings).encode(), replace=True)
+        except OSError as exc:
+            print(f"dicompress: cannot write the report {args.report}: {exc.strerror or exc}", file=sys.stderr)
+            failed = True
+    return 1 if failed else 0
 
 
 def _run(

@@ -88,8 +88,11 @@ class Pool:
                 for worker in self._workers:
                     if waiting and worker.process.pid not in busy:
                         index = waiting.popleft()
-                        worker.conn.send((function, items[index]))
                         busy[worker.process.pid or 0] = (worker, index)
+                        try:
+                            worker.conn.send((function, items[index]))
+                        except OSError:  # it died while idle: _collect finds out from its sentinel
+                            pass
                 self._collect(busy, items, results, done, lost)
         except BaseException:
             self._terminate()

@@ -4,8 +4,8 @@
 :func:`dicompress.service.convert` (a file without Pixel Data is copied unchanged, a
 DICOMDIR once the files it lists are done), records the result in the manifest and
 writes it safely (:mod:`dicompress.outputs`). It never raises for a file: every end is
-an :class:`Outcome`, and Python's warnings raised meanwhile ride along on it, one line
-each, instead of reaching the screen.
+an :class:`Outcome`, and the warnings raised meanwhile about the file (pydicom's, say;
+not deprecations) ride along on it, one line each, instead of reaching the screen.
 
 Importing this module imports neither pydicom nor numpy (the parent of worker
 processes only plans and reports); the service is imported on first use, by
@@ -29,6 +29,8 @@ DEFERRED = "deferred"
 _SYNTAXES = {target.name: target.syntax for target in frontend.TARGETS}
 _RLE_LABEL = next(target.label for target in frontend.TARGETS if target.name == "rle")
 _SKIP_NON_IMAGE = "no Pixel Data: left out (--skip-non-image)"
+# Warnings about code rather than the file (hidden by Python's default filters as well).
+_FOR_DEVELOPERS = (DeprecationWarning, PendingDeprecationWarning, FutureWarning)
 
 
 @dataclass(frozen=True)
@@ -99,7 +101,8 @@ def run(task: Task, progress: Progress | None = None) -> Outcome:
             raise
         except BaseException as exc:  # a bug, or a plugin's panic (pyo3's PanicException is no Exception)
             outcome = _failed(task.job, "unexpected", frontend.message("unexpected", error=type(exc).__name__))
-    notes = tuple(dict.fromkeys(frontend.one_line(str(w.message)) for w in caught))
+    about_the_file = [w for w in caught if not issubclass(w.category, _FOR_DEVELOPERS)]
+    notes = tuple(dict.fromkeys(frontend.one_line(str(w.message)) for w in about_the_file))
     return replace(outcome, warnings=notes, engine=service.engine_name())
 
 
