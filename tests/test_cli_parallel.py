@@ -38,10 +38,8 @@ def _without_times(report):
 
 
 def test_two_jobs_give_the_same_results_summary_and_status_as_one(mixed, tmp_path, capsys):
-    statuses = []
-    for jobs in ("1", "2"):
-        statuses.append(main([str(mixed), "-o", str(tmp_path / jobs), "--jobs", jobs,
-                              "--report", str(tmp_path / jobs / "report.json")]))
+    statuses = [main([str(mixed), "-o", str(tmp_path / jobs), "--jobs", jobs,
+                      "--report", str(tmp_path / jobs / "report.json")]) for jobs in ("1", "2")]
     assert statuses == [1, 1]  # the JPEG file fails in both
     first, second = capsys.readouterr().out.split("engine dicompress")[:2]
     assert "; 1 process;" in first and "; 2 processes;" in second

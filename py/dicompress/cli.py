@@ -24,10 +24,10 @@ if TYPE_CHECKING:
 
 EXAMPLES = """\
 examples:
-  dicompress scan.dcm -o out/                  compress one file to RLE Lossless
-  dicompress study/ -o study-rle/ --compact    a whole study, recursively, smallest RLE packing
-  dicompress study-rle/ -o plain/ --syntax explicit   decompress RLE files to Explicit VR Little Endian
-  dicompress a.dcm b.dcm -o out/ --syntax deflate
+  dicompress scan.dcm -o out/                        compress one file to RLE Lossless
+  dicompress study/ -o study-rle/ --compact          a whole study, recursively, smallest packing
+  dicompress study-rle/ -o plain/ --syntax explicit  decompress to Explicit VR Little Endian
+  dicompress a.dcm b.dcm -o out/ --syntax deflate --report out/report.json
 
 The output folder mirrors each folder named (study/series2/x.dcm -> study-rle/series2/x.dcm);
 files named go to its top. Names are kept; when two would collide, the later one gets

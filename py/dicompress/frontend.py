@@ -12,17 +12,16 @@ Targets and packings
 Output names
     A result keeps its input's name: ``x.dcm`` gives ``x.dcm``, ``IM0001`` gives
     ``IM0001``. The command line mirrors each folder argument's tree below its output
-    folder, relative to that folder: ``dicompress study -o out`` writes
-    ``study/series2/x.dcm`` as ``out/series2/x.dcm`` (the output folder stands for the
-    folder named), and a file named on the command line lands at the top,
-    ``out/x.dcm``. The page has no output folder: its
-    downloads and ZIP keep the path the browser gives, which for a dropped folder starts
-    with the folder's own name (``study/series2/x.dcm``), so unpacking the ZIP gives the
-    command line's output folder under that name. Names are handed out in input order,
-    and a name already handed out (compared regardless of case, as on Windows and macOS
-    and in most ZIP tools) gets `` (2)``, `` (3)``... before its suffix:
-    ``x (2).dcm``; so does a name an input already has in the output folder (see
-    :meth:`OutputNames.reserve`), so that a result never takes an input's place.
+    folder: ``dicompress study -o out`` writes ``study/series2/x.dcm`` as
+    ``out/series2/x.dcm`` (the output folder stands for the folder named), and a file
+    named on the command line lands at the top, ``out/x.dcm``. The page has no output
+    folder: its downloads and ZIP keep the path the browser gives, which for a dropped
+    folder starts with the folder's own name (``study/series2/x.dcm``), so the ZIP
+    unpacks to what the command line writes with ``-o study``. Names are handed out in
+    input order, and a name already handed out (compared regardless of case, as on
+    Windows and macOS and in most ZIP tools) gets `` (2)``, `` (3)``... before its
+    suffix: ``x (2).dcm``; so does a name an input already has in the output folder
+    (see :meth:`OutputNames.reserve`), so that a result never takes an input's place.
 
 Inputs: converted, copied, up to date, skipped or failed
     A file named on the command line or added to the page is converted, or fails with a
