@@ -60,15 +60,15 @@ def test_the_default_is_one_job_per_cpu(mixed, tmp_path, capsys):
 
 @pytest.mark.parametrize("jobs", ["1", "2"])
 def test_ctrl_c_stops_at_once_and_leaves_no_partial_file(tmp_path, jobs):
-    for number in range(8):
-        copy_test_file("RG1_UNCR.dcm", tmp_path / "in", as_name=f"RG{number}.dcm")
+    for number in range(12):
+        copy_test_file("RG1_UNCR.dcm", tmp_path / "in", as_name=f"RG{number:02d}.dcm")
     out = tmp_path / "out"
     env = {**os.environ, "PYTHONPATH": str(PACKAGE_ROOT)}
     command = [sys.executable, "-m", "dicompress", str(tmp_path / "in"), "-o", str(out), "--jobs", jobs]
     with subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) as run:
-        while not (out.is_dir() and any(p.suffix == ".dcm" for p in out.iterdir())):
+        while run.poll() is None and not (out.is_dir() and any(p.suffix == ".dcm" for p in out.iterdir())):
             time.sleep(0.01)
-        time.sleep(0.2)  # into the next files
+        time.sleep(0.05)  # into the next files
         run.send_signal(signal.SIGINT)
         stdout, stderr = run.communicate()
     assert run.returncode == 130
@@ -76,13 +76,15 @@ def test_ctrl_c_stops_at_once_and_leaves_no_partial_file(tmp_path, jobs):
     assert stderr.splitlines()[-1] == ("dicompress: interrupted; finished results are kept, no partial files are "
                                        "left. Run the same command again to go on.")
     written = sorted(p.name for p in out.iterdir())
-    assert 0 < len(written) - 1 < 8
+    assert written[0] == ".dicompress-manifest.jsonl"
+    assert all(name.startswith("RG") and name.endswith(".dcm") for name in written[1:])  # no temporary file
+    assert 0 < len(written) - 1 < 12
     expected = service.convert(file_bytes("RG1_UNCR.dcm")).data
     assert all((out / name).read_bytes() == expected for name in written if name.endswith(".dcm"))
     again = run_cli(str(tmp_path / "in"), "-o", str(out), "--jobs", jobs)
     assert again.returncode == 0
     assert totals_line(again.stdout) == (
-        f"8 files: {9 - len(written)} converted, 0 copied, {len(written) - 1} up to date, 0 skipped, 0 failed")
+        f"12 files: {13 - len(written)} converted, 0 copied, {len(written) - 1} up to date, 0 skipped, 0 failed")
 
 
 def _stop_on(item):
