@@ -38,11 +38,12 @@ _APPEND_FLAGS = os.O_WRONLY | os.O_APPEND | os.O_CREAT | getattr(os, "O_NOFOLLOW
 def load(folder: Path) -> dict[str, list[Record]]:
     """Return the lines of the manifest in `folder` by result name (none if it has none).
 
-    Lines that cannot be read (e.g. cut short by a full disk) are ignored.
+    Lines that cannot be read (e.g. cut short by a full disk) are ignored, and so is a
+    manifest that cannot be read: its results are then not known to be up to date.
     """
     try:
         text = (folder / MANIFEST_NAME).read_text(encoding="utf-8", errors="replace")
-    except (FileNotFoundError, NotADirectoryError):
+    except OSError:
         return {}
     records: dict[str, list[Record]] = {}
     for line in text.splitlines():
