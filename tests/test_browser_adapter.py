@@ -142,8 +142,11 @@ def test_policy_is_json_safe_and_complete():
     assert policy["packings"][0]["default"] is True
     assert policy["messages"] == browser.messages()
     assert "{size}" in policy["messages"]["too_large"]
-    assert policy["clutter"] == {"names": [".DS_Store", "Thumbs.db", "desktop.ini"], "prefixes": ["._"]}
+    assert policy["clutter"] == {"names": [".DS_Store", "Thumbs.db", "desktop.ini", ".dicompress-manifest.jsonl"],
+                                 "prefixes": ["._"]}
     assert policy["max_file_bytes"] == 4 * 1024**3 // 7
+    assert policy["statuses"] == ["converted", "copied", "up to date", "skipped", "failed"]
+    assert policy["copied_codes"] == ["no-pixel-data"]
 
 
 def test_engine_names_the_plugin_and_numpy():

@@ -1,34 +1,21 @@
 """The dicompress command line: files and folders in, results and a summary out."""
 
-import hashlib
-import shutil
-import subprocess
-import sys
+import json
 
 import pytest
-from pydicom.data import get_testdata_file
 from pydicom.uid import ExplicitVRLittleEndian, RLELossless
 
 from dicompress.cli import main
+from tests.cli_helpers import copy_test_file, digests, run_cli, totals_line, tree
 from tests.dicom_files import corrupt_rle_file, file_bytes, pixels, read
-
-
-def _copy(name, folder):
-    """Copy test file `name` into `folder`; return its new path."""
-    folder.mkdir(parents=True, exist_ok=True)
-    return shutil.copy(get_testdata_file(name), folder / name)
-
-
-def _digest(path):
-    return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
 @pytest.fixture
 def study(tmp_path):
     """A folder with two images (one in a subfolder), a text file, a PNG and a .DS_Store."""
     root = tmp_path / "study"
-    _copy("CT_small.dcm", root)
-    _copy("US1_UNCR.dcm", root / "series2")
+    copy_test_file("CT_small.dcm", root)
+    copy_test_file("US1_UNCR.dcm", root / "series2")
     (root / "notes.txt").write_text("not an image")
     (root / "series2" / "scan.png").write_bytes(b"\x89PNG\r\n\x1a\n" + bytes(100))
     (root / ".DS_Store").write_bytes(bytes(10))
@@ -36,52 +23,65 @@ def study(tmp_path):
 
 
 def test_a_file_is_compressed_into_the_output_folder(tmp_path, capsys):
-    source = _copy("CT_small.dcm", tmp_path / "in")
+    source = copy_test_file("CT_small.dcm", tmp_path / "in")
     assert main([str(source), "-o", str(tmp_path / "out")]) == 0
     result = read((tmp_path / "out" / "CT_small.dcm").read_bytes())
     assert result.file_meta.TransferSyntaxUID == RLELossless
     assert (pixels(result) == pixels(read(source.read_bytes()))).all()
-    assert "1 converted, 0 skipped, 0 failed" in capsys.readouterr().out
+    assert totals_line(capsys.readouterr().out) == "1 file: 1 converted, 0 copied, 0 up to date, 0 skipped, 0 failed"
 
 
-def test_a_folder_is_walked_and_non_dicom_files_are_skipped(study, tmp_path, capsys):
-    before = {p: _digest(p) for p in study.rglob("*") if p.is_file()}
+def test_a_folder_s_tree_is_mirrored_below_the_output_folder(study, tmp_path, capsys):
+    before = digests(study)
     assert main([str(study), "-o", str(tmp_path / "out")]) == 0
-    written = sorted(p.relative_to(tmp_path / "out").as_posix() for p in (tmp_path / "out").rglob("*.*"))
-    assert written == ["study/CT_small.dcm", "study/series2/US1_UNCR.dcm"]
+    assert tree(tmp_path / "out") == [".dicompress-manifest.jsonl", "CT_small.dcm", "series2/US1_UNCR.dcm"]
     out = capsys.readouterr().out
-    assert "2 converted, 2 skipped, 0 failed" in out  # notes.txt and scan.png; .DS_Store left out
+    assert totals_line(out) == "4 files: 2 converted, 0 copied, 0 up to date, 2 skipped, 0 failed"
     assert "not a DICOM file: no 'DICM' marker" in out
     assert ".DS_Store" not in out
-    assert {p: _digest(p) for p in study.rglob("*") if p.is_file()} == before
+    assert digests(study) == before
+
+
+def test_the_summary_names_files_as_they_were_given_and_totals_bytes(study, tmp_path, capsys, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    assert main(["study", "-o", "out", "--jobs", "1"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert [line.split()[0] for line in lines[1:5]] == [
+        "study/CT_small.dcm", "study/notes.txt", "study/series2/US1_UNCR.dcm", "study/series2/scan.png"
+    ]
+    size_in = (study / "CT_small.dcm").stat().st_size + (study / "series2" / "US1_UNCR.dcm").stat().st_size
+    size_out = sum((tmp_path / "out" / name).stat().st_size for name in ("CT_small.dcm", "series2/US1_UNCR.dcm"))
+    assert lines[-1].startswith(f"{size_in / 1000:.1f} kB in, {size_out / 1000:.1f} kB out "
+                                f"(ratio {size_in / size_out:.2f}); ")
+    assert "; 1 process; engine dicompress (numpy " in lines[-1]
 
 
 def test_a_file_in_a_folder_that_looks_like_dicom_but_cannot_be_converted_fails(tmp_path, capsys):
-    _copy("JPEG-lossy.dcm", tmp_path / "study")
+    copy_test_file("JPEG-lossy.dcm", tmp_path / "study")
     assert main([str(tmp_path / "study"), "-o", str(tmp_path / "out")]) == 1
-    assert "0 converted, 0 skipped, 1 failed" in capsys.readouterr().out
+    assert totals_line(capsys.readouterr().out) == "1 file: 0 converted, 0 copied, 0 up to date, 0 skipped, 1 failed"
 
 
 def test_a_failed_file_sets_the_exit_status_and_the_others_go_on(tmp_path, capsys):
-    good = _copy("CT_small.dcm", tmp_path / "in")
-    bad = _copy("JPEG-lossy.dcm", tmp_path / "in")
+    good = copy_test_file("CT_small.dcm", tmp_path / "in")
+    bad = copy_test_file("JPEG-lossy.dcm", tmp_path / "in")
     assert main([str(bad), str(good), "-o", str(tmp_path / "out")]) == 1
     assert (tmp_path / "out" / "CT_small.dcm").exists()
     assert not (tmp_path / "out" / "JPEG-lossy.dcm").exists()
     out = capsys.readouterr().out
     assert "the JPEG Extended (Process 2 and 4) pixel data cannot be decoded" in out
-    assert "1 converted, 0 skipped, 1 failed" in out
+    assert totals_line(out) == "2 files: 1 converted, 0 copied, 0 up to date, 0 skipped, 1 failed"
 
 
 def test_a_corrupt_rle_file_fails_alone_whatever_plugins_are_installed(tmp_path, capsys):
     # With pylibjpeg-rle installed pydicom would hand the frame on to it, and it panics.
-    first, last = _copy("CT_small.dcm", tmp_path / "in"), _copy("MR_small.dcm", tmp_path / "in")
+    first, last = copy_test_file("CT_small.dcm", tmp_path / "in"), copy_test_file("MR_small.dcm", tmp_path / "in")
     corrupt = tmp_path / "in" / "corrupt.dcm"
     corrupt.write_bytes(corrupt_rle_file())
     assert main([str(first), str(corrupt), str(last), "-o", str(tmp_path / "out")]) == 1
     out = capsys.readouterr().out
     assert "the RLE pixel data cannot be decoded" in out
-    assert "2 converted, 0 skipped, 1 failed" in out
+    assert totals_line(out) == "3 files: 2 converted, 0 copied, 0 up to date, 0 skipped, 1 failed"
 
 
 def test_a_named_non_dicom_file_fails(tmp_path, capsys):
@@ -91,67 +91,99 @@ def test_a_named_non_dicom_file_fails(tmp_path, capsys):
     assert "not a DICOM file" in capsys.readouterr().out
 
 
-def test_an_input_is_never_overwritten(tmp_path, capsys):
-    source = _copy("CT_small.dcm", tmp_path)
-    before = _digest(source)
-    assert main([str(source), "-o", str(tmp_path)]) == 1
-    assert _digest(source) == before
-    assert "would overwrite an input" in capsys.readouterr().out
-
-
 def test_existing_results_are_kept_unless_overwrite(tmp_path, capsys):
-    source = _copy("CT_small.dcm", tmp_path / "in")
+    source = copy_test_file("CT_small.dcm", tmp_path / "in")
     out = tmp_path / "out"
     out.mkdir()
     (out / "CT_small.dcm").write_bytes(b"older result")
     assert main([str(source), "-o", str(out)]) == 1
     assert (out / "CT_small.dcm").read_bytes() == b"older result"
+    assert "CT_small.dcm already exists in the output folder (use --overwrite" in capsys.readouterr().out
     assert main([str(source), "-o", str(out), "--overwrite"]) == 0
     assert read((out / "CT_small.dcm").read_bytes()).file_meta.TransferSyntaxUID == RLELossless
 
 
 def test_two_inputs_with_one_name_get_a_numbered_second_name(tmp_path, capsys):
-    first = _copy("CT_small.dcm", tmp_path / "a")
-    second = _copy("MR_small.dcm", tmp_path / "b")
-    second = second.rename(second.with_name("ct_SMALL.dcm"))  # the same name but for case
+    first = copy_test_file("CT_small.dcm", tmp_path / "a")
+    second = copy_test_file("MR_small.dcm", tmp_path / "b", as_name="ct_SMALL.dcm")  # the same name but for case
     assert main([str(first), str(second), "-o", str(tmp_path / "out")]) == 0
-    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["CT_small.dcm", "ct_SMALL (2).dcm"]
+    assert tree(tmp_path / "out") == [".dicompress-manifest.jsonl", "CT_small.dcm", "ct_SMALL (2).dcm"]
     assert read((tmp_path / "out" / "ct_SMALL (2).dcm").read_bytes()).Rows == read(second.read_bytes()).Rows
-    assert "2 converted, 0 skipped, 0 failed" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert "saved as ct_SMALL (2).dcm" in out
+    assert totals_line(out) == "2 files: 2 converted, 0 copied, 0 up to date, 0 skipped, 0 failed"
 
 
-def test_two_folders_with_one_name_get_numbered_names_inside(tmp_path):
-    _copy("CT_small.dcm", tmp_path / "a" / "study")
-    _copy("CT_small.dcm", tmp_path / "b" / "study")
-    (tmp_path / "b" / "study" / "IM0001").write_bytes(file_bytes("MR_small.dcm"))
-    (tmp_path / "a" / "study" / "IM0001").write_bytes(file_bytes("MR_small.dcm"))
+def test_two_folders_are_mirrored_into_one_tree_and_only_collisions_are_numbered(tmp_path):
+    for folder in ("a", "b"):
+        copy_test_file("CT_small.dcm", tmp_path / folder / "study")
+        (tmp_path / folder / "study" / "IM0001").write_bytes(file_bytes("MR_small.dcm"))
+    copy_test_file("MR_small.dcm", tmp_path / "b" / "study" / "only-b")
     assert main([str(tmp_path / "a" / "study"), str(tmp_path / "b" / "study"), "-o", str(tmp_path / "out")]) == 0
-    written = sorted(p.relative_to(tmp_path / "out").as_posix() for p in (tmp_path / "out").rglob("*"))
-    assert written == ["study", "study/CT_small (2).dcm", "study/CT_small.dcm", "study/IM0001", "study/IM0001 (2)"]
+    assert tree(tmp_path / "out") == [
+        ".dicompress-manifest.jsonl", "CT_small (2).dcm", "CT_small.dcm", "IM0001", "IM0001 (2)",
+        "only-b/MR_small.dcm",
+    ]
 
 
-def test_syntax_explicit_decompresses(tmp_path):
-    source = _copy("MR_small_RLE.dcm", tmp_path / "in")
+def test_syntax_explicit_decompresses_and_names_the_decoder(tmp_path, capsys):
+    source = copy_test_file("MR_small_RLE.dcm", tmp_path / "in")
     assert main([str(source), "-o", str(tmp_path / "out"), "--syntax", "explicit"]) == 0
     result = read((tmp_path / "out" / "MR_small_RLE.dcm").read_bytes())
     assert result.file_meta.TransferSyntaxUID == ExplicitVRLittleEndian
+    row = capsys.readouterr().out.splitlines()[1].split()
+    assert row[1] == "converted" and row[-2] == "dicompress"  # plugin, then seconds
 
 
 def test_compact_is_never_larger(tmp_path):
-    source = _copy("US1_UNCR.dcm", tmp_path / "in")
+    source = copy_test_file("US1_UNCR.dcm", tmp_path / "in")
     main([str(source), "-o", str(tmp_path / "default")])
     main([str(source), "-o", str(tmp_path / "compact"), "--compact"])
     default = (tmp_path / "default" / "US1_UNCR.dcm").stat().st_size
     assert (tmp_path / "compact" / "US1_UNCR.dcm").stat().st_size <= default
 
 
-def test_earlier_results_inside_the_input_folder_are_not_inputs(tmp_path, capsys):
-    study = tmp_path / "study"
-    _copy("CT_small.dcm", study)
-    assert main([str(study), "-o", str(study / "out")]) == 0
-    capsys.readouterr()
-    assert main([str(study), "-o", str(study / "out"), "--overwrite"]) == 0
-    assert "1 converted, 0 skipped, 0 failed" in capsys.readouterr().out
+def test_warnings_while_reading_a_file_go_on_its_line_not_the_screen(tmp_path, capsys):
+    ds = read(file_bytes("CT_small.dcm"))
+    with pytest.warns(UserWarning, match="exceeds the maximum length"):  # and again whenever it is read
+        ds.StudyDescription = "x" * 80  # LO holds at most 64 characters
+    source = tmp_path / "in" / "long.dcm"
+    source.parent.mkdir()
+    ds.save_as(source)
+    assert main([str(source), "-o", str(tmp_path / "out")]) == 0
+    captured = capsys.readouterr()
+    row = captured.out.splitlines()[1]
+    assert row.endswith("warning: The value length (80) exceeds the maximum length of 64 allowed for VR LO.")
+    assert "Warning" not in captured.err
+
+
+def test_report_writes_one_record_per_file(study, tmp_path, capsys):
+    report = tmp_path / "report.json"
+    assert main([str(study), "-o", str(tmp_path / "out"), "--report", str(report)]) == 0
+    document = json.loads(report.read_text())
+    assert [(f["file"].removeprefix(str(study)), f["status"]) for f in document["files"]] == [
+        ("/CT_small.dcm", "converted"), ("/notes.txt", "skipped"),
+        ("/series2/US1_UNCR.dcm", "converted"), ("/series2/scan.png", "skipped"),
+    ]
+    first = document["files"][0]
+    assert first["result"] == str(tmp_path / "out" / "CT_small.dcm")
+    assert first["transfer_syntax"] == RLELossless
+    assert first["conversion"]["frames"] == 1 and first["conversion"]["verified"] is True
+    assert document["files"][1]["code"] == "not-dicom" and document["files"][1]["result"] is None
+    assert document["totals"] == {
+        "files": 4, "converted": 2, "copied": 0, "up to date": 0, "skipped": 2, "failed": 0,
+        "input_bytes": first["input_bytes"] + document["files"][2]["input_bytes"],
+        "output_bytes": first["output_bytes"] + document["files"][2]["output_bytes"],
+    }
+    assert document["options"]["syntax"] == "rle"
+
+
+def test_a_report_that_cannot_be_written_sets_the_exit_status(tmp_path, capsys):
+    source = copy_test_file("CT_small.dcm", tmp_path / "in")
+    (tmp_path / "report.json").mkdir()
+    assert main([str(source), "-o", str(tmp_path / "out"), "--report", str(tmp_path / "report.json")]) == 1
+    assert f"dicompress: cannot write the report {tmp_path / 'report.json'}: Is a directory" in capsys.readouterr().err
+    assert list((tmp_path / "report.json").iterdir()) == []
 
 
 def test_missing_path_is_a_usage_error(tmp_path, capsys):
@@ -161,8 +193,16 @@ def test_missing_path_is_a_usage_error(tmp_path, capsys):
     assert "no such file or folder" in capsys.readouterr().err
 
 
+def test_an_output_that_is_a_file_is_a_usage_error(tmp_path, capsys):
+    source = copy_test_file("CT_small.dcm", tmp_path)
+    with pytest.raises(SystemExit) as exit_info:
+        main([str(source), "-o", str(source)])
+    assert exit_info.value.code == 2
+    assert "is a file, not a folder" in capsys.readouterr().err
+
+
 def test_help_shows_examples():
-    done = subprocess.run([sys.executable, "-m", "dicompress", "--help"],
-                          capture_output=True, text=True, check=True)
+    done = run_cli("--help", check=True)
     assert "examples:" in done.stdout
     assert "--syntax {rle,explicit,deflate}" in done.stdout
+    assert "--skip-non-image" in done.stdout and "--jobs N" in done.stdout and "--report FILE.json" in done.stdout

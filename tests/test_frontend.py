@@ -35,6 +35,22 @@ def test_output_names_keep_the_input_name_and_number_only_collisions(names, expe
     assert [allocator.take(name) for name in names] == expected
 
 
+def test_a_reserved_name_is_numbered_like_a_name_handed_out():
+    allocator = frontend.OutputNames()
+    allocator.reserve("series2/X.dcm")  # an input already in the output folder
+    assert [allocator.take(n) for n in ["series2/x.dcm", "x.dcm"]] == ["series2/x (2).dcm", "x.dcm"]
+
+
+def test_files_without_pixel_data_are_copied_and_every_outcome_has_a_word():
+    assert frontend.COPIED_CODES == ("no-pixel-data",)
+    assert frontend.STATUSES == ("converted", "copied", "up to date", "skipped", "failed")
+    assert frontend.message("copied") == "no Pixel Data: copied unchanged"
+
+
+def test_the_command_line_s_manifest_is_left_out_of_folders_like_clutter():
+    assert frontend.is_clutter("cli-out/.dicompress-manifest.jsonl")
+
+
 def test_output_names_of_page_paths_stay_relative_and_inside():
     paths = ["study/a.dcm", "../../etc/a.dcm", "C:\\Users\\me\\a.dcm", "", "./study/A.dcm"]
     assert frontend.output_names(paths) == [
@@ -66,7 +82,8 @@ def test_operating_system_clutter(name, clutter):
 
 def test_messages_are_one_line_and_name_the_command_line_where_the_page_cannot_help():
     for key in frontend.MESSAGES:
-        text = frontend.message(key, error="RangeError", size="1.2 GB", limit="613.6 MB", syntax="JPEG 2000")
+        text = frontend.message(key, error="RangeError", size="1.2 GB", limit="613.6 MB", syntax="JPEG 2000",
+                                count=3, file="IM1", fate="failed")
         assert "\n" not in text and "{" not in text
     for key in ("out_of_memory", "unreadable_memory", "too_large", "converter_restarted", "browser_decoder_missing"):
         assert "dicompress command line" in frontend.message(key, error="e", size="s", limit="l", syntax="x")

@@ -70,7 +70,8 @@ def policy() -> dict[str, Any]:
     dict
         ``{"targets": targets(), "packings": [{"name", "label", "default"}],
         "messages": messages(), "clutter": {"names": [...], "prefixes": [...]},
-        "max_file_bytes": int}``.
+        "max_file_bytes": int, "statuses": [...], "copied_codes": [...]}``: a failure
+        whose code is in ``copied_codes`` is a file to copy unchanged.
     """
     return {
         "targets": targets(),
@@ -78,6 +79,8 @@ def policy() -> dict[str, Any]:
         "messages": messages(),
         "clutter": {"names": list(frontend.CLUTTER_NAMES), "prefixes": list(frontend.CLUTTER_PREFIXES)},
         "max_file_bytes": frontend.BROWSER_MAX_FILE_BYTES,
+        "statuses": list(frontend.STATUSES),
+        "copied_codes": list(frontend.COPIED_CODES),
     }
 
 

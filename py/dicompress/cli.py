@@ -1,48 +1,43 @@
-"""The ``dicompress`` command: convert DICOM files and folders with the file service."""
+"""The ``dicompress`` command: convert DICOM files and folders with the file service.
+
+The run is planned by :mod:`dicompress.batch`, each file is done by
+:func:`dicompress.tasks.run` (in this process, or in worker processes of
+:mod:`dicompress.parallel` for ``--jobs``), and :mod:`dicompress.report` tells what
+happened. Importing this module imports neither pydicom, numpy nor tqdm, so
+``dicompress --version`` and ``--help`` answer at once.
+"""
 
 import argparse
+import os
 import sys
-from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
-from pathlib import Path, PurePosixPath
-from typing import Any
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from time import perf_counter
+from typing import TYPE_CHECKING
 
 from dicompress import __version__, frontend
-from dicompress.errors import ConversionError
-from dicompress.service import Progress, convert, engine_name
+
+if TYPE_CHECKING:
+    from dicompress.batch import Job, Options
+    from dicompress.manifest import Record
+    from dicompress.tasks import Outcome, Task
 
 EXAMPLES = """\
 examples:
-  dicompress scan.dcm -o out/                  compress one file to RLE Lossless
-  dicompress study/ -o out/ --compact          a whole folder, recursively, smallest RLE packing
-  dicompress out/ -o plain/ --syntax explicit  decompress RLE files to Explicit VR Little Endian
-  dicompress a.dcm b.dcm -o out/ --syntax deflate
+  dicompress scan.dcm -o out/                        compress one file to RLE Lossless
+  dicompress study/ -o study-rle/ --compact          a whole study, recursively, smallest packing
+  dicompress study-rle/ -o plain/ --syntax explicit  decompress to Explicit VR Little Endian
+  dicompress a.dcm b.dcm -o out/ --syntax deflate --report out/report.json
 
-Results keep their input's name (a folder's files keep their place under its name);
-when two would collide, the later one gets " (2)" before its suffix. Inputs are never
-modified. A file named here that cannot be converted fails; in folders, files that are
-not DICOM are skipped. The exit status is 1 if any file failed, 0 otherwise.
+The output folder mirrors each folder named (study/series2/x.dcm -> study-rle/series2/x.dcm);
+files named go to its top. Names are kept; when two would collide, the later one gets
+" (2)" before its suffix. DICOM files without pixel data (DICOMDIR, reports, RT structure
+sets...) are copied unchanged, and a DICOMDIR names the new transfer syntax of the files
+converted. Inputs are never modified. Run the same command again and results already
+written for the same input are "up to date". A file named here that cannot be converted
+fails; in folders, files that are not DICOM are skipped. The exit status is 1 if any
+file failed, 130 if interrupted, 0 otherwise.
 """
-
-
-@dataclass(frozen=True)
-class Job:
-    """One input file and where its result goes."""
-
-    source: Path
-    target: Path
-    in_folder: bool  # found while walking a folder (not named on the command line)
-
-
-@dataclass(frozen=True)
-class Outcome:
-    """What happened to one job: status is "done", "skipped" or "failed"."""
-
-    job: Job
-    status: str
-    message: str = ""
-    report: dict | None = None
-
 
 def build_parser() -> argparse.ArgumentParser:
     """Return the command's argument parser."""
@@ -54,7 +49,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("paths", nargs="+", type=Path, metavar="PATH", help="DICOM files or folders")
     parser.add_argument("-o", "--output", required=True, type=Path, metavar="OUTDIR",
-                        help="folder for the results (created if missing)")
+                        help="folder for the results (created if missing; may be an input folder)")
     parser.add_argument("--syntax", choices=frontend.target_names(), default=frontend.DEFAULT_TARGET,
                         help=f"target transfer syntax (default {frontend.DEFAULT_TARGET}): " + ", ".join(
                             f"{t.name} = {t.label} ({t.hint})" for t in frontend.TARGETS))
@@ -63,9 +58,27 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--no-verify", dest="verify", action="store_false",
                         help="skip decoding the result and comparing it with the original pixels")
     parser.add_argument("--overwrite", action="store_true",
-                        help="replace result files that already exist in OUTDIR (never an input)")
+                        help="replace results that already exist in OUTDIR, even up-to-date ones (never an input)")
+    parser.add_argument("--skip-non-image", dest="copy_non_image", action="store_false",
+                        help="leave out DICOM files without pixel data instead of copying them")
+    parser.add_argument("--jobs", "-j", type=_positive, default=_cpus(), metavar="N",
+                        help=f"files converted at once, in worker processes (default: {_cpus()}, the CPUs here)")
+    parser.add_argument("--report", type=Path, metavar="FILE.json",
+                        help="also write a JSON report with one record per file")
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     return parser
+
+
+def parse_arguments(argv: Sequence[str] | None = None) -> argparse.Namespace:
+    """Return the parsed arguments; exit with status 2 and a usage line if they are wrong."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    missing = [str(p) for p in args.paths if not p.exists()]
+    if missing:
+        parser.error(f"no such file or folder: {', '.join(missing)}")
+    if args.output.exists() and not args.output.is_dir():
+        parser.error(f"the output {args.output} is a file, not a folder")
+    return args
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -79,145 +92,156 @@ def main(argv: Sequence[str] | None = None) -> int:
     Returns
     -------
     int
-        0 if every file was converted or skipped, 1 if any failed, 2 for usage errors.
+        0 if no file failed, 1 if any failed (or none was found, or the report could
+        not be written), 2 for usage errors, 130 if interrupted (Ctrl-C).
     """
-    parser = build_parser()
-    args = parser.parse_args(argv)
-    missing = [str(p) for p in args.paths if not p.exists()]
-    if missing:
-        parser.error(f"no such file or folder: {', '.join(missing)}")
-    jobs = list(plan_jobs(args.paths, args.output))
+    args = parse_arguments(argv)
+    from dicompress import batch, manifest, report
+
+    started = perf_counter()
+    options = batch.Options(args.syntax, "compact" if args.compact else frontend.DEFAULT_PACKING,
+                            args.verify, args.overwrite, args.copy_non_image)
+    records = manifest.load(args.output)
+    jobs = batch.plan(args.paths, args.output, recorded=records.keys())
     if not jobs:
         print("dicompress: no files found", file=sys.stderr)
         return 1
-    print(f"dicompress {__version__}, engine: {engine_name()}", file=sys.stderr)
-    outcomes = run_jobs(jobs, args)
-    print(summary_table(outcomes))
-    return 1 if any(o.status == "failed" for o in outcomes) else 0
+    workers = min(args.jobs, len(jobs))
+    print(f"dicompress {__version__}: {report.files(len(jobs))} to {args.output}", file=sys.stderr)
+    try:
+        outcomes = _run(jobs, args.output, options, records, workers)
+    except KeyboardInterrupt:
+        print("dicompress: interrupted; finished results are kept, no partial files are left. "
+              "Run the same command again to go on.", file=sys.stderr)
+        return 130
+    seconds = perf_counter() - started
+    print(report.summary(outcomes, seconds, workers))
+    failed = any(o.status == "failed" for o in outcomes)
+    if args.report:
+        from dicompress.outputs import write_new
+
+        settings = {key: value for key, value in vars(args).items() if key not in ("paths", "output", "report")}
+        try:
+            write_new(args.report, report.as_json(outcomes, args.output, seconds, settings).encode(), replace=True)
+        except OSError as exc:
+            print(f"dicompress: cannot write the report {args.report}: {exc.strerror or exc}", file=sys.stderr)
+            failed = True
+    return 1 if failed else 0
 
 
-def plan_jobs(paths: Sequence[Path], output: Path) -> Iterator[Job]:
-    """Yield a job per input file, its result named by :class:`dicompress.frontend.OutputNames`.
+def _run(
+    jobs: list["Job"], output: Path, options: "Options", records: dict[str, list["Record"]], workers: int
+) -> list["Outcome"]:
+    """Do every job with a progress bar: files first, then DICOMDIRs (which name the files' results)."""
+    from dicompress import batch, tasks
 
-    Parameters
-    ----------
-    paths : sequence of Path
-        Files and folders from the command line.
-    output : Path
-        The results folder.
-
-    Yields
-    ------
-    Job
-        Inputs in command-line order, each folder's files sorted; files already
-        inside `output` (earlier results) and operating-system clutter in folders
-        are left out.
-    """
-    results = output.resolve()
-    names = frontend.OutputNames()
-    for path in paths:
-        if path.is_dir():
-            base = path.resolve()
-            files = (
-                p for p in base.rglob("*")
-                if p.is_file() and not p.is_relative_to(results) and not frontend.is_clutter(p.name)
-            )
-            for file in sorted(files):
-                name = names.take(PurePosixPath(base.name, file.relative_to(base).as_posix()).as_posix())
-                yield Job(file, output / name, in_folder=True)
+    clashing = set(batch.clashes(jobs, output))
+    todo = [tasks.Task(job, output, options, tuple(records.get(job.name, ()))) for job in jobs if job not in clashing]
+    with _Bar(len(jobs)) as bar:
+        for job in clashing:
+            bar.advance(job.shown)
+        if workers == 1:
+            outcomes = _two_turns(_in_process(bar), todo)
         else:
-            yield Job(path, output / names.take(path.name), in_folder=False)
+            from dicompress import parallel
+
+            with parallel.Pool(workers, tasks.prepare_worker) as pool:
+
+                def run_all(items: list["Task"]) -> list["Outcome"]:
+                    return pool.map(tasks.run, items, bar.done, tasks.lost)
+
+                outcomes = _two_turns(run_all, todo)
+    by_job = {o.job: o for o in outcomes}
+    clash = "the result would overwrite an input file; choose another -o"
+    return [by_job.get(job) or tasks.Outcome(job, "failed", clash, code="clash") for job in jobs]
 
 
-def run_jobs(jobs: list[Job], args: argparse.Namespace) -> list[Outcome]:
-    """Convert every job with a progress bar; one file's failure never stops the rest."""
-    from tqdm import tqdm
+def _two_turns(run_all: Callable[[list["Task"]], list["Outcome"]], todo: list["Task"]) -> list["Outcome"]:
+    """Run `todo`, then the DICOMDIRs deferred by the first turn, with what became of their files."""
+    from dataclasses import replace
 
-    inputs = {job.source.resolve() for job in jobs}
-    outcomes = []
-    with tqdm(jobs, unit="file", disable=None, file=sys.stderr) as bar:
-        for job in bar:
-            bar.set_postfix_str(job.source.name)
-            outcomes.append(_run_job(job, args, inputs, _frame_progress(bar, job.source.name)))
+    from dicompress.tasks import DEFERRED, members
+
+    outcomes = run_all(todo)
+    deferred = [i for i, o in enumerate(outcomes) if o.status == DEFERRED]
+    second = [replace(todo[i], members=members(todo[i].job, outcomes)) for i in deferred]
+    for i, outcome in zip(deferred, run_all(second) if second else [], strict=True):
+        outcomes[i] = outcome
     return outcomes
 
 
-def _frame_progress(bar: Any, name: str) -> Progress:
-    """Return a progress callback that shows the frame count of file `name` on `bar`."""
+def _in_process(bar: "_Bar") -> Callable[[list["Task"]], list["Outcome"]]:
+    """Return a runner that does tasks one by one in this process, showing frames on `bar`."""
+    from dicompress.tasks import run
 
-    def report(done: int, total: int) -> None:
-        bar.set_postfix_str(f"{name} frame {done}/{total}")
+    def run_all(items: list["Task"]) -> list["Outcome"]:
+        outcomes = []
+        for index, task in enumerate(items):
+            bar.note(task.job.shown)
+            outcome = run(task, bar.frames(task.job.shown))
+            bar.done(index, outcome)
+            outcomes.append(outcome)
+        return outcomes
 
-    return report
+    return run_all
 
 
-def _run_job(job: Job, args: argparse.Namespace, inputs: set[Path], progress: Progress) -> Outcome:
-    """Convert one job and write its result; return what happened."""
+class _Bar:
+    """tqdm's progress bar on a terminal; nothing otherwise (and then tqdm is not imported)."""
+
+    def __init__(self, total: int) -> None:
+        self._bar = None
+        if sys.stderr.isatty():
+            from tqdm import tqdm
+
+            self._bar = tqdm(total=total, unit="file", file=sys.stderr, dynamic_ncols=True)
+
+    def __enter__(self) -> "_Bar":
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        if self._bar is not None:
+            self._bar.close()
+
+    def note(self, text: str) -> None:
+        """Show `text` (the file at hand) beside the bar."""
+        if self._bar is not None:
+            self._bar.set_postfix_str(text, refresh=False)
+
+    def frames(self, shown: str) -> Callable[[int, int], None]:
+        """Return a progress callback that shows the frames done of file `shown`."""
+
+        def report(done: int, total: int) -> None:
+            self.note(f"{shown} frame {done}/{total}")
+
+        return report
+
+    def advance(self, shown: str) -> None:
+        """Count one file as finished."""
+        if self._bar is not None:
+            self._bar.set_postfix_str(shown, refresh=False)
+            self._bar.update(1)
+
+    def done(self, index: int, outcome: "Outcome") -> None:
+        """Count a task's outcome, unless it is a DICOMDIR waiting for its turn."""
+        from dicompress.tasks import DEFERRED
+
+        if outcome.status != DEFERRED:
+            self.advance(outcome.job.shown)
+
+
+def _cpus() -> int:
+    """Return how many CPUs this process may use."""
+    affinity = getattr(os, "sched_getaffinity", None)
+    return len(affinity(0)) if affinity else os.cpu_count() or 1
+
+
+def _positive(text: str) -> int:
+    """Parse a positive whole number (for ``--jobs``)."""
     try:
-        reason = frontend.skip_reason(_head(job.source), in_folder=job.in_folder)
-        if reason:
-            return Outcome(job, "skipped", reason)
-        target = job.target.resolve()
-        if target in inputs:
-            return Outcome(job, "failed", "the result would overwrite an input file; choose another -o")
-        if target.exists() and not args.overwrite:
-            return Outcome(job, "failed", f"{job.target} already exists (use --overwrite to replace it)")
-        data = job.source.read_bytes()
-        packing = "compact" if args.compact else frontend.DEFAULT_PACKING
-        result = convert(data, args.syntax, packing=packing, verify=args.verify, progress=progress)
-    except ConversionError as exc:
-        return Outcome(job, "failed", str(exc))
-    except OSError as exc:
-        return Outcome(job, "failed", f"cannot read the file: {exc.strerror or exc}")
-    except Exception as exc:  # a bug must not stop the other files
-        return Outcome(job, "failed", frontend.message("unexpected", error=f"{type(exc).__name__}: {exc}"))
-    try:
-        _write_atomically(job.target, result.data)
-    except OSError as exc:
-        return Outcome(job, "failed", f"cannot write {job.target}: {exc.strerror or exc}")
-    return Outcome(job, "done", report=result.report.as_dict())
-
-
-def _head(path: Path) -> bytes:
-    """Return the first bytes of a file, as many as the skip rule needs."""
-    with path.open("rb") as file:
-        return file.read(frontend.HEAD_BYTES)
-
-
-def _write_atomically(path: Path, data: bytes) -> None:
-    """Write `data` to `path` through a temporary file, so no half file is left behind."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    partial = path.with_name(path.name + ".partial")
-    partial.write_bytes(data)
-    partial.replace(path)
-
-
-def summary_table(outcomes: list[Outcome]) -> str:
-    """Return a plain-text table of the outcomes and a closing count line."""
-    header = ("file", "status", "input", "output", "ratio", "frames", "plugin", "seconds", "message")
-    rows = [header]
-    for o in outcomes:
-        r = o.report or {}
-        rows.append((
-            str(o.job.source), o.status,
-            _size(r.get("input_bytes")), _size(r.get("output_bytes")),
-            f"{r['ratio']:.2f}" if r else "", str(r.get("frames", "")),
-            r.get("plugin", ""), f"{r['seconds']:.2f}" if r else "", o.message,
-        ))
-    widths = [max(len(row[i]) for row in rows) for i in range(len(header) - 1)]
-    lines = ["  ".join(c.ljust(w) for c, w in zip(row, widths, strict=False)) + "  " + row[-1] for row in rows]
-    counts = {s: sum(o.status == s for o in outcomes) for s in ("done", "skipped", "failed")}
-    lines.append(f"{counts['done']} converted, {counts['skipped']} skipped, {counts['failed']} failed")
-    return "\n".join(line.rstrip() for line in lines)
-
-
-def _size(n: int | None) -> str:
-    """Return a byte count for people (e.g. 7.2 MB), or "" for None."""
-    if n is None:
-        return ""
-    size = float(n)
-    for unit in ("B", "kB", "MB", "GB"):
-        if size < 1000 or unit == "GB":
-            return f"{size:.0f} {unit}" if unit == "B" else f"{size:.1f} {unit}"
-        size /= 1000
-    return ""
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a positive whole number, got {text!r}")
+    return value

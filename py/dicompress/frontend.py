@@ -11,21 +11,33 @@ Targets and packings
 
 Output names
     A result keeps its input's name: ``x.dcm`` gives ``x.dcm``, ``IM0001`` gives
-    ``IM0001``; the files of a folder keep their place under the folder's own name
-    (``study/series2/x.dcm``). Names are handed out in input order, and a name already
-    handed out (compared regardless of case, as on Windows and macOS and in most ZIP
-    tools) gets `` (2)``, `` (3)``... before its suffix: ``x (2).dcm``. The command
-    line writes these names below its output folder; the page offers them as downloads
-    and inside its ZIP.
+    ``IM0001``. The command line mirrors each folder argument's tree below its output
+    folder: ``dicompress study -o out`` writes ``study/series2/x.dcm`` as
+    ``out/series2/x.dcm`` (the output folder stands for the folder named), and a file
+    named on the command line lands at the top, ``out/x.dcm``. The page has no output
+    folder: its downloads and ZIP keep the path the browser gives, which for a dropped
+    folder starts with the folder's own name (``study/series2/x.dcm``), so the ZIP
+    unpacks to what the command line writes with ``-o study``. Names are handed out in
+    input order, and a name already handed out (compared regardless of case, as on
+    Windows and macOS and in most ZIP tools) gets `` (2)``, `` (3)``... before its
+    suffix: ``x (2).dcm``; so does a name an input already has in the output folder
+    (see :meth:`OutputNames.reserve`), so that a result never takes an input's place.
 
-Inputs: converted, skipped or failed
-    A file named on the command line or added to the page is converted or fails with a
-    one-line message. Files found while walking a folder (on the command line, or a
-    folder dropped on the page) are *skipped*, and counted, when they are obviously not
-    DICOM: no ``DICM`` marker after the 128-byte preamble. Operating-system clutter in
-    folders (``.DS_Store``, ``Thumbs.db``, ``desktop.ini``, ``._*``) is left out
-    without a word. A file in a folder that does look like DICOM and cannot be
-    converted fails like any other.
+Inputs: converted, copied, up to date, skipped or failed
+    A file named on the command line or added to the page is converted, or fails with a
+    one-line message. A DICOM file without Pixel Data (a DICOMDIR, a structured report,
+    an RT structure set, a presentation state, a key-object note...) is *copied*
+    unchanged, so that a study's output folder is complete; the command line's
+    ``--skip-non-image`` leaves such files out (:data:`COPIED_CODES`). A DICOMDIR copied
+    next to converted files names their new transfer syntax, or is left out with the
+    reason (:mod:`dicompress.study`). A result the command line finds already written
+    by an earlier run for the same input and options is *up to date*. Files found while
+    walking a folder (on the command line, or a folder dropped on the page) are
+    *skipped*, and counted, when they are obviously not DICOM: no ``DICM`` marker after
+    the 128-byte preamble. Operating-system clutter in folders (``.DS_Store``,
+    ``Thumbs.db``, ``desktop.ini``, ``._*``) and the command line's own bookkeeping
+    (:data:`MANIFEST_NAME`) are left out without a word. A file in a folder that does
+    look like DICOM and cannot be converted fails like any other.
 
 Messages
     The one-line messages and the advice to use the command line that the page shows.
@@ -73,7 +85,9 @@ DEFAULT_PACKING = "pydicom"
 
 #: How many bytes from the start of a file :func:`skip_reason` needs.
 HEAD_BYTES = 132
-CLUTTER_NAMES = (".DS_Store", "Thumbs.db", "desktop.ini")
+#: The command line's record of the results it wrote, in its output folder (:mod:`dicompress.manifest`).
+MANIFEST_NAME = ".dicompress-manifest.jsonl"
+CLUTTER_NAMES = (".DS_Store", "Thumbs.db", "desktop.ini", MANIFEST_NAME)
 CLUTTER_PREFIXES = ("._",)
 
 # Python in the browser is one WebAssembly (wasm32) memory of at most 4 GiB, and a
@@ -83,6 +97,12 @@ _WASM_MAX_BYTES = 4 * 1024**3
 _PEAK_FACTOR = 7
 #: Larger files are refused by the page before they are read.
 BROWSER_MAX_FILE_BYTES = _WASM_MAX_BYTES // _PEAK_FACTOR
+
+#: What can happen to one input, in the order summaries count them.
+STATUSES = ("converted", "copied", "up to date", "skipped", "failed")
+#: Error codes (:attr:`dicompress.errors.ConversionError.code`) of DICOM files that are
+#: copied unchanged rather than failed: there is nothing in them to convert.
+COPIED_CODES = ("no-pixel-data",)
 
 #: Where the page cannot convert a file, this is what a person can do instead.
 CLI_ADVICE = "use the dicompress command line on your computer instead: dicompress FILE -o OUT/"
@@ -105,6 +125,9 @@ MESSAGES = {
         "{syntax} files cannot be converted in the browser; use the dicompress command line on your "
         'computer instead: pip install "dicompress[codecs]", then dicompress FILE -o OUT/'
     ),
+    "copied": "no Pixel Data: copied unchanged",
+    "dicomdir_updated": "DICOMDIR: copied, with the new transfer syntax of the {count} files converted",
+    "dicomdir_left_out": "DICOMDIR left out: it lists {file}, which {fate}",
     "converter_restarted": (
         "Not converted: {error}. The converter was restarted for the other files; "
         f"if this file is very large, {CLI_ADVICE}"
@@ -165,6 +188,18 @@ class OutputNames:
 
     def __init__(self) -> None:
         self._taken: set[str] = set()
+
+    def reserve(self, name: str) -> None:
+        """Keep `name` from being handed out (e.g. an input's own place in the output folder).
+
+        Examples
+        --------
+        >>> names = OutputNames()
+        >>> names.reserve("x.dcm")
+        >>> names.take("x.dcm")
+        'x (2).dcm'
+        """
+        self._taken.add(name.casefold())
 
     def take(self, name: str) -> str:
         """Return `name`, or `name` with `` (2)``, `` (3)``... before its suffix, not yet handed out."""

@@ -1,0 +1,245 @@
+"""One file of a command-line run, from its input to its result: what each worker does.
+
+:func:`run` reads the input, finds an up-to-date result or converts the file with
+:func:`dicompress.service.convert` (a file without Pixel Data is copied unchanged, a
+DICOMDIR once the files it lists are done), records the result in the manifest and
+writes it safely (:mod:`dicompress.outputs`). It never raises for a file: every end is
+an :class:`Outcome`, and the warnings raised meanwhile about the file (pydicom's, say;
+not deprecations) ride along on it, one line each, instead of reaching the screen.
+
+Importing this module imports neither pydicom nor numpy (the parent of worker
+processes only plans and reports); the service is imported on first use.
+"""
+
+import os
+import warnings
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field, replace
+from hashlib import sha256
+from pathlib import Path, PurePosixPath
+from typing import Any
+
+from dicompress import frontend, manifest, outputs
+from dicompress.batch import Job, Options
+from dicompress.study import LeftOut, Member
+
+#: The status of a DICOMDIR whose turn comes once the files it lists are done.
+DEFERRED = "deferred"
+_SYNTAXES = {target.name: target.syntax for target in frontend.TARGETS}
+_RLE_LABEL = next(target.label for target in frontend.TARGETS if target.name == "rle")
+_SKIP_NON_IMAGE = "no Pixel Data: left out (--skip-non-image)"
+# Warnings about code rather than the file (hidden by Python's default filters as well).
+_FOR_DEVELOPERS = (DeprecationWarning, PendingDeprecationWarning, FutureWarning)
+
+
+@dataclass(frozen=True)
+class Task:
+    """One job with all a worker process needs to do it (picklable)."""
+
+    job: Job
+    output: Path  #: the output folder
+    options: Options
+    records: tuple[manifest.Record, ...] = ()  #: the manifest's lines for the job's result
+    members: dict[str, Member] | None = None  #: for a DICOMDIR's turn: what became of its files
+
+    @property
+    def target(self) -> Path:
+        """The result's path."""
+        return self.output / self.job.name
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What happened to one job."""
+
+    job: Job
+    status: str  #: one of :data:`dicompress.frontend.STATUSES`, or :data:`DEFERRED`
+    message: str = ""
+    code: str = ""  #: for failures and skips: the error's code
+    warnings: tuple[str, ...] = ()
+    report: dict[str, Any] | None = None  #: the service's report of a conversion
+    input_bytes: int | None = None
+    output_bytes: int | None = None  #: the result's size, if there is a result
+    syntax: str | None = None  #: the result's transfer syntax UID, if the conversion changed it
+    plugin: str = ""  #: the RLE plugin that encoded or decoded, if any
+    engine: str = field(default="", compare=False)  #: the service's engine in the process that did it
+
+
+@dataclass(frozen=True)
+class _Result:
+    """The bytes to write for one job and how to describe them."""
+
+    status: str
+    data: bytes
+    depends: dict[str, object]  #: the options it depends on, as the manifest records them
+    message: str = ""
+    report: dict[str, Any] | None = None
+    syntax: str | None = None
+    plugin: str = ""
+
+
+Progress = Callable[[int, int], None]
+
+
+def run(task: Task, progress: Progress | None = None) -> Outcome:
+    """Do one task; return its outcome, never raising for the file.
+
+    Parameters
+    ----------
+    task : Task
+        The job, the output folder, the options and the manifest's lines.
+    progress : callable, optional
+        Called with (frames done, frames in all) while converting.
+    """
+    from dicompress import service
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        try:
+            outcome = _run(task, progress)
+        except (KeyboardInterrupt, SystemExit):
+            raise
+        except BaseException as exc:  # a bug, or a plugin's panic (pyo3's PanicException is no Exception)
+            outcome = _failed(task.job, "unexpected", frontend.message("unexpected", error=type(exc).__name__))
+    about_the_file = [w for w in caught if not issubclass(w.category, _FOR_DEVELOPERS)]
+    notes = tuple(dict.fromkeys(frontend.one_line(str(w.message)) for w in about_the_file))
+    return replace(outcome, warnings=notes, engine=service.engine_name())
+
+
+def lost(task: Task, pid: int, reason: str) -> Outcome:
+    """Return the outcome of a task whose worker process `pid` stopped; remove what it left."""
+    outputs.discard_left_by(task.target, pid)
+    message = f"the converter process stopped on this file ({reason}); the other files went on"
+    return _failed(task.job, "crashed", message)
+
+
+def members(directory: Job, outcomes: Sequence[Outcome]) -> dict[str, Member]:
+    """Return what became of the files below a DICOMDIR's folder, by their path relative to it."""
+    folder, results = directory.source.parent, PurePosixPath(directory.name).parent
+    found = {}
+    for o in outcomes:
+        if o.job != directory and o.job.source.is_relative_to(folder):
+            name = PurePosixPath(o.job.name)
+            relative = name.relative_to(results) if results.parts and name.is_relative_to(results) else name
+            found[o.job.source.relative_to(folder).as_posix()] = Member(o.status, relative.as_posix(), o.syntax)
+    return found
+
+
+def prepare_worker() -> None:
+    """Set up a worker process: Ctrl-C is the parent's business; SIGTERM removes partial files."""
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, _terminated)
+    import dicompress.service  # noqa: F401  (imported once per worker, before its first file)
+
+
+def _terminated(signum: int, frame: object) -> None:
+    """Leave at once, removing the result being written (a SIGTERM handler)."""
+    outputs.discard_pending()
+    os._exit(128 + signum)
+
+
+def _run(task: Task, progress: Progress | None) -> Outcome:
+    """Do one task; see :func:`run`."""
+    job = task.job
+    try:
+        data = job.source.read_bytes()
+    except OSError as exc:
+        return _failed(job, "unreadable", f"cannot read the file: {exc.strerror or exc}")
+    reason = frontend.skip_reason(data[: frontend.HEAD_BYTES], in_folder=job.in_folder)
+    if reason:
+        return Outcome(job, "skipped", reason, code="not-dicom", input_bytes=len(data))
+    source_sha256 = _sha256(data)
+    if os.path.lexists(task.target) and not task.options.overwrite:
+        return _existing(task, len(data), source_sha256)
+    result = _directory_result(task, data) if task.members is not None else _file_result(task, data, progress)
+    if isinstance(result, Outcome):
+        return result
+    return _save(task, len(data), source_sha256, result)
+
+
+def _file_result(task: Task, data: bytes, progress: Progress | None) -> "_Result | Outcome":
+    """Convert `data`, or copy it if it has no Pixel Data; a DICOMDIR is deferred."""
+    from dicompress import service, study
+    from dicompress.errors import ConversionError
+
+    options = task.options
+    try:
+        conversion = service.convert(
+            data, options.target, packing=options.packing, verify=options.verify, progress=progress
+        )
+    except ConversionError as exc:
+        if exc.code not in frontend.COPIED_CODES:
+            return _failed(task.job, exc.code, str(exc))
+        if not options.copy_non_image:
+            return Outcome(task.job, "skipped", _SKIP_NON_IMAGE, code=exc.code, input_bytes=len(data))
+        if study.is_directory(data):
+            return Outcome(task.job, DEFERRED)
+        return _Result("copied", data, {}, frontend.message("copied"))  # whatever the options
+    report = conversion.report.as_dict()
+    plugin = report["plugin"] if report["plugin"] != "none" else ""
+    if not plugin and report["source_syntax"] == _RLE_LABEL:
+        plugin = service.encoding_plugin()  # it decoded the RLE input
+    return _Result("converted", conversion.data, options.result_options(), report=report,
+                   syntax=_SYNTAXES[options.target], plugin=plugin)
+
+
+def _directory_result(task: Task, data: bytes) -> "_Result | Outcome":
+    """Return the DICOMDIR `data` rewritten for its files' results, or why it is left out."""
+    from dicompress import study
+
+    try:
+        rewritten, changed = study.rewrite(data, task.members or {}, task.job.source.parent)
+    except LeftOut as exc:
+        return Outcome(task.job, "skipped", str(exc), code="dicomdir-left-out", input_bytes=len(data))
+    message = frontend.message("dicomdir_updated", count=changed) if changed else frontend.message("copied")
+    return _Result("copied", rewritten, task.options.result_options(), message)
+
+
+def _existing(task: Task, size: int, source_sha256: str) -> Outcome:
+    """Return the outcome for a result that exists already: up to date, or in the way."""
+    job, target = task.job, task.target
+    in_the_way = f"{job.name} already exists in the output folder (use --overwrite to replace it)"
+    if not target.is_file() or target.is_symlink():
+        return _failed(job, "exists", in_the_way)
+    found: dict[str, Any] = {"source_sha256": source_sha256, "result_sha256": _sha256(target.read_bytes()),
+                             "options": task.options.result_options()}
+    record = manifest.find(task.records, **found)
+    if record is None:  # perhaps another run wrote it since this one started: read its line
+        record = manifest.find(manifest.load(task.output).get(job.name, ()), **found)
+    if record is None:
+        return _failed(job, "exists", in_the_way)
+    return Outcome(job, "up to date", input_bytes=size, output_bytes=target.stat().st_size,
+                   syntax=record.get("syntax"))
+
+
+def _save(task: Task, size: int, source_sha256: str, result: _Result) -> Outcome:
+    """Record `result` in the manifest and write it; return the outcome."""
+    job, target = task.job, task.target
+    result_sha256 = _sha256(result.data)
+    line = manifest.record(job.name, source_sha256=source_sha256, result_sha256=result_sha256,
+                           status=result.status, syntax=result.syntax, options=result.depends)
+    try:
+        manifest.append(task.output, line)
+        outputs.write_new(target, result.data, replace=task.options.overwrite)
+    except FileExistsError:
+        if target.is_file() and _sha256(target.read_bytes()) == result_sha256:
+            return Outcome(job, "up to date", "written meanwhile by another run", input_bytes=size,
+                           output_bytes=len(result.data), syntax=result.syntax)
+        return _failed(job, "exists", f"{job.name} was written meanwhile by another program; "
+                                      "this result was discarded (use --overwrite to replace it)")
+    except OSError as exc:
+        return _failed(job, "unwritable", f"cannot write {job.name}: {exc.strerror or exc}")
+    return Outcome(job, result.status, result.message, report=result.report, input_bytes=size,
+                   output_bytes=len(result.data), syntax=result.syntax, plugin=result.plugin)
+
+
+def _failed(job: Job, code: str, message: str) -> Outcome:
+    """Return a failed outcome with `message` on one line."""
+    return Outcome(job, "failed", frontend.one_line(message), code=code)
+
+
+def _sha256(data: bytes) -> str:
+    """Return the hex sha256 of `data`."""
+    return sha256(data).hexdigest()
