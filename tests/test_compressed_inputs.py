@@ -20,6 +20,7 @@ from pydicom.uid import (
 
 from dicompress import errors
 from dicompress.cli import main
+from tests.cli_helpers import totals_line
 from dicompress.service import convert
 from tests import corpus
 from tests.compressed_files import (
@@ -227,7 +228,8 @@ def test_the_command_line_converts_compressed_files(tmp_path, capsys):
     assert main([*(str(tmp_path / name) for name in names), "-o", str(tmp_path / "out")]) == 0
     for name in names:
         assert read((tmp_path / "out" / name).read_bytes()).file_meta.TransferSyntaxUID == RLELossless
-    assert f"{len(names)} converted, 0 skipped, 0 failed" in capsys.readouterr().out
+    expected = f"{len(names)} files: {len(names)} converted, 0 copied, 0 up to date, 0 skipped, 0 failed"
+    assert totals_line(capsys.readouterr().out) == expected
 
 
 def test_the_command_line_names_why_a_compressed_file_fails(tmp_path, capsys):
