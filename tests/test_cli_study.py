@@ -12,32 +12,13 @@ from pydicom.uid import DeflatedExplicitVRLittleEndian, ExplicitVRLittleEndian, 
 
 from dicompress.cli import main
 from tests import peers
-from tests.cli_helpers import copy_test_file, digests, part10, presentation_state, totals_line, tree
+from tests.cli_helpers import FILE_SET, NOT_IMAGES, digests, make_study, totals_line, tree
 from tests.dicom_files import pixels
-
-#: pydicom's DICOMDIR test file-set (made by DCMTK's dcmmkdir): 31 images in three patients' folders.
-FILE_SET = Path(get_testdata_file("DICOMDIR")).parent
-NOT_IMAGES = ["PR/PS0001", "RT/rtstruct.dcm", "SR/test-SR.dcm"]
-
 
 @pytest.fixture
 def study(tmp_path):
-    """A study folder: a DICOMDIR and its 31 images, an SR, an RT structure set, a presentation state, a text.
-
-    36 files: 31 images to convert, 4 files to copy (the DICOMDIR too) and 1 to skip.
-    """
-    root = tmp_path / "study"
-    root.mkdir()
-    shutil.copy(FILE_SET / "DICOMDIR", root)
-    for patient in ("77654033", "98892001", "98892003"):
-        shutil.copytree(FILE_SET / patient, root / patient)
-    copy_test_file("test-SR.dcm", root / "SR")
-    (root / "RT").mkdir()
-    (root / "RT" / "rtstruct.dcm").write_bytes(part10("rtstruct.dcm"))
-    (root / "PR").mkdir()
-    (root / "PR" / "PS0001").write_bytes(presentation_state())
-    (root / "README.txt").write_text("A study, as a CD would hold it.")
-    return root
+    """A study folder (see :func:`tests.cli_helpers.make_study`)."""
+    return make_study(tmp_path / "study")
 
 
 def _file_set(path: Path) -> FileSet:

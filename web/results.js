@@ -171,7 +171,6 @@ export class ResultRow {
 
   // The download keeps the input's name (the ZIP keeps its folders and numbers duplicates).
   setDone(report, blob, elements = null) {
-    this.blob = blob;
     this.report = report;
     this.#status("done", "Done");
     this.bar.hidden = true;
@@ -190,13 +189,7 @@ export class ResultRow {
     this.fields.verified.title = report.verified
       ? "The result was decoded again and its pixels compared with the original's"
       : "";
-    this.url = URL.createObjectURL(blob);
-    const link = cell("a", "button button-small", "Download");
-    link.dataset.testid = "download";
-    link.href = this.url;
-    link.download = baseName(this.path);
-    link.setAttribute("aria-label", `Download ${baseName(this.path)}`);
-    this.action.replaceChildren(link);
+    this.#offer(blob);
     this.element.title = `${report.source_syntax} → ${report.target_syntax}, ${report.frames} frame(s)`;
     if (this.list && elements !== null) {
       const value = this.list.querySelector('[data-field="elements"]');
@@ -209,8 +202,27 @@ export class ResultRow {
     }
   }
 
+  // A download button for `blob`, under the input's name.
+  #offer(blob) {
+    this.blob = blob;
+    this.url = URL.createObjectURL(blob);
+    const link = cell("a", "button button-small", "Download");
+    link.dataset.testid = "download";
+    link.href = this.url;
+    link.download = baseName(this.path);
+    link.setAttribute("aria-label", `Download ${baseName(this.path)}`);
+    this.action.replaceChildren(link);
+  }
+
   setError(message) {
     this.#showMessage("error", "Failed", message);
+  }
+
+  // A file with nothing to convert (no Pixel Data: a report, a structure set...): offered
+  // unchanged, so a study keeps all its files.
+  setCopied(file, message) {
+    this.#showMessage("copied", "Copied", message);
+    this.#offer(file);
   }
 
   // A file found in a folder that is obviously not DICOM: left out, and said so.

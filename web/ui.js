@@ -196,6 +196,7 @@ export function mountApp(root, { host = document.documentElement, dropTarget = w
       });
       row.element.dataset.engine = String(reply.engine);
       if (reply.ok) row.setDone(reply.report, reply.blob, reply.elements);
+      else if (reply.copied) row.setCopied(file, reply.message);
       else if (reply.skipped) row.setSkipped(reply.message);
       else row.setError(failureText(reply, policy.messages));
     } catch (err) {
@@ -210,6 +211,7 @@ export function mountApp(root, { host = document.documentElement, dropTarget = w
     let done = 0;
     let failed = 0;
     let skipped = 0;
+    let copied = 0;
     let before = 0;
     let after = 0;
     for (const r of rows) {
@@ -217,21 +219,23 @@ export function mountApp(root, { host = document.documentElement, dropTarget = w
       if (status === "done") done += 1;
       else if (status === "error") failed += 1;
       else if (status === "skipped") skipped += 1;
+      else if (status === "copied") copied += 1;
       if (r.report) {
         before += r.report.input_bytes;
         after += r.report.output_bytes;
       }
     }
-    const waiting = rows.length - done - failed - skipped;
+    const waiting = rows.length - done - failed - skipped - copied;
     ui.empty.hidden = rows.length > 0;
     ui.resultsTable.hidden = rows.length === 0;
     const parts = [`${rows.length} file${rows.length === 1 ? "" : "s"}`, `${done} done`];
     if (failed) parts.push(`${failed} failed`);
+    if (copied) parts.push(`${copied} copied`);
     if (skipped) parts.push(`${skipped} skipped`);
     if (waiting) parts.push(`${waiting} to go`);
     if (done) parts.push(`${formatBytes(before)} → ${formatBytes(after)}`);
     ui.summary.textContent = rows.length ? parts.join(" · ") : "No files yet.";
-    ui.downloadAll.disabled = done === 0 || waiting > 0;
+    ui.downloadAll.disabled = done + copied === 0 || waiting > 0;
     ui.clear.disabled = rows.length === 0 || waiting > 0;
   }
 

@@ -105,6 +105,7 @@ async function convert(message) {
     const memory = { wasm_bytes: wasmBytes() };
     if (!result.get("ok")) {
       const failure = { code: result.get("code"), message: result.get("message"), skipped: result.get("skipped") };
+      failure.copied = Boolean(result.get("copied"));
       post({ type: "result", id, ok: false, ...failure, memory });
       return;
     }

@@ -155,21 +155,28 @@ def convert(
     dict
         ``{"ok": True, "data": bytes, "report": dict}`` (the report's ``elements`` is the
         number of data elements in the written file) or a failure dict, whose
-        ``skipped`` is ``True`` for a skipped file.
+        ``skipped`` is ``True`` for a skipped file (a DICOMDIR, which would name the old
+        transfer syntaxes, is skipped too) and ``copied`` ``True`` for a file with nothing
+        to convert (no Pixel Data: the page offers it unchanged, as the CLI copies it).
     """
     from dicompress.errors import ConversionError, DecoderMissingError
     from dicompress.service import convert as service_convert
+    from dicompress.study import is_directory
 
     source = as_bytes(data)
     try:
         reason = frontend.skip_reason(source[: frontend.HEAD_BYTES], in_folder=in_folder)
         if reason:
             return _failure("not-dicom", reason, skipped=True)
+        if is_directory(source):
+            return _failure("dicomdir-left-out", frontend.message("browser_dicomdir_left_out"), skipped=True)
         result = service_convert(source, target, packing=packing, verify=verify, progress=progress)
         return {"ok": True, "data": result.data, "report": result.report.as_dict()}
     except DecoderMissingError as exc:
         return _failure(exc.code, frontend.message("browser_decoder_missing", syntax=exc.syntax))
     except ConversionError as exc:
+        if exc.code in frontend.COPIED_CODES:  # nothing to convert: the page offers the file as it is
+            return {**_failure(exc.code, frontend.message("copied")), "copied": True}
         return _failure(exc.code, str(exc))
     except MemoryError:
         return _failure("out-of-memory", frontend.message("out_of_memory"))

@@ -121,6 +121,10 @@ MESSAGES = {
         "Too large for the browser: {size}, and a browser tab can convert files up to about {limit} "
         f"(Python in WebAssembly has 4 GB of memory at most). {CLI_ADVICE[0].upper()}{CLI_ADVICE[1:]}"
     ),
+    "browser_dicomdir_left_out": (
+        "DICOMDIR left out: it would name the old transfer syntax of the files converted; the dicompress "
+        "command line rewrites it: dicompress FOLDER -o OUT/"
+    ),
     "browser_decoder_missing": (
         "{syntax} files cannot be converted in the browser; use the dicompress command line on your "
         'computer instead: pip install "dicompress[codecs]", then dicompress FILE -o OUT/'
