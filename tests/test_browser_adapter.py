@@ -75,6 +75,18 @@ def test_a_non_dicom_file_added_fails_and_one_found_in_a_folder_is_skipped():
     assert (failed["skipped"], failed["code"]) == (False, "corrupt-pixel-data")
 
 
+def test_a_file_without_pixel_data_is_copied_as_the_command_line_copies_it():
+    result = browser.convert(file_bytes("rtplan.dcm"))
+    assert result == {"ok": False, "skipped": False, "copied": True, "code": "no-pixel-data",
+                      "message": "no Pixel Data: copied unchanged"}
+
+
+def test_a_dicomdir_is_left_out_with_the_reason():
+    result = browser.convert(file_bytes("DICOMDIR"), in_folder=True)
+    assert result["skipped"] is True and result["code"] == "dicomdir-left-out"
+    assert result["message"].startswith("DICOMDIR left out: it would name the old transfer syntax")
+
+
 def test_unexpected_exceptions_name_their_type_without_a_traceback(monkeypatch, capsys):
     import dicompress.service
 

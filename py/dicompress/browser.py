@@ -168,13 +168,13 @@ def convert(
         reason = frontend.skip_reason(source[: frontend.HEAD_BYTES], in_folder=in_folder)
         if reason:
             return _failure("not-dicom", reason, skipped=True)
-        if is_directory(source):
-            return _failure("dicomdir-left-out", frontend.message("browser_dicomdir_left_out"), skipped=True)
         result = service_convert(source, target, packing=packing, verify=verify, progress=progress)
         return {"ok": True, "data": result.data, "report": result.report.as_dict()}
     except DecoderMissingError as exc:
         return _failure(exc.code, frontend.message("browser_decoder_missing", syntax=exc.syntax))
     except ConversionError as exc:
+        if exc.code in frontend.COPIED_CODES and is_directory(source):
+            return _failure("dicomdir-left-out", frontend.message("browser_dicomdir_left_out"), skipped=True)
         if exc.code in frontend.COPIED_CODES:  # nothing to convert: the page offers the file as it is
             return {**_failure(exc.code, frontend.message("copied")), "copied": True}
         return _failure(exc.code, str(exc))
