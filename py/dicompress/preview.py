@@ -5,16 +5,21 @@ identifying values are never part of the details.
 """
 
 from dataclasses import asdict, dataclass
+from typing import Literal
 
 from pydicom.dataset import Dataset
 
+from dicompress import errors
 from dicompress.dicom_input import Geometry, geometry, read_dataset, source_frames, transfer_syntax
+from dicompress.image_pixel import whole_number
+from dicompress.limits import DEFAULT_LIMITS, Limits
 
 #: Longest side of a thumbnail, in pixels.
 THUMBNAIL_SIDE = 160
 
-_SIGNED_FORMATS = {1: "b", 2: "h", 4: "i", 8: "q"}
-_UNSIGNED_FORMATS = {1: "B", 2: "H", 4: "I", 8: "Q"}
+_Format = Literal["b", "h", "i", "q", "B", "H", "I", "Q"]
+_SIGNED_FORMATS: dict[int, _Format] = {1: "b", 2: "h", 4: "i", 8: "q"}
+_UNSIGNED_FORMATS: dict[int, _Format] = {1: "B", 2: "H", 4: "I", 8: "Q"}
 
 
 @dataclass(frozen=True)
@@ -46,13 +51,15 @@ class Details:
         return asdict(self)
 
 
-def describe(data: bytes) -> tuple[Details, Thumbnail]:
+def describe(data: bytes, limits: Limits = DEFAULT_LIMITS) -> tuple[Details, Thumbnail]:
     """Return the details and a thumbnail of the DICOM file in `data`.
 
     Parameters
     ----------
     data : bytes
         A DICOM file, uncompressed or RLE Lossless.
+    limits : dicompress.limits.Limits, optional
+        How deep sequences may nest and how far a deflated data set may inflate.
 
     Returns
     -------
@@ -62,11 +69,14 @@ def describe(data: bytes) -> tuple[Details, Thumbnail]:
     ------
     dicompress.errors.ConversionError
         When the file cannot be read or has no usable pixel data.
+    MemoryError
+        When the machine runs out of memory.
     """
-    ds = read_dataset(data)
-    shape = geometry(ds)
-    first = next(iter(source_frames(ds, shape)))
-    return details(ds, shape), thumbnail(ds, shape, first)
+    with errors.typed_failures():
+        ds = read_dataset(data, limits)
+        shape = geometry(ds)
+        first = next(iter(source_frames(ds, shape)))
+        return details(ds, shape), thumbnail(ds, shape, first)
 
 
 def details(ds: Dataset, shape: Geometry) -> Details:
@@ -90,7 +100,7 @@ def details(ds: Dataset, shape: Geometry) -> Details:
         frames=shape.frames,
         samples_per_pixel=shape.samples_per_pixel,
         bits_allocated=shape.bits_allocated,
-        bits_stored=int(ds.get("BitsStored", shape.bits_allocated)),
+        bits_stored=whole_number(ds, "BitsStored", shape.bits_allocated),
         photometric_interpretation=str(ds.get("PhotometricInterpretation", "")),
         transfer_syntax=transfer_syntax(ds).name,
         elements=sum(1 for _ in ds.iterall()),
@@ -114,15 +124,17 @@ def thumbnail(ds: Dataset, shape: Geometry, frame: bytes, side: int = THUMBNAIL_
     Returns
     -------
     Thumbnail
-        Nearest-neighbour samples; grey for one sample per pixel, colour for three.
+        Nearest-neighbour samples; colour for three samples per pixel, else the first
+        sample in grey.
     """
+    colour = shape.samples_per_pixel == 3
     scale = min(1.0, side / max(shape.rows, shape.columns))
     width = max(1, round(shape.columns * scale))
     height = max(1, round(shape.rows * scale))
-    samples = _sampled_values(ds, shape, frame, width, height)
+    samples = _sampled_values(ds, shape, frame, width, height, 3 if colour else 1)
     photometric = str(ds.get("PhotometricInterpretation", ""))
     rgba = bytearray(width * height * 4)
-    if shape.samples_per_pixel == 1:
+    if not colour:
         # Grey images are windowed to the range of their values.
         low, high = min(samples), max(samples)
         span = (high - low) or 1
@@ -132,9 +144,9 @@ def thumbnail(ds: Dataset, shape: Geometry, frame: bytes, side: int = THUMBNAIL_
         rgba[0::4] = rgba[1::4] = rgba[2::4] = levels
     else:
         # Colour keeps its values, only scaled to 8 bits, so hues stay true.
-        top = (1 << int(ds.get("BitsStored", shape.bits_allocated))) - 1
-        levels = [max(v, 0) * 255 // top for v in samples]
-        red, green, blue = (levels[s::shape.samples_per_pixel] for s in range(3))
+        top = (1 << _bits_stored(ds, shape)) - 1
+        scaled = [max(v, 0) * 255 // top for v in samples]
+        red, green, blue = (scaled[s::3] for s in range(3))
         if photometric.startswith("YBR_FULL"):
             red, green, blue = _ybr_to_rgb(red, green, blue)
         rgba[0::4], rgba[1::4], rgba[2::4] = bytes(red), bytes(green), bytes(blue)
@@ -142,19 +154,26 @@ def thumbnail(ds: Dataset, shape: Geometry, frame: bytes, side: int = THUMBNAIL_
     return Thumbnail(width=width, height=height, rgba=bytes(rgba))
 
 
-def _sampled_values(ds: Dataset, shape: Geometry, frame: bytes, width: int, height: int) -> list[int]:
-    """Return the frame's sample values at a width x height grid, pixel by pixel."""
-    signed = int(ds.get("PixelRepresentation", 0)) == 1
+def _sampled_values(
+    ds: Dataset, shape: Geometry, frame: bytes, width: int, height: int, samples: int
+) -> list[int]:
+    """Return the first `samples` sample values of the pixels at a width x height grid, pixel by pixel."""
+    signed = whole_number(ds, "PixelRepresentation", 0) == 1
     formats = _SIGNED_FORMATS if signed else _UNSIGNED_FORMATS
     values = memoryview(frame).cast(formats[shape.sample_width])
     spp = shape.samples_per_pixel
     rows = [y * shape.rows // height for y in range(height)]
     columns = [x * shape.columns // width for x in range(width)]
-    stored = int(ds.get("BitsStored", shape.bits_allocated))
+    stored = _bits_stored(ds, shape)
     return [
         _stored_value(values[(row * shape.columns + column) * spp + sample], stored, signed)
-        for row in rows for column in columns for sample in range(spp)
+        for row in rows for column in columns for sample in range(samples)
     ]
+
+
+def _bits_stored(ds: Dataset, shape: Geometry) -> int:
+    """Return Bits Stored, within 1 and Bits Allocated whatever the file says."""
+    return min(max(whole_number(ds, "BitsStored", shape.bits_allocated), 1), shape.bits_allocated)
 
 
 def _stored_value(value: int, bits_stored: int, signed: bool) -> int:

@@ -1,0 +1,98 @@
+"""Checks on a data set before pydicom reads it whole or writes anything from it.
+
+pydicom decodes a raw element when it is first used, often while writing, and writes nested
+sequences recursively, wrapping every failure on the way up in a new message that repeats
+the one before together with its traceback (``pydicom.tag.tag_in_exception``): a failure 30
+levels deep makes a message of 2**30 tracebacks. So nothing may fail inside a write:
+
+* :func:`check_stack_room` refuses nesting deeper than Python's stack holds for pydicom's
+  recursion, before pydicom reads the file;
+* :func:`check_elements` decodes every element once, on the side, right after reading. The
+  data set keeps its raw elements, which pydicom then copies byte for byte where the
+  encoding does not change.
+"""
+
+import sys
+
+from pydicom.charset import default_encoding
+from pydicom.dataelem import RawDataElement, convert_raw_data_element
+from pydicom.datadict import dictionary_description, dictionary_has_tag
+from pydicom.dataset import Dataset
+from pydicom.tag import Tag
+from pydicom.valuerep import VR
+
+from dicompress import errors
+
+#: Python frames pydicom's recursion takes per level of nested sequences (to read one of
+#: undefined length: 5; to write one: 4).
+FRAMES_PER_LEVEL = 5
+#: Frames left for everything else: pydicom's calls below the deepest level, the hooks...
+_SPARE_FRAMES = 100
+_SPECIFIC_CHARACTER_SET = 0x00080005
+
+
+def check_stack_room(depth: int) -> None:
+    """Raise ``LimitExceededError`` unless pydicom can read and write sequences `depth` levels deep here.
+
+    Parameters
+    ----------
+    depth : int
+        The deepest nesting of sequences in the file.
+    """
+    limit = sys.getrecursionlimit()
+    if _frames_in_use() + FRAMES_PER_LEVEL * depth + _SPARE_FRAMES > limit:
+        raise errors.LimitExceededError(
+            f"sequences are nested {depth} levels deep, more than Python's stack holds here "
+            f"(its recursion limit is {limit})"
+        )
+
+
+def check_elements(ds: Dataset) -> None:
+    """Decode every element of `ds`, at every level, without keeping the results.
+
+    Parameters
+    ----------
+    ds : pydicom.dataset.Dataset
+        A data set just read by pydicom.
+
+    Raises
+    ------
+    dicompress.errors.DamagedFileError
+        For the first element pydicom cannot decode (an unknown VR, a value of the wrong
+        length, a sequence whose items do not parse...).
+    """
+    pending = [ds]
+    while pending:
+        current = pending.pop()
+        charset = current.original_character_set or current._character_set
+        for tag in list(current.keys()):
+            element = current.get_item(tag)
+            if isinstance(element, RawDataElement):
+                encoding = default_encoding if tag == _SPECIFIC_CHARACTER_SET else charset
+                try:
+                    element = convert_raw_data_element(element, encoding=encoding, ds=current)
+                except MemoryError:
+                    raise
+                except Exception as exc:  # pydicom's converters raise many kinds for damaged values
+                    raise errors.DamagedFileError(
+                        f"{_name(tag)} cannot be decoded: {errors.reason(exc)}"
+                    ) from None
+            if element is not None and element.VR == VR.SQ:
+                pending.extend(element.value)
+
+
+def _frames_in_use() -> int:
+    """Return how many Python frames are on the stack below this call."""
+    count = 0
+    frame = sys._getframe(1)
+    while frame is not None:
+        count += 1
+        frame = frame.f_back  # type: ignore[assignment]
+    return count
+
+
+def _name(tag: int) -> str:
+    """Return the dictionary name of `tag` with the tag, or the tag alone."""
+    if dictionary_has_tag(tag):
+        return f"{dictionary_description(tag)} {Tag(tag)}"
+    return str(Tag(tag))
