@@ -6,6 +6,7 @@ milliseconds and 6 MB of memory). The browser tests import them too::
     from tests.hostile_files import deflate_bomb, nested_sequences
 
     nested_sequences(1000)            # 59 kB: 1,000 nested sequences of defined length
+    nested_sequences(1000, defined_length=False)
     deflate_bomb(6 * 1024**3)         # 6.3 MB: a deflated data set inflating to 6 GB
 """
 
@@ -28,7 +29,7 @@ _ZERO_BLOCK = 1 << 20
 _MAX_ELEMENT = 1 << 31
 
 
-def nested_sequences(depth: int, *, defined_length: bool = True) -> bytes:
+def nested_sequences(depth: int, *, defined_length: bool = True, implicit: bool = False) -> bytes:
     """Return CT_small.dcm with `depth` nested Referenced Image Sequences before Patient's Name.
 
     Each (0008,1115) SQ holds one item that holds the next sequence; the innermost item
@@ -41,16 +42,20 @@ def nested_sequences(depth: int, *, defined_length: bool = True) -> bytes:
     defined_length : bool, optional
         ``True``: sequences and items of defined length; ``False``: undefined length with
         delimitation items.
+    implicit : bool, optional
+        ``True``: the sequences go into MR_small_implicit.dcm, encoded in implicit VR.
     """
-    inner = _explicit(0x0008, 0x1155, b"UI", b"1.2.3\0")
+    header = _implicit_header if implicit else _long_header
+    value = b"1.2.3\0"
+    inner = header(0x0008, 0x1155, b"UI", len(value)) + value if implicit else _explicit(0x0008, 0x1155, b"UI", value)
     for _ in range(depth):
         if defined_length:
             item = _item_header(_ITEM, len(inner)) + inner
-            inner = _long_header(0x0008, 0x1115, b"SQ", len(item)) + item
+            inner = header(0x0008, 0x1115, b"SQ", len(item)) + item
         else:
             item = _item_header(_ITEM, _UNDEFINED) + inner + _item_header(_ITEM_END, 0)
-            inner = _long_header(0x0008, 0x1115, b"SQ", _UNDEFINED) + item + _item_header(_SEQUENCE_END, 0)
-    data = file_bytes("CT_small.dcm")
+            inner = header(0x0008, 0x1115, b"SQ", _UNDEFINED) + item + _item_header(_SEQUENCE_END, 0)
+    data = file_bytes("MR_small_implicit.dcm" if implicit else "CT_small.dcm")
     at = data.index(_PATIENT_NAME)
     return data[:at] + inner + data[at:]
 
@@ -125,6 +130,12 @@ def _explicit(group: int, element: int, vr: bytes, value: bytes) -> bytes:
 def _long_header(group: int, element: int, vr: bytes, length: int) -> bytes:
     """Return the header of an explicit VR little endian element with a 4-byte length."""
     return struct.pack("<HH2s2xL", group, element, vr, length)
+
+
+def _implicit_header(group: int, element: int, vr: bytes, length: int) -> bytes:
+    """Return the header of an implicit VR little endian element (`vr` is not written)."""
+    del vr
+    return struct.pack("<HHL", group, element, length)
 
 
 def _item_header(element: int, length: int) -> bytes:

@@ -10,6 +10,9 @@ levels deep makes a message of 2**30 tracebacks. So nothing may fail inside a wr
 * :func:`check_elements` decodes every element once, on the side, right after reading. The
   data set keeps its raw elements, which pydicom then copies byte for byte where the
   encoding does not change.
+
+:func:`match_read_encoding` and :func:`complete_file_meta` give pydicom what it needs to
+write a file: the encoding the data set really has, the file meta's SOP UIDs.
 """
 
 import sys
@@ -29,6 +32,11 @@ FRAMES_PER_LEVEL = 5
 #: Frames left for everything else: pydicom's calls below the deepest level, the hooks...
 _SPARE_FRAMES = 100
 _SPECIFIC_CHARACTER_SET = 0x00080005
+#: File meta elements a written file needs, and the data set elements that hold the same UIDs.
+_SOP_UIDS = {
+    "MediaStorageSOPClassUID": ("SOPClassUID", "SOP Class UID (0008,0016)"),
+    "MediaStorageSOPInstanceUID": ("SOPInstanceUID", "SOP Instance UID (0008,0018)"),
+}
 
 
 def check_stack_room(depth: int) -> None:
@@ -61,12 +69,12 @@ def check_elements(ds: Dataset) -> None:
         For the first element pydicom cannot decode (an unknown VR, a value of the wrong
         length, a sequence whose items do not parse...).
     """
-    pending = [ds]
+    pending = [ds, ds.file_meta]
     while pending:
         current = pending.pop()
         charset = current.original_character_set or current._character_set
         for tag in list(current.keys()):
-            element = current.get_item(tag)
+            element = current.get_item(tag, keep_deferred=True)  # never converts; nothing is deferred
             if isinstance(element, RawDataElement):
                 encoding = default_encoding if tag == _SPECIFIC_CHARACTER_SET else charset
                 try:
@@ -79,6 +87,61 @@ def check_elements(ds: Dataset) -> None:
                     ) from None
             if element is not None and element.VR == VR.SQ:
                 pending.extend(element.value)
+
+
+def match_read_encoding(ds: Dataset) -> None:
+    """Make `ds` agree with the encoding pydicom found it in, so that pydicom can write it.
+
+    pydicom reads a data set in the VR encoding it finds (with a warning) but writes it as
+    if it were in the one its Transfer Syntax UID names; and in an explicit VR data set it
+    reads an element without a valid VR as implicit VR, then writes its raw bytes without
+    a VR. So the data set is given the encoding of its raw elements, and every raw element
+    without a VR in an explicit VR data set is decoded (the VR taken from the dictionary).
+    """
+    found: set[tuple[bool, bool]] = set()
+    for tag in ds.keys():
+        element = ds.get_item(tag, keep_deferred=True)
+        if isinstance(element, RawDataElement):
+            found.add((element.is_implicit_VR, element.is_little_endian))
+    if len(found) == 1:
+        implicit, little = found.pop()
+        if (implicit, little) != ds.original_encoding:
+            ds.set_original_encoding(implicit, little)
+    pending = [ds]
+    while pending:
+        current = pending.pop()
+        for tag in list(current.keys()):
+            element = current.get_item(tag, keep_deferred=True)
+            if isinstance(element, RawDataElement):
+                if element.VR is None and not element.is_implicit_VR:
+                    current[tag]  # decodes it in place
+            elif element is not None and element.VR == VR.SQ:
+                pending.extend(element.value)
+
+
+def complete_file_meta(ds: Dataset) -> None:
+    """Give the file meta of `ds` the SOP Class and Instance UIDs of its data set where it lacks them.
+
+    Raises
+    ------
+    dicompress.errors.ConversionError
+        ``IncompleteDataSetError`` when neither the file meta nor the data set has one of
+        them; ``DamagedFileError`` when file meta elements (0002,eeee) are in the data set.
+    """
+    misplaced = [tag for tag in ds.keys() if tag >> 16 == 0x0002]
+    if misplaced:
+        raise errors.DamagedFileError(
+            f"the file meta is damaged: its element {Tag(misplaced[0])} is in the data set"
+        )
+    for meta_keyword, (keyword, name) in _SOP_UIDS.items():
+        if ds.file_meta.get(meta_keyword):
+            continue
+        value = ds.get(keyword)
+        if not value:
+            raise errors.IncompleteDataSetError(
+                f"the file has no {name}, in its data set or its file meta, and a DICOM file needs one"
+            )
+        setattr(ds.file_meta, meta_keyword, value)
 
 
 def _frames_in_use() -> int:

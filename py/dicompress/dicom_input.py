@@ -7,6 +7,7 @@ Every check raises a :class:`~dicompress.errors.ConversionError` with a one-line
 
 from collections.abc import Iterator
 from io import BytesIO
+from struct import error as StructError
 from typing import Any
 
 from pydicom import dcmread
@@ -16,8 +17,8 @@ from pydicom.pixels import get_decoder
 from pydicom.uid import UID, ExplicitVRBigEndian, RLELossless
 
 from dicompress import errors, structure
-from dicompress.data_set_checks import check_elements, check_stack_room
-from dicompress.image_pixel import Geometry, check_native_length, check_rle_frames, geometry
+from dicompress.data_set_checks import check_elements, check_stack_room, match_read_encoding
+from dicompress.image_pixel import Geometry, geometry, pixel_bytes
 from dicompress.layout import planar_to_interleaved, swap_byte_order
 from dicompress.limits import DEFAULT_LIMITS, Limits
 from dicompress.registration import add_plugins, service_plugin
@@ -67,10 +68,12 @@ def read_dataset(data: bytes, limits: Limits = DEFAULT_LIMITS) -> Dataset:
         ds = dcmread(BytesIO(data))
     except InvalidDicomError:
         raise errors.NotDicomError(errors.NO_DICM_MARKER) from None
-    except (EOFError, OSError, ValueError, KeyError, TypeError, OverflowError) as exc:
+    except (EOFError, OSError, ValueError, KeyError, TypeError, OverflowError, NotImplementedError,
+            StructError) as exc:
         raise errors.TruncatedFileError(f"the file is cut short or damaged ({errors.reason(exc)})") from None
-    transfer_syntax(ds)
     check_elements(ds)
+    transfer_syntax(ds)
+    match_read_encoding(ds)
     return ds
 
 
@@ -85,6 +88,8 @@ def transfer_syntax(ds: Dataset) -> UID:
     syntax = ds.file_meta.get("TransferSyntaxUID")
     if not syntax:
         raise errors.NotDicomError("not a DICOM file: the file meta has no Transfer Syntax UID")
+    if not isinstance(syntax, str):
+        raise errors.NotDicomError("not a DICOM file: the file meta's Transfer Syntax UID is not text")
     syntax = UID(syntax)
     if not syntax.is_transfer_syntax:
         raise errors.NotDicomError(
@@ -101,7 +106,7 @@ def source_frames(ds: Dataset, shape: Geometry) -> Iterator[bytes]:
     ds : pydicom.dataset.Dataset
         A data set read by :func:`read_dataset`.
     shape : Geometry
-        Its geometry, from :func:`geometry`.
+        Its geometry, from :func:`geometry` (which checks the pixel data against it).
 
     Yields
     ------
@@ -110,37 +115,20 @@ def source_frames(ds: Dataset, shape: Geometry) -> Iterator[bytes]:
 
     Raises
     ------
-    dicompress.errors.ConversionError
-        ``AlreadyCompressedError``, ``GeometryError`` or ``CorruptPixelDataError``.
+    dicompress.errors.CorruptPixelDataError
+        When an RLE frame cannot be decoded.
     """
     syntax = transfer_syntax(ds)
-    pixels = _pixel_bytes(ds)
     if syntax == RLELossless:
-        check_rle_frames(pixels, shape, ds)
         for frame in decode_rle_frames(ds):
             yield planar_to_interleaved(frame, shape.samples_per_pixel, shape.sample_width)
         return
-    if syntax.is_compressed:
-        raise errors.AlreadyCompressedError(
-            f"the pixel data is already compressed as {syntax.name}; "
-            "only uncompressed or RLE Lossless files can be converted"
-        )
-    check_native_length(len(pixels), shape, ds)
+    pixels = pixel_bytes(ds)
     big_endian = syntax == ExplicitVRBigEndian
     if big_endian and shape.sample_width == 1 and ds["PixelData"].VR == "OW":
         # 8-bit samples in OW words: the words were byte-swapped, an odd last one padded.
         pixels = swap_byte_order(pixels + b"\0" * (len(pixels) % 2), 2)
     yield from _native_frames(pixels, shape, big_endian=big_endian)
-
-
-def _pixel_bytes(ds: Dataset) -> bytes:
-    """Return the value of Pixel Data, refusing one that holds no bytes."""
-    pixels = ds.PixelData
-    if not isinstance(pixels, bytes | bytearray):
-        raise errors.DamagedFileError(f"the Pixel Data (7FE0,0010) holds no bytes (VR {ds['PixelData'].VR})")
-    if not pixels:
-        raise errors.NoPixelDataError("the Pixel Data (7FE0,0010) is empty: nothing to compress")
-    return bytes(pixels)
 
 
 def _native_frames(pixels: bytes, shape: Geometry, *, big_endian: bool) -> Iterator[bytes]:

@@ -106,14 +106,19 @@ class InternalError(ConversionError):
     code = "internal"
 
 
+#: The longest :func:`reason` (libraries quote whole values in their messages).
+REASON_LENGTH = 160
+
+
 def reason(exc: BaseException) -> str:
     """Return the gist of `exc` on one line: its last line of text, else its type's name.
 
     Libraries put the cause last in multi-line messages (pydicom's lists of failed
-    plugins, tracebacks).
+    plugins, tracebacks). Longer than :data:`REASON_LENGTH`, it is cut with an ellipsis.
     """
     lines = [line.strip() for line in str(exc).splitlines() if line.strip()]
-    return lines[-1] if lines else type(exc).__name__
+    text = lines[-1] if lines else type(exc).__name__
+    return text if len(text) <= REASON_LENGTH else text[: REASON_LENGTH - 1] + "…"
 
 
 @contextmanager

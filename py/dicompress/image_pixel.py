@@ -11,6 +11,9 @@ from typing import Any
 
 from pydicom.dataset import Dataset
 from pydicom.encaps import parse_basic_offsets, parse_fragments
+from pydicom.pixels import as_pixel_options
+from pydicom.pixels.decoders.base import DecodeRunner
+from pydicom.uid import UID, RLELossless
 
 from dicompress import errors
 
@@ -59,7 +62,11 @@ class Geometry:
 
 
 def geometry(ds: Dataset) -> Geometry:
-    """Return the pixel geometry of `ds`, after checking it can be converted.
+    """Return the pixel geometry of `ds`, after checking the pixel data can be converted.
+
+    Everything is checked before anything is decoded or written: the Image Pixel module
+    (whole numbers, values pydicom's decoders accept) and that the Pixel Data holds exactly
+    the frames it declares.
 
     Parameters
     ----------
@@ -74,8 +81,9 @@ def geometry(ds: Dataset) -> Geometry:
     Raises
     ------
     dicompress.errors.ConversionError
-        ``FloatPixelDataError``, ``NoPixelDataError``, ``UnsupportedImageError``
-        or ``GeometryError``.
+        ``FloatPixelDataError``, ``NoPixelDataError``, ``AlreadyCompressedError``,
+        ``UnsupportedImageError``, ``GeometryError``, ``DamagedFileError`` or
+        ``CorruptPixelDataError``.
     """
     for keyword in _FLOAT_KEYWORDS:
         if keyword in ds:
@@ -85,6 +93,12 @@ def geometry(ds: Dataset) -> Geometry:
             )
     if "PixelData" not in ds:
         raise errors.NoPixelDataError("the file has no Pixel Data (7FE0,0010): nothing to compress")
+    syntax = UID(ds.file_meta.TransferSyntaxUID)
+    if syntax.is_compressed and syntax != RLELossless:
+        raise errors.AlreadyCompressedError(
+            f"the pixel data is already compressed as {syntax.name}; "
+            "only uncompressed or RLE Lossless files can be converted"
+        )
     shape = Geometry(
         rows=whole_number(ds, "Rows"),
         columns=whole_number(ds, "Columns"),
@@ -102,7 +116,55 @@ def geometry(ds: Dataset) -> Geometry:
             f"the image has {shape.rows} rows, {shape.columns} columns, "
             f"{shape.samples_per_pixel} samples and {shape.frames} frames: nothing to encode"
         )
+    pixels = pixel_bytes(ds)
+    if syntax == RLELossless:
+        _check_rle_frames(pixels, shape, ds)
+    else:
+        _check_native_length(len(pixels), shape, ds)
+    _check_decodable(ds, shape, pixels)
     return shape
+
+
+def pixel_bytes(ds: Dataset) -> bytes:
+    """Return the value of Pixel Data, refusing one that holds no bytes.
+
+    Raises
+    ------
+    dicompress.errors.ConversionError
+        ``DamagedFileError`` for a value that is no bytes, ``NoPixelDataError`` for none.
+    """
+    pixels = ds.PixelData
+    if not pixels:
+        raise errors.NoPixelDataError("the Pixel Data (7FE0,0010) is empty: nothing to compress")
+    if not isinstance(pixels, bytes | bytearray):
+        raise errors.DamagedFileError(f"the Pixel Data (7FE0,0010) holds no bytes (VR {ds['PixelData'].VR})")
+    return bytes(pixels)
+
+
+def _check_decodable(ds: Dataset, shape: Geometry, pixel_data: bytes) -> None:
+    """Raise ``GeometryError`` unless pydicom's decoders accept the Image Pixel module of `ds`.
+
+    A result is only useful if it can be decoded: pydicom checks Bits Stored, Pixel
+    Representation, Photometric Interpretation, Samples per Pixel, Planar Configuration and
+    the dimensions before it decodes anything. Called after the length checks, whose
+    messages say more.
+    """
+    options = as_pixel_options(ds)
+    numbers = {"rows": shape.rows, "columns": shape.columns, "samples_per_pixel": shape.samples_per_pixel,
+               "bits_allocated": shape.bits_allocated, "number_of_frames": shape.frames,
+               "planar_configuration": shape.planar_configuration}
+    options.update({name: value for name, value in numbers.items() if options.get(name) is not None})
+    for name, keyword in (("bits_stored", "BitsStored"), ("pixel_representation", "PixelRepresentation")):
+        if options.get(name) is not None:
+            options[name] = whole_number(ds, keyword)
+    runner = DecodeRunner(UID(ds.file_meta.TransferSyntaxUID))
+    runner.set_options(**options)
+    runner.set_option("pixel_keyword", "PixelData")
+    runner.set_source(pixel_data)
+    try:
+        runner.validate()
+    except (AttributeError, ValueError, TypeError, KeyError) as exc:
+        raise errors.GeometryError(f"the image cannot be decoded as described: {errors.reason(exc)}") from None
 
 
 def whole_number(ds: Dataset, keyword: str, default: int | None = None) -> int:
@@ -128,7 +190,7 @@ def whole_number(ds: Dataset, keyword: str, default: int | None = None) -> int:
     return number
 
 
-def check_native_length(length: int, shape: Geometry, ds: Dataset) -> None:
+def _check_native_length(length: int, shape: Geometry, ds: Dataset) -> None:
     """Raise ``GeometryError`` unless `length` bytes of native Pixel Data hold exactly the declared frames.
 
     Shorter is damage. Longer by less than a frame is padding (pydicom drops it too); by a
@@ -147,7 +209,7 @@ def check_native_length(length: int, shape: Geometry, ds: Dataset) -> None:
         )
 
 
-def check_rle_frames(pixel_data: bytes, shape: Geometry, ds: Dataset) -> None:
+def _check_rle_frames(pixel_data: bytes, shape: Geometry, ds: Dataset) -> None:
     """Raise unless encapsulated RLE `pixel_data` holds the declared frames and can decode to them.
 
     Frames are counted as pydicom splits them: by the Extended or Basic Offset Table, else

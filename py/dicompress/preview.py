@@ -100,7 +100,7 @@ def details(ds: Dataset, shape: Geometry) -> Details:
         frames=shape.frames,
         samples_per_pixel=shape.samples_per_pixel,
         bits_allocated=shape.bits_allocated,
-        bits_stored=whole_number(ds, "BitsStored", shape.bits_allocated),
+        bits_stored=whole_number(ds, "BitsStored"),
         photometric_interpretation=str(ds.get("PhotometricInterpretation", "")),
         transfer_syntax=transfer_syntax(ds).name,
         elements=sum(1 for _ in ds.iterall()),
@@ -124,17 +124,15 @@ def thumbnail(ds: Dataset, shape: Geometry, frame: bytes, side: int = THUMBNAIL_
     Returns
     -------
     Thumbnail
-        Nearest-neighbour samples; colour for three samples per pixel, else the first
-        sample in grey.
+        Nearest-neighbour samples; grey for one sample per pixel, colour for three.
     """
-    colour = shape.samples_per_pixel == 3
     scale = min(1.0, side / max(shape.rows, shape.columns))
     width = max(1, round(shape.columns * scale))
     height = max(1, round(shape.rows * scale))
-    samples = _sampled_values(ds, shape, frame, width, height, 3 if colour else 1)
+    samples = _sampled_values(ds, shape, frame, width, height)
     photometric = str(ds.get("PhotometricInterpretation", ""))
     rgba = bytearray(width * height * 4)
-    if not colour:
+    if shape.samples_per_pixel == 1:
         # Grey images are windowed to the range of their values.
         low, high = min(samples), max(samples)
         span = (high - low) or 1
@@ -144,9 +142,9 @@ def thumbnail(ds: Dataset, shape: Geometry, frame: bytes, side: int = THUMBNAIL_
         rgba[0::4] = rgba[1::4] = rgba[2::4] = levels
     else:
         # Colour keeps its values, only scaled to 8 bits, so hues stay true.
-        top = (1 << _bits_stored(ds, shape)) - 1
+        top = (1 << whole_number(ds, "BitsStored")) - 1
         scaled = [max(v, 0) * 255 // top for v in samples]
-        red, green, blue = (scaled[s::3] for s in range(3))
+        red, green, blue = (scaled[s::shape.samples_per_pixel] for s in range(3))
         if photometric.startswith("YBR_FULL"):
             red, green, blue = _ybr_to_rgb(red, green, blue)
         rgba[0::4], rgba[1::4], rgba[2::4] = bytes(red), bytes(green), bytes(blue)
@@ -154,26 +152,19 @@ def thumbnail(ds: Dataset, shape: Geometry, frame: bytes, side: int = THUMBNAIL_
     return Thumbnail(width=width, height=height, rgba=bytes(rgba))
 
 
-def _sampled_values(
-    ds: Dataset, shape: Geometry, frame: bytes, width: int, height: int, samples: int
-) -> list[int]:
-    """Return the first `samples` sample values of the pixels at a width x height grid, pixel by pixel."""
-    signed = whole_number(ds, "PixelRepresentation", 0) == 1
+def _sampled_values(ds: Dataset, shape: Geometry, frame: bytes, width: int, height: int) -> list[int]:
+    """Return the frame's sample values at a width x height grid, pixel by pixel."""
+    signed = whole_number(ds, "PixelRepresentation") == 1
     formats = _SIGNED_FORMATS if signed else _UNSIGNED_FORMATS
     values = memoryview(frame).cast(formats[shape.sample_width])
     spp = shape.samples_per_pixel
     rows = [y * shape.rows // height for y in range(height)]
     columns = [x * shape.columns // width for x in range(width)]
-    stored = _bits_stored(ds, shape)
+    stored = whole_number(ds, "BitsStored")
     return [
         _stored_value(values[(row * shape.columns + column) * spp + sample], stored, signed)
-        for row in rows for column in columns for sample in range(samples)
+        for row in rows for column in columns for sample in range(spp)
     ]
-
-
-def _bits_stored(ds: Dataset, shape: Geometry) -> int:
-    """Return Bits Stored, within 1 and Bits Allocated whatever the file says."""
-    return min(max(whole_number(ds, "BitsStored", shape.bits_allocated), 1), shape.bits_allocated)
 
 
 def _stored_value(value: int, bits_stored: int, signed: bool) -> int:
