@@ -11,8 +11,9 @@ levels deep makes a message of 2**30 tracebacks. So nothing may fail inside a wr
   data set keeps its raw elements, which pydicom then copies byte for byte where the
   encoding does not change.
 
-:func:`match_read_encoding` and :func:`complete_file_meta` give pydicom what it needs to
-write a file: the encoding the data set really has, the file meta's SOP UIDs.
+:func:`match_read_encoding` and :func:`check_writable` see that pydicom can write a file: in
+the encoding the data set really has, with the file meta's SOP UIDs, without file meta or
+command elements in the data set.
 """
 
 import sys
@@ -119,20 +120,23 @@ def match_read_encoding(ds: Dataset) -> None:
                 pending.extend(element.value)
 
 
-def complete_file_meta(ds: Dataset) -> None:
-    """Give the file meta of `ds` the SOP Class and Instance UIDs of its data set where it lacks them.
+def check_writable(ds: Dataset) -> None:
+    """Check that pydicom can write `ds` as a file; give its file meta the data set's SOP UIDs where it lacks them.
 
     Raises
     ------
     dicompress.errors.ConversionError
         ``IncompleteDataSetError`` when neither the file meta nor the data set has one of
-        them; ``DamagedFileError`` when file meta elements (0002,eeee) are in the data set.
+        them; ``DamagedFileError`` when file meta (0002,eeee) or command (0000,eeee)
+        elements are in the data set.
     """
-    misplaced = [tag for tag in ds.keys() if tag >> 16 == 0x0002]
-    if misplaced:
-        raise errors.DamagedFileError(
-            f"the file meta is damaged: its element {Tag(misplaced[0])} is in the data set"
-        )
+    for tag in ds.keys():
+        if tag >> 16 == 0x0002:
+            raise errors.DamagedFileError(f"the file meta is damaged: its element {Tag(tag)} is in the data set")
+        if tag >> 16 == 0x0000:
+            raise errors.DamagedFileError(
+                f"the data set holds the command element {Tag(tag)}, which a DICOM file cannot hold"
+            )
     for meta_keyword, (keyword, name) in _SOP_UIDS.items():
         if ds.file_meta.get(meta_keyword):
             continue

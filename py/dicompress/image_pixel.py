@@ -149,19 +149,19 @@ def _check_decodable(ds: Dataset, shape: Geometry, pixel_data: bytes) -> None:
     the dimensions before it decodes anything. Called after the length checks, whose
     messages say more.
     """
-    options = as_pixel_options(ds)
     numbers = {"rows": shape.rows, "columns": shape.columns, "samples_per_pixel": shape.samples_per_pixel,
                "bits_allocated": shape.bits_allocated, "number_of_frames": shape.frames,
                "planar_configuration": shape.planar_configuration}
-    options.update({name: value for name, value in numbers.items() if options.get(name) is not None})
-    for name, keyword in (("bits_stored", "BitsStored"), ("pixel_representation", "PixelRepresentation")):
-        if options.get(name) is not None:
-            options[name] = whole_number(ds, keyword)
     runner = DecodeRunner(UID(ds.file_meta.TransferSyntaxUID))
-    runner.set_options(**options)
-    runner.set_option("pixel_keyword", "PixelData")
-    runner.set_source(pixel_data)
     try:
+        options = as_pixel_options(ds)
+        options.update({name: value for name, value in numbers.items() if options.get(name) is not None})
+        for name, keyword in (("bits_stored", "BitsStored"), ("pixel_representation", "PixelRepresentation")):
+            if options.get(name) is not None:
+                options[name] = whole_number(ds, keyword)
+        runner.set_options(**options)
+        runner.set_option("pixel_keyword", "PixelData")
+        runner.set_source(pixel_data)
         runner.validate()
     except (AttributeError, ValueError, TypeError, KeyError) as exc:
         raise errors.GeometryError(f"the image cannot be decoded as described: {errors.reason(exc)}") from None

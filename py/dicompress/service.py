@@ -19,7 +19,7 @@ from pydicom.pixels.encoders import RLELosslessEncoder
 from pydicom.uid import UID, RLELossless
 
 from dicompress import errors, frontend
-from dicompress.data_set_checks import complete_file_meta
+from dicompress.data_set_checks import check_writable
 from dicompress.dependencies import numpy_available
 from dicompress.dicom_input import (
     Geometry,
@@ -155,7 +155,7 @@ def _convert(
     ds = read_dataset(data, limits)
     source = transfer_syntax(ds)
     shape = geometry(ds)
-    complete_file_meta(ds)
+    check_writable(ds)
     frames = _reporting(source_frames(ds, shape), shape.frames, progress)
     if TARGETS[target] == RLELossless:
         plugin = encoding_plugin()
