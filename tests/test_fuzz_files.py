@@ -1,4 +1,4 @@
-"""The file fuzzer: about 300 damaged and hostile files made from real ones, through the service.
+"""The file fuzzer: about 570 damaged and hostile files made from real ones, through the service.
 
 Every case of :mod:`tests.fuzz_cases` (seeded: the same cases every run) is converted by
 :func:`dicompress.service.convert` in a child process (:mod:`tests.fuzz_worker`, batches of

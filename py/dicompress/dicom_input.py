@@ -12,7 +12,7 @@ from typing import Any
 
 from pydicom import dcmread
 from pydicom.dataset import Dataset
-from pydicom.errors import InvalidDicomError
+from pydicom.errors import BytesLengthException, InvalidDicomError
 from pydicom.pixels import get_decoder
 from pydicom.uid import UID, ExplicitVRBigEndian, RLELossless
 
@@ -69,7 +69,7 @@ def read_dataset(data: bytes, limits: Limits = DEFAULT_LIMITS) -> Dataset:
     except InvalidDicomError:
         raise errors.NotDicomError(errors.NO_DICM_MARKER) from None
     except (EOFError, OSError, ValueError, KeyError, TypeError, OverflowError, NotImplementedError,
-            StructError) as exc:
+            StructError, BytesLengthException) as exc:
         raise errors.TruncatedFileError(f"the file is cut short or damaged ({errors.reason(exc)})") from None
     check_elements(ds)
     transfer_syntax(ds)
