@@ -35,11 +35,10 @@ from io import BytesIO
 from pydicom.dataelem import DataElement
 from pydicom.dataset import Dataset
 from pydicom.encaps import encapsulate, generate_frames
-from pydicom.filewriter import write_file_meta_info
 from pydicom.uid import JPEGBaseline8Bit, RLELossless
 
 from tests import hostile_files
-from tests.dicom_files import file_bytes, read
+from tests.dicom_files import data_set_bytes, file_bytes, file_head, read, rewritten
 
 #: Source files: explicit and implicit VR, big endian, deflated, RLE, RGB, multi-frame.
 SOURCES = [
@@ -140,7 +139,7 @@ def _lying_value(rng: random.Random, source: str) -> bytes:
     def change(ds: Dataset) -> None:
         ds[_TAGS[keyword]] = DataElement(_TAGS[keyword], vr, value)
 
-    return _rewritten(source, change)
+    return rewritten(source, change)
 
 
 def _pixel_length(rng: random.Random, source: str) -> bytes:
@@ -154,7 +153,7 @@ def _pixel_length(rng: random.Random, source: str) -> bytes:
         if rng.random() < 0.3 and "NumberOfFrames" in ds:
             del ds.NumberOfFrames
 
-    return _rewritten(source, change)
+    return rewritten(source, change)
 
 
 def _huge_length(rng: random.Random, source: str) -> bytes:
@@ -197,7 +196,7 @@ def _rle_table(rng: random.Random, source: str) -> bytes:
             return
         ds.PixelData = encapsulate([bytes(f) for f in frames])
 
-    return _rewritten(source, change)
+    return rewritten(source, change)
 
 
 def _unknown_vr(rng: random.Random, source: str) -> bytes:
@@ -211,9 +210,7 @@ def _unknown_vr(rng: random.Random, source: str) -> bytes:
 
 def _lying_meta(rng: random.Random, source: str) -> bytes:
     data = file_bytes(source)
-    ds = read(data)
-    meta_end = 144 + ds.file_meta.FileMetaInformationGroupLength
-    meta = ds.file_meta
+    meta = read(data).file_meta
     how = rng.randrange(4)
     if how == 0:
         syntax = rng.choice(_TRANSFER_SYNTAXES)
@@ -227,15 +224,12 @@ def _lying_meta(rng: random.Random, source: str) -> bytes:
             del meta[keyword]
         if rng.random() < 0.5:
             return _without_sop_uids(data, meta)
-    head = BytesIO()
-    head.write(b"\0" * 128 + b"DICM")
-    write_file_meta_info(head, meta, enforce_standard=False)
-    written = bytearray(head.getvalue())
+    written = bytearray(file_head(meta))
     if how == 2:  # a group length that lies
         written[140:144] = struct.pack("<L", rng.choice([0, 2, 10_000, 0xFFFFFFFF]))
-    elif how == 3:  # the meta without its group length, then cut into
+    elif how == 3:  # the meta without its group length
         written = written[:132] + written[144:]
-    return bytes(written) + data[meta_end:]
+    return bytes(written) + data_set_bytes(data)
 
 
 def _without_sop_uids(data: bytes, meta: Dataset) -> bytes:
@@ -245,15 +239,6 @@ def _without_sop_uids(data: bytes, meta: Dataset) -> bytes:
     ds.file_meta = meta
     buffer = BytesIO()
     ds.save_as(buffer, enforce_file_format=False)
-    return buffer.getvalue()
-
-
-def _rewritten(source: str, change: Callable[[Dataset], None]) -> bytes:
-    """Return the bytes of `source` after `change(ds)`, in its own transfer syntax."""
-    ds = read(file_bytes(source))
-    change(ds)
-    buffer = BytesIO()
-    ds.save_as(buffer)
     return buffer.getvalue()
 
 

@@ -12,12 +12,10 @@ milliseconds and 6 MB of memory). The browser tests import them too::
 
 import struct
 import zlib
-from io import BytesIO
 
-from pydicom.filewriter import write_file_meta_info
 from pydicom.uid import DeflatedExplicitVRLittleEndian
 
-from tests.dicom_files import file_bytes, read
+from tests.dicom_files import data_set_bytes, file_bytes, file_head, read, rewritten
 
 #: Where CT_small.dcm's Patient's Name (0010,0010) starts: sequences are inserted before it.
 _PATIENT_NAME = struct.pack("<HH", 0x0010, 0x0010)
@@ -73,9 +71,7 @@ def deflate_bomb(zeros: int) -> bytes:
         How many zero bytes the private elements hold in all (even).
     """
     data = file_bytes("CT_small.dcm")
-    ds = read(data)
-    meta_end = 132 + 12 + ds.file_meta.FileMetaInformationGroupLength
-    stream = _deflated(data[meta_end:] + _explicit(0x7FE1, 0x0010, b"LO", b"dicompress test "))
+    stream = _deflated(data_set_bytes(data) + _explicit(0x7FE1, 0x0010, b"LO", b"dicompress test "))
     element = 0x1000
     while zeros:
         length = min(zeros, _MAX_ELEMENT)
@@ -85,11 +81,9 @@ def deflate_bomb(zeros: int) -> bytes:
         zeros -= length
         element += 1
     stream += zlib.compressobj(9, zlib.DEFLATED, -zlib.MAX_WBITS).flush(zlib.Z_FINISH)
-    ds.file_meta.TransferSyntaxUID = DeflatedExplicitVRLittleEndian
-    head = BytesIO()
-    head.write(b"\0" * 128 + b"DICM")
-    write_file_meta_info(head, ds.file_meta)  # type: ignore[arg-type]
-    return head.getvalue() + stream
+    meta = read(data).file_meta
+    meta.TransferSyntaxUID = DeflatedExplicitVRLittleEndian
+    return file_head(meta) + stream
 
 
 def oversized_element(length: int) -> bytes:
@@ -105,21 +99,12 @@ def oversized_element(length: int) -> bytes:
 
 def rle_frames_lie(frames: int = 2) -> bytes:
     """Return MR_small_RLE.dcm (one RLE fragment) with Number of Frames set to `frames`."""
-    return _rewritten("MR_small_RLE.dcm", lambda ds: setattr(ds, "NumberOfFrames", frames))
+    return rewritten("MR_small_RLE.dcm", lambda ds: setattr(ds, "NumberOfFrames", frames))
 
 
 def native_frames_unannounced() -> bytes:
     """Return rtdose.dcm without Number of Frames: its Pixel Data holds 15 frames, it declares 1."""
-    return _rewritten("rtdose.dcm", lambda ds: ds.__delitem__("NumberOfFrames"))
-
-
-def _rewritten(name: str, change) -> bytes:  # type: ignore[no-untyped-def]
-    """Return the bytes of test file `name` after `change(ds)`, in its own transfer syntax."""
-    ds = read(file_bytes(name))
-    change(ds)
-    buffer = BytesIO()
-    ds.save_as(buffer)
-    return buffer.getvalue()
+    return rewritten("rtdose.dcm", lambda ds: ds.__delitem__("NumberOfFrames"))
 
 
 def _explicit(group: int, element: int, vr: bytes, value: bytes) -> bytes:

@@ -10,13 +10,11 @@ import struct
 import tracemalloc
 import warnings
 import zlib
-from io import BytesIO
 
 import numpy as np
 import pytest
 from pydicom.dataelem import DataElement
 from pydicom.encaps import encapsulate
-from pydicom.filewriter import write_file_meta_info
 from pydicom.pixels.decoders import RLELosslessDecoder
 from pydicom.uid import ExplicitVRLittleEndian
 
@@ -25,30 +23,17 @@ from dicompress.limits import DEFAULT_LIMITS, Limits
 from dicompress.preview import describe
 from dicompress.service import convert
 from tests import hostile_files
-from tests.dicom_files import file_bytes, read
+from tests.dicom_files import data_set_bytes, file_bytes, file_head, read, rewritten
 
 TARGETS = ["rle", "explicit", "deflate"]
-
-
-def _rewritten(name, change):
-    """Return test file `name` after `change(ds)`, in its own transfer syntax."""
-    ds = read(file_bytes(name))
-    change(ds)
-    buffer = BytesIO()
-    ds.save_as(buffer)
-    return buffer.getvalue()
 
 
 def _with_meta(name, change):
     """Return test file `name` with its data set unchanged and its file meta after `change(meta)`."""
     data = file_bytes(name)
     meta = read(data).file_meta
-    start = 144 + meta.FileMetaInformationGroupLength
     change(meta)
-    head = BytesIO()
-    head.write(b"\0" * 128 + b"DICM")
-    write_file_meta_info(head, meta, enforce_standard=False)
-    return head.getvalue() + data[start:]
+    return file_head(meta) + data_set_bytes(data)
 
 
 def _error(data, target="rle", **options):
@@ -132,19 +117,19 @@ def test_native_frames_without_number_of_frames_are_an_error_with_advice(target)
 
 
 def test_following_the_advice_converts_every_frame():
-    fixed = _rewritten("rtdose.dcm", lambda ds: setattr(ds, "NumberOfFrames", 15))
+    fixed = rewritten("rtdose.dcm", lambda ds: setattr(ds, "NumberOfFrames", 15))
     assert convert(fixed).report.frames == 15
     with pytest.raises(errors.GeometryError):
-        convert(_rewritten("rtdose.dcm", lambda ds: setattr(ds, "NumberOfFrames", 14)))
+        convert(rewritten("rtdose.dcm", lambda ds: setattr(ds, "NumberOfFrames", 14)))
 
 
 def test_padding_shorter_than_a_frame_is_dropped_as_pydicom_drops_it():
-    source = _rewritten("CT_small.dcm", lambda ds: setattr(ds, "PixelData", ds.PixelData + bytes(100)))
+    source = rewritten("CT_small.dcm", lambda ds: setattr(ds, "PixelData", ds.PixelData + bytes(100)))
     assert _same_pixels(convert(source, "explicit").data, source)
 
 
 def test_an_rle_file_too_small_for_its_geometry_is_refused_before_decoding():
-    source = _rewritten("MR_small_RLE.dcm", lambda ds: ds.update({"Rows": 65535, "Columns": 65535}))
+    source = rewritten("MR_small_RLE.dcm", lambda ds: ds.update({"Rows": 65535, "Columns": 65535}))
     error = _error(source, "explicit")
     assert isinstance(error, errors.GeometryError)
     assert "RLE compresses 64 to 1 at most" in str(error)
@@ -154,7 +139,7 @@ def test_an_rle_file_too_small_for_its_geometry_is_refused_before_decoding():
 
 
 def _rows_as(vr, value):
-    return _rewritten("CT_small.dcm", lambda ds: ds.__setitem__(0x00280010, DataElement(0x00280010, vr, value)))
+    return rewritten("CT_small.dcm", lambda ds: ds.__setitem__(0x00280010, DataElement(0x00280010, vr, value)))
 
 
 @pytest.mark.parametrize("make, error, message", [
@@ -166,11 +151,11 @@ def _rows_as(vr, value):
      errors.NotDicomError, "not a DICOM file: its Transfer Syntax UID '1.2.3' names no transfer syntax"),
     (lambda: _with_meta("CT_small.dcm", lambda m: setattr(m, "TransferSyntaxUID", "")),
      errors.NotDicomError, "not a DICOM file: the file meta has no Transfer Syntax UID"),
-    (lambda: _rewritten("CT_small.dcm", lambda ds: setattr(ds, "PixelData", b"")),
+    (lambda: rewritten("CT_small.dcm", lambda ds: setattr(ds, "PixelData", b"")),
      errors.NoPixelDataError, "the Pixel Data (7FE0,0010) is empty: nothing to compress"),
-    (lambda: _rewritten("CT_small.dcm", lambda ds: setattr(ds, "BitsStored", 0)), errors.GeometryError,
+    (lambda: rewritten("CT_small.dcm", lambda ds: setattr(ds, "BitsStored", 0)), errors.GeometryError,
      "the image cannot be decoded as described: A (0028,0101) 'Bits Stored' value of '0' is invalid"),
-    (lambda: _rewritten("CT_small.dcm", lambda ds: setattr(ds, "SamplesPerPixel", 2)), errors.GeometryError,
+    (lambda: rewritten("CT_small.dcm", lambda ds: setattr(ds, "SamplesPerPixel", 2)), errors.GeometryError,
      "the Pixel Data holds 32768 bytes, but 1 frame(s) of 128 x 128 x 2 samples of 16 bits need 65536"),
 ])
 @pytest.mark.parametrize("target", TARGETS)
@@ -213,7 +198,7 @@ def test_a_file_without_sop_uids_is_incomplete():
         del ds.SOPClassUID, ds.SOPInstanceUID
         del ds.file_meta.MediaStorageSOPClassUID
 
-    error = _error(_rewritten("CT_small.dcm", strip))
+    error = _error(rewritten("CT_small.dcm", strip))
     assert isinstance(error, errors.IncompleteDataSetError)
     assert str(error) == ("the file has no SOP Class UID (0008,0016), in its data set or its file meta, "
                           "and a DICOM file needs one")
@@ -284,7 +269,7 @@ def test_running_out_of_memory_is_left_to_the_caller(monkeypatch):
 ])
 def test_the_preview_raises_only_typed_errors(change, message):
     with pytest.raises(errors.GeometryError, match=re.escape(message)):
-        describe(_rewritten("CT_small.dcm", change))
+        describe(rewritten("CT_small.dcm", change))
 
 
 def test_the_preview_turns_an_unexpected_failure_into_an_internal_error(monkeypatch):
