@@ -237,6 +237,25 @@ def test_an_element_without_a_valid_vr_in_an_explicit_data_set_converts():
     assert converted.Modality == "CT" and converted["Modality"].VR == "CS"
 
 
+def _pixel_data_without_vr(change):
+    """Return CT_small.dcm after `change(ds)`, its Pixel Data header written without a VR."""
+    data = rewritten("CT_small.dcm", change)
+    at = data.index(b"\xe0\x7f\x10\x00OW\x00\x00")
+    return data[:at + 4] + data[at + 8:]  # the length that follows reads as an invalid VR
+
+
+def test_pixel_data_without_a_vr_converts_with_the_vr_pydicom_resolves():
+    source = _pixel_data_without_vr(lambda ds: None)
+    assert _same_pixels(convert(source, "explicit").data, file_bytes("CT_small.dcm"))
+
+
+def test_pixel_data_whose_vr_cannot_be_resolved_is_a_damaged_file():
+    error = _error(_pixel_data_without_vr(lambda ds: ds.__delitem__("BitsAllocated")))
+    assert isinstance(error, errors.DamagedFileError)
+    assert str(error) == ("Pixel Data (7FE0,0010) cannot be decoded: Failed to resolve ambiguous VR for tag "
+                          "(7FE0,0010): 'FileDataset' object has no attribute 'BitsAllocated'")
+
+
 def test_an_unexpected_failure_is_an_internal_error_with_its_cause(monkeypatch):
     import dicompress.service
 

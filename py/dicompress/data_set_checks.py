@@ -17,6 +17,8 @@ command elements in the data set.
 """
 
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 from pydicom.charset import default_encoding
 from pydicom.dataelem import RawDataElement, convert_raw_data_element
@@ -78,14 +80,8 @@ def check_elements(ds: Dataset) -> None:
             element = current.get_item(tag, keep_deferred=True)  # never converts; nothing is deferred
             if isinstance(element, RawDataElement):
                 encoding = default_encoding if tag == _SPECIFIC_CHARACTER_SET else charset
-                try:
+                with _decoding(tag):
                     element = convert_raw_data_element(element, encoding=encoding, ds=current)
-                except MemoryError:
-                    raise
-                except Exception as exc:  # pydicom's converters raise many kinds for damaged values
-                    raise errors.DamagedFileError(
-                        f"{_name(tag)} cannot be decoded: {errors.reason(exc)}"
-                    ) from None
             if element is not None and element.VR == VR.SQ:
                 pending.extend(element.value)
 
@@ -115,7 +111,8 @@ def match_read_encoding(ds: Dataset) -> None:
             element = current.get_item(tag, keep_deferred=True)
             if isinstance(element, RawDataElement):
                 if element.VR is None and not element.is_implicit_VR:
-                    current[tag]  # decodes it in place
+                    with _decoding(tag):
+                        current[tag]  # decodes it in place, its VR resolved as pydicom resolves it
             elif element is not None and element.VR == VR.SQ:
                 pending.extend(element.value)
 
@@ -146,6 +143,17 @@ def check_writable(ds: Dataset) -> None:
                 f"the file has no {name}, in its data set or its file meta, and a DICOM file needs one"
             )
         setattr(ds.file_meta, meta_keyword, value)
+
+
+@contextmanager
+def _decoding(tag: int) -> Iterator[None]:
+    """Turn a failure to decode element `tag` into ``DamagedFileError``."""
+    try:
+        yield
+    except MemoryError:
+        raise
+    except Exception as exc:  # pydicom's converters raise many kinds for damaged values
+        raise errors.DamagedFileError(f"{_name(tag)} cannot be decoded: {errors.reason(exc)}") from None
 
 
 def _frames_in_use() -> int:

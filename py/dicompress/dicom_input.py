@@ -38,10 +38,11 @@ _WORD_SIZES = {"OW": 2, "OF": 4, "OL": 4, "OD": 8, "OV": 8}
 
 
 def read_dataset(data: bytes, limits: Limits = DEFAULT_LIMITS) -> Dataset:
-    """Return the data set in the bytes of a DICOM Part 10 file, every element decoded.
+    """Return the data set in the bytes of a DICOM Part 10 file, once every element has decoded.
 
     The file's structure is checked against `limits` first (:mod:`dicompress.structure`),
-    so pydicom never recurses or inflates beyond them.
+    so pydicom never recurses or inflates beyond them; then every element is decoded once on
+    the side (:mod:`dicompress.data_set_checks`), so nothing fails later while writing.
 
     Parameters
     ----------
@@ -59,7 +60,7 @@ def read_dataset(data: bytes, limits: Limits = DEFAULT_LIMITS) -> Dataset:
     ------
     dicompress.errors.ConversionError
         ``EmptyFileError``, ``NotDicomError``, ``TruncatedFileError``, ``DamagedFileError``
-        ``LimitExceededError`` or ``IncompleteDataSetError``.
+        or ``LimitExceededError``.
     """
     if not data:
         raise errors.EmptyFileError("the file is empty (0 bytes)")
