@@ -14,7 +14,7 @@ import zlib
 import numpy as np
 import pytest
 from pydicom.dataelem import DataElement
-from pydicom.encaps import encapsulate
+from pydicom.encaps import encapsulate, generate_frames
 from pydicom.pixels.decoders import RLELosslessDecoder
 from pydicom.uid import ExplicitVRLittleEndian
 
@@ -208,6 +208,45 @@ def test_missing_media_storage_uids_are_taken_from_the_data_set():
     source = _with_meta("CT_small.dcm", lambda m: m.__delitem__("MediaStorageSOPInstanceUID"))
     converted = read(convert(source).data)
     assert converted.file_meta.MediaStorageSOPInstanceUID == converted.SOPInstanceUID
+
+
+def _vr_replaced(data, header, vr):
+    """Return `data` with the VR in the element header `header` (tag and VR) replaced by `vr`."""
+    at = data.index(header)
+    return data[: at + 4] + vr + data[at + 6 :]
+
+
+def test_a_file_meta_element_of_another_vr_is_a_damaged_file():
+    source = _vr_replaced(file_bytes("rtdose.dcm"), b"\x02\x00\x02\x00UI", b"US")
+    error = _error(source)
+    assert isinstance(error, errors.DamagedFileError)
+    assert str(error) == "the file meta is damaged: Media Storage SOP Class UID (0002,0002) has VR US, not UI"
+
+
+def test_a_sop_class_uid_of_another_vr_is_a_damaged_file():
+    source = _vr_replaced(file_bytes("CT_small.dcm"), b"\x08\x00\x16\x00UI", b"SH")
+    error = _error(source)
+    assert isinstance(error, errors.DamagedFileError)
+    assert str(error) == "the data set is damaged: SOP Class UID (0008,0016) has VR SH, not UI"
+
+
+def test_rle_fragments_more_than_the_declared_frames_are_an_error_with_advice():
+    source = rewritten("emri_small_RLE.dcm", lambda ds: ds.__delitem__("NumberOfFrames"))
+    error = _error(source, "explicit")
+    assert isinstance(error, errors.GeometryError)
+    assert str(error).startswith("the RLE Pixel Data holds 10 frame(s), but the file declares 1 frame")
+
+
+def test_an_offset_table_that_splits_the_fragments_otherwise_is_corrupt_pixel_data():
+    def lying_table(ds):
+        frames = list(generate_frames(ds.PixelData, number_of_frames=10))
+        table = bytearray(encapsulate(frames, has_bot=True))
+        table[12:16] = struct.pack("<L", 0xFFFFFFF0)  # the second frame's offset, beyond every fragment
+        ds.PixelData = bytes(table)
+
+    error = _error(rewritten("emri_small_RLE.dcm", lying_table), "explicit")
+    assert isinstance(error, errors.CorruptPixelDataError)
+    assert str(error) == "the RLE Pixel Data holds 10 frames, but its offset table splits them into 1"
 
 
 def test_file_meta_elements_inside_the_data_set_are_a_damaged_file():

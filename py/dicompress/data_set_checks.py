@@ -22,7 +22,7 @@ from contextlib import contextmanager
 
 from pydicom.charset import default_encoding
 from pydicom.dataelem import RawDataElement, convert_raw_data_element
-from pydicom.datadict import dictionary_description, dictionary_has_tag
+from pydicom.datadict import dictionary_description, dictionary_has_tag, dictionary_VR
 from pydicom.dataset import Dataset
 from pydicom.tag import Tag
 from pydicom.valuerep import VR
@@ -125,7 +125,8 @@ def check_writable(ds: Dataset) -> None:
     dicompress.errors.ConversionError
         ``IncompleteDataSetError`` when neither the file meta nor the data set has one of
         them; ``DamagedFileError`` when file meta (0002,eeee) or command (0000,eeee)
-        elements are in the data set.
+        elements are in the data set, or a file meta element or SOP UID has another VR
+        than the dictionary's (pydicom could not write its value).
     """
     for tag in ds.keys():
         if tag >> 16 == 0x0002:
@@ -135,14 +136,26 @@ def check_writable(ds: Dataset) -> None:
                 f"the data set holds the command element {Tag(tag)}, which a DICOM file cannot hold"
             )
     for meta_keyword, (keyword, name) in _SOP_UIDS.items():
-        if ds.file_meta.get(meta_keyword):
-            continue
-        value = ds.get(keyword)
-        if not value:
+        # pydicom's dcmwrite() copies the data set's UID into the file meta where it differs.
+        ours, theirs = ds.get(keyword), ds.file_meta.get(meta_keyword)
+        if not ours and not theirs:
             raise errors.IncompleteDataSetError(
                 f"the file has no {name}, in its data set or its file meta, and a DICOM file needs one"
             )
-        setattr(ds.file_meta, meta_keyword, value)
+        if ours:
+            _check_vr(ds, keyword, "the data set")
+            setattr(ds.file_meta, meta_keyword, ours)
+    for tag in ds.file_meta.keys():
+        _check_vr(ds.file_meta, tag, "the file meta")
+
+
+def _check_vr(ds: Dataset, key: int | str, where: str) -> None:
+    """Raise ``DamagedFileError`` if element `key` of `ds` has another VR than the dictionary's."""
+    element = ds[key]
+    if dictionary_has_tag(element.tag) and element.VR != dictionary_VR(element.tag):
+        raise errors.DamagedFileError(
+            f"{where} is damaged: {_name(element.tag)} has VR {element.VR}, not {dictionary_VR(element.tag)}"
+        )
 
 
 @contextmanager

@@ -10,7 +10,7 @@ from struct import error as StructError
 from typing import Any
 
 from pydicom.dataset import Dataset
-from pydicom.encaps import parse_basic_offsets, parse_fragments
+from pydicom.encaps import generate_fragmented_frames, parse_basic_offsets, parse_fragments
 from pydicom.pixels import as_pixel_options
 from pydicom.pixels.decoders.base import DecodeRunner
 from pydicom.uid import UID, RLELossless
@@ -212,30 +212,36 @@ def _check_native_length(length: int, shape: Geometry, ds: Dataset) -> None:
 def _check_rle_frames(pixel_data: bytes, shape: Geometry, ds: Dataset) -> None:
     """Raise unless encapsulated RLE `pixel_data` holds the declared frames and can decode to them.
 
-    Frames are counted as pydicom splits them: by the Extended or Basic Offset Table, else
-    one fragment per frame (PS3.5 A.4.2).
+    RLE keeps each frame in one fragment (PS3.5 A.4.2), and pydicom splits the fragments
+    into frames by the Extended or Basic Offset Table: both counts must be the declared one.
 
     Raises
     ------
     dicompress.errors.ConversionError
-        ``GeometryError`` when the counts disagree or the data is too small for the frames
-        even at RLE's best ratio; ``CorruptPixelDataError`` when the items cannot be parsed.
+        ``GeometryError`` when the fragments are not the declared frames, or too small for
+        them even at RLE's best ratio; ``CorruptPixelDataError`` when the items cannot be
+        parsed or an offset table splits them otherwise.
     """
+    extended = None
+    if "ExtendedOffsetTable" in ds and "ExtendedOffsetTableLengths" in ds:
+        extended = (ds.ExtendedOffsetTable, ds.ExtendedOffsetTableLengths)
     buffer = BytesIO(pixel_data)
     try:
-        offsets = parse_basic_offsets(buffer)
+        parse_basic_offsets(buffer)
         fragments, _ = parse_fragments(buffer)
+        frames = generate_fragmented_frames(pixel_data, number_of_frames=shape.frames, extended_offsets=extended)
+        split = sum(1 for _ in frames)
     except (ValueError, StructError) as exc:
         raise errors.CorruptPixelDataError(f"the RLE pixel data cannot be decoded: {errors.reason(exc)}") from None
-    if "ExtendedOffsetTable" in ds:
-        found = len(ds.ExtendedOffsetTable) // 8
-    else:
-        found = len(offsets) or fragments
-    if not found:
+    if not fragments:
         raise errors.CorruptPixelDataError("the RLE Pixel Data holds no frames")
-    if found != shape.frames:
+    if fragments != shape.frames:
         raise errors.GeometryError(
-            f"the RLE Pixel Data holds {found} frame(s), but {_declared(ds, shape)}. {_advice(found)}"
+            f"the RLE Pixel Data holds {fragments} frame(s), but {_declared(ds, shape)}. {_advice(fragments)}"
+        )
+    if split != shape.frames:
+        raise errors.CorruptPixelDataError(
+            f"the RLE Pixel Data holds {fragments} frames, but its offset table splits them into {split}"
         )
     needed = shape.frame_length * shape.frames
     if needed > RLE_MAX_RATIO * len(pixel_data):
