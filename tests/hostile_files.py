@@ -3,11 +3,12 @@
 Each function returns the bytes of one file, built cheaply (a 6 GB deflate bomb takes a few
 milliseconds and 6 MB of memory). The browser tests import them too::
 
-    from tests.hostile_files import deflate_bomb, nested_sequences
+    from tests.hostile_files import browser_batch, deflate_bomb, nested_sequences
 
     nested_sequences(1000)            # 59 kB: 1,000 nested sequences of defined length
     nested_sequences(1000, defined_length=False)
-    deflate_bomb(6 * 1024**3)         # 6.3 MB: a deflated data set inflating to 6 GB
+    deflate_bomb(6 * 1024**3)         # 6.4 MB: a deflated data set inflating to 6 GB
+    browser_batch()                   # both between good files, with the outcome each must have
 """
 
 import struct
@@ -84,6 +85,26 @@ def deflate_bomb(zeros: int) -> bytes:
     meta = read(data).file_meta
     meta.TransferSyntaxUID = DeflatedExplicitVRLittleEndian
     return file_head(meta) + stream
+
+
+def browser_batch() -> list[tuple[str, bytes, str | None]]:
+    """Return a batch for the page: good files around the hostile ones, in the order to add them.
+
+    Returns
+    -------
+    list of (str, bytes, str or None)
+        File name, bytes, and the code of the typed error its row must show (``None``: it
+        converts). The hostile files are refused in about a second each, and the batch goes on.
+    """
+    return [
+        ("CT_small.dcm", file_bytes("CT_small.dcm"), None),
+        ("nested-1000.dcm", nested_sequences(1000), "limit-exceeded"),
+        ("MR_small.dcm", file_bytes("MR_small.dcm"), None),
+        ("deflate-bomb-6GB.dcm", deflate_bomb(6 * 1024**3), "limit-exceeded"),
+        ("nested-150.dcm", nested_sequences(150), None),
+        ("nested-1000-undefined.dcm", nested_sequences(1000, defined_length=False), "limit-exceeded"),
+        ("rtdose.dcm", file_bytes("rtdose.dcm"), None),
+    ]
 
 
 def oversized_element(length: int) -> bytes:

@@ -402,3 +402,17 @@ def test_an_overrunning_segment_with_0x80_bytes_decodes_as_pydicom_decodes_it():
 def test_the_inflated_size_check_reads_what_zlib_reads():
     stream = zlib.compress(b"abc" * 1000)[2:-4]  # raw deflate
     assert structure.inflate(stream + b"trailing", DEFAULT_LIMITS) == b"abc" * 1000
+
+
+# --- the batch the browser tests add to the page -----------------------------
+
+
+BROWSER_BATCH = hostile_files.browser_batch()
+
+
+@pytest.mark.parametrize("name, data, code", BROWSER_BATCH, ids=[name for name, _, _ in BROWSER_BATCH])
+def test_the_browser_batch_ends_as_it_declares_on_cpython(name, data, code):
+    if code is None:
+        assert convert(data).data
+    else:
+        assert _error(data).code == code
