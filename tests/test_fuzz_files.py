@@ -3,8 +3,9 @@
 Every case of :mod:`tests.fuzz_cases` (seeded: the same cases every run) is converted by
 :func:`dicompress.service.convert` in a child process (:mod:`tests.fuzz_worker`, batches of
 cases per process, two processes at a time) whose address space is capped and whose every
-case has a CPU-time cap. pylibjpeg-rle is installed, so a frame our decoder refuses would
-reach it if the service ever fell through to other plugins. Each case must end in
+case has a CPU-time cap. With pylibjpeg-rle installed (the test extra has it), a frame our
+decoder refuses would reach it if the service ever fell through to other plugins. Each case
+must end in
 
 * a typed :class:`~dicompress.errors.ConversionError` with a one-line message, never the
   ``internal`` one (an exception nobody mapped), or
@@ -63,7 +64,6 @@ class Outcome:
 @pytest.fixture(scope="module")
 def campaign(tmp_path_factory) -> tuple[list[Outcome], Path, dict[str, str]]:
     """Run every case; return the outcomes, the working folder and the inputs' digests."""
-    peers.require_pylibjpeg_rle()
     folder = tmp_path_factory.mktemp("fuzz")
     (folder / "cwd").mkdir()
     cases = fuzz_cases.cases(SEED)
@@ -113,7 +113,9 @@ def _digest(path: Path) -> str:
 def _print_counts(outcomes: list[Outcome]) -> None:
     """Print the outcome counts, overall and by kind of mutation."""
     counts = Counter(o.code if o.outcome == "typed" else o.outcome for o in outcomes)
-    print(f"\nfuzz: {len(outcomes)} cases (seed {SEED}): " + ", ".join(f"{k} {v}" for k, v in counts.most_common()))
+    peer = "with" if peers.pylibjpeg_rle_available() else "WITHOUT"
+    print(f"\nfuzz: {len(outcomes)} cases (seed {SEED}, {peer} pylibjpeg-rle): "
+          + ", ".join(f"{k} {v}" for k, v in counts.most_common()))
     for kind in dict.fromkeys(o.case.kind for o in outcomes):
         of_kind = Counter(o.code if o.outcome == "typed" else o.outcome for o in outcomes if o.case.kind == kind)
         print(f"  {kind}: " + ", ".join(f"{k} {v}" for k, v in of_kind.most_common()))
