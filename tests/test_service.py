@@ -130,7 +130,7 @@ BAD_INPUTS = {
     "empty": (lambda: b"", errors.EmptyFileError, "empty"),
     "png": (lambda: b"\x89PNG\r\n\x1a\n" + bytes(300), errors.NotDicomError, "not a DICOM file"),
     "truncated": (lambda: file_bytes("CT_small.dcm")[:20000], errors.TruncatedFileError,
-                  "cut short: Pixel Data should hold 32768 bytes but only"),
+                  "cut short: Pixel Data (7FE0,0010) should hold 32768 bytes but only"),
     "jpeg": (lambda: file_bytes("JPEG-lossy.dcm"), errors.AlreadyCompressedError,
              "already compressed as JPEG Extended"),
     "no pixel data": (lambda: file_bytes("rtplan.dcm"), errors.NoPixelDataError,

@@ -22,12 +22,13 @@ from contextlib import contextmanager
 
 from pydicom.charset import default_encoding
 from pydicom.dataelem import RawDataElement, convert_raw_data_element
-from pydicom.datadict import dictionary_description, dictionary_has_tag, dictionary_VR
+from pydicom.datadict import dictionary_has_tag, dictionary_VR
 from pydicom.dataset import Dataset
 from pydicom.tag import Tag
 from pydicom.valuerep import VR
 
 from dicompress import errors
+from dicompress.structure import element_name
 
 #: Python frames pydicom's recursion takes per level of nested sequences (to read one of
 #: undefined length: 5; to write one: 4).
@@ -154,7 +155,7 @@ def _check_vr(ds: Dataset, key: int | str, where: str) -> None:
     element = ds[key]
     if dictionary_has_tag(element.tag) and element.VR != dictionary_VR(element.tag):
         raise errors.DamagedFileError(
-            f"{where} is damaged: {_name(element.tag)} has VR {element.VR}, not {dictionary_VR(element.tag)}"
+            f"{where} is damaged: {element_name(element.tag)} has VR {element.VR}, not {dictionary_VR(element.tag)}"
         )
 
 
@@ -166,7 +167,7 @@ def _decoding(tag: int) -> Iterator[None]:
     except MemoryError:
         raise
     except Exception as exc:  # pydicom's converters raise many kinds for damaged values
-        raise errors.DamagedFileError(f"{_name(tag)} cannot be decoded: {errors.reason(exc)}") from None
+        raise errors.DamagedFileError(f"{element_name(tag)} cannot be decoded: {errors.reason(exc)}") from None
 
 
 def _frames_in_use() -> int:
@@ -177,10 +178,3 @@ def _frames_in_use() -> int:
         count += 1
         frame = frame.f_back  # type: ignore[assignment]
     return count
-
-
-def _name(tag: int) -> str:
-    """Return the dictionary name of `tag` with the tag, or the tag alone."""
-    if dictionary_has_tag(tag):
-        return f"{dictionary_description(tag)} {Tag(tag)}"
-    return str(Tag(tag))

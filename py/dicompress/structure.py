@@ -221,7 +221,7 @@ class _Walk:
         if end > level.limit:
             if level.limit == len(self.buf):
                 raise errors.TruncatedFileError(
-                    f"the file is cut short: {_name(element.tag)} should hold {element.length} bytes "
+                    f"the file is cut short: {element_name(element.tag)} should hold {element.length} bytes "
                     f"but only {len(self.buf) - element.value} are present"
                 )
             return self._broken()
@@ -282,9 +282,11 @@ class _Walk:
         return len(self.buf)
 
 
-def _name(tag: int) -> str:
-    """Return the dictionary name of `tag`, or the tag itself."""
-    return dictionary_description(tag) if dictionary_has_tag(tag) else str(Tag(tag))
+def element_name(tag: int) -> str:
+    """Return an element for people: ``"Pixel Data (7FE0,0010)"``, ``"(7FE1,1000)"`` if not in the dictionary."""
+    if dictionary_has_tag(tag):
+        return f"{dictionary_description(tag)} {Tag(tag)}"
+    return str(Tag(tag))
 
 
 def _size(count: int) -> str:
