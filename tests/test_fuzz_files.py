@@ -127,7 +127,7 @@ def _pixels(data: bytes) -> np.ndarray | None:
         ds = read(data)
         ds.pixel_array_options(decoding_plugin="pydicom")
         return ds.pixel_array
-    except Exception:  # noqa: BLE001 - a damaged input pydicom refuses too
+    except Exception:  # a damaged input pydicom refuses too
         return None
 
 
