@@ -5,6 +5,11 @@
 PORT in the environment overrides the default port. Only GET and HEAD are answered.
 Importable: :func:`make_server` serves several folders under URL prefixes (the tests
 mount dist/ at / and under a sub-path on one server).
+
+Like a careful static server: no directory listings, a clean 404 for any path it cannot
+map (NUL bytes included), no version in ``Server``; every response says
+``Referrer-Policy: no-referrer`` and ``X-Content-Type-Options: nosniff``, and an HTML page
+carries the Content-Security-Policy of its own ``<meta http-equiv>`` tag as a header too.
 """
 
 import argparse
@@ -12,6 +17,8 @@ import functools
 import os
 import posixpath
 import sys
+from html.parser import HTMLParser
+from http import HTTPStatus
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
@@ -34,6 +41,29 @@ MIME_TYPES = {
 }
 
 
+NO_SUCH_FILE = str(ROOT / ".no-such-file")
+
+
+class _PolicyMeta(HTMLParser):
+    """Finds the content of a page's ``<meta http-equiv="Content-Security-Policy">``."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.policy: str | None = None
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        values = {name: value or "" for name, value in attrs}
+        if tag == "meta" and values.get("http-equiv", "").lower() == "content-security-policy":
+            self.policy = self.policy or values.get("content")
+
+
+def page_policy(page: Path) -> str | None:
+    """Return the Content-Security-Policy an HTML file declares in its meta tag, if any."""
+    parser = _PolicyMeta()
+    parser.feed(page.read_text(encoding="utf-8", errors="replace"))
+    return parser.policy
+
+
 class Handler(SimpleHTTPRequestHandler):
     """Static files from the mounted folders; quiet unless asked."""
 
@@ -43,26 +73,47 @@ class Handler(SimpleHTTPRequestHandler):
     def __init__(self, *args, mounts: dict[str, Path], verbose: bool = False, **kwargs):
         self.mounts = mounts
         self.verbose = verbose
+        self.served: Path | None = None
         super().__init__(*args, directory=str(next(iter(mounts.values()))), **kwargs)
+
+    def version_string(self) -> str:
+        """Name the server without its Python version."""
+        return "dicompress"
 
     def translate_path(self, path: str) -> str:
         """Map a URL path onto the folder mounted at its longest matching prefix."""
         url_path = posixpath.normpath(unquote(urlsplit(path).path))
-        if path.split("?", 1)[0].endswith("/") and not url_path.endswith("/"):
+        if path.split("?", maxsplit=1)[0].endswith("/") and not url_path.endswith("/"):
             url_path += "/"
+        if any(ord(char) < 0x20 for char in url_path):  # NUL and control characters name no file
+            return NO_SUCH_FILE
         for prefix in sorted(self.mounts, key=len, reverse=True):
             if url_path == prefix.rstrip("/") or url_path.startswith(prefix):
                 relative = url_path[len(prefix):] if url_path.startswith(prefix) else ""
                 folder = self.mounts[prefix]
-                target = (folder / relative).resolve()
+                try:
+                    target = (folder / relative).resolve()
+                except (OSError, ValueError):
+                    return NO_SUCH_FILE
                 if target == folder or folder in target.parents:
+                    self.served = target / "index.html" if target.is_dir() else target
                     return str(target)
-        return str(ROOT / ".no-such-file")
+        return NO_SUCH_FILE
+
+    def list_directory(self, path: str | os.PathLike) -> None:
+        """Never list a folder: a folder without index.html is not found."""
+        self.send_error(HTTPStatus.NOT_FOUND, "File not found")
 
     def end_headers(self) -> None:
-        """Always revalidate, never sniff: the app is rebuilt in place."""
+        """Always revalidate, never sniff, never refer; an HTML page's own policy as a header."""
         self.send_header("Cache-Control", "no-cache")
         self.send_header("X-Content-Type-Options", "nosniff")
+        self.send_header("Referrer-Policy", "no-referrer")
+        page, self.served = self.served, None
+        if page is not None and page.suffix == ".html" and page.is_file():
+            policy = page_policy(page)
+            if policy:
+                self.send_header("Content-Security-Policy", policy)
         super().end_headers()
 
     def log_message(self, format: str, *args) -> None:

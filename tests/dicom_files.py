@@ -1,6 +1,7 @@
 """Small helpers for tests: real test files, as bytes or data sets, and comparisons."""
 
 import struct
+from collections.abc import Callable
 from io import BytesIO
 
 import numpy as np
@@ -8,6 +9,7 @@ from pydicom import dcmread
 from pydicom.data import get_testdata_file
 from pydicom.dataset import Dataset, FileMetaDataset
 from pydicom.encaps import encapsulate
+from pydicom.filewriter import write_file_meta_info
 from pydicom.uid import RLELossless, SecondaryCaptureImageStorage, generate_uid
 
 # Elements a conversion may legitimately change.
@@ -24,6 +26,28 @@ def file_bytes(name: str) -> bytes:
 def read(data: bytes) -> Dataset:
     """Return the data set in DICOM file bytes."""
     return dcmread(BytesIO(data))
+
+
+def rewritten(name: str, change: Callable[[Dataset], None]) -> bytes:
+    """Return the bytes of test file `name` after `change(ds)`, in its own transfer syntax."""
+    ds = read(file_bytes(name))
+    change(ds)
+    buffer = BytesIO()
+    ds.save_as(buffer)
+    return buffer.getvalue()
+
+
+def file_head(meta: FileMetaDataset) -> bytes:
+    """Return a 128-byte preamble, ``DICM`` and `meta` written as it is, unchecked (it may lie)."""
+    head = BytesIO()
+    head.write(b"\0" * 128 + b"DICM")
+    write_file_meta_info(head, meta, enforce_standard=False)  # type: ignore[arg-type]
+    return head.getvalue()
+
+
+def data_set_bytes(data: bytes) -> bytes:
+    """Return the bytes after the file meta of a DICOM file whose group length is right."""
+    return data[144 + read(data).file_meta.FileMetaInformationGroupLength :]
 
 
 def pixels(ds: Dataset) -> np.ndarray:

@@ -9,6 +9,8 @@ import shutil
 
 import numpy as np
 import pytest
+from pydicom.dataset import Dataset
+from pydicom.encaps import encapsulate, generate_frames
 from pydicom.uid import (
     JPEG2000,
     DeflatedExplicitVRLittleEndian,
@@ -20,9 +22,9 @@ from pydicom.uid import (
 
 from dicompress import errors
 from dicompress.cli import main
-from tests.cli_helpers import totals_line
 from dicompress.service import convert
 from tests import corpus
+from tests.cli_helpers import totals_line
 from tests.compressed_files import (
     decodable_images,
     edited,
@@ -199,11 +201,18 @@ def test_a_syntax_pydicom_has_no_decoder_for_is_refused_with_its_name():
     assert info.value.code == "already-compressed"
 
 
+def _garbled_codestream(ds: Dataset) -> None:
+    """Keep the JPEG 2000 codestream's first marker and zero the rest."""
+    (frame,) = generate_frames(ds.PixelData, number_of_frames=1)
+    ds.PixelData = encapsulate([frame[:4] + bytes(len(frame) - 4)])
+
+
 def test_a_stream_no_installed_decoder_reads_is_corrupt_pixel_data():
     with pytest.raises(errors.CorruptPixelDataError) as info:
-        convert(file_bytes("JPEG2000-embedded-sequence-delimiter.dcm"))
+        convert(edited("MR_small_jp2klossless.dcm", _garbled_codestream))
     message = str(info.value)
-    assert message.startswith("the JPEG 2000 Image Compression pixel data cannot be decoded: pylibjpeg: ")
+    syntax = "JPEG 2000 Image Compression (Lossless Only)"
+    assert message.startswith(f"the {syntax} pixel data cannot be decoded: pylibjpeg: ")
     assert "\n" not in message
 
 

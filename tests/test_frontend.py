@@ -54,8 +54,43 @@ def test_the_command_line_s_manifest_is_left_out_of_folders_like_clutter():
 def test_output_names_of_page_paths_stay_relative_and_inside():
     paths = ["study/a.dcm", "../../etc/a.dcm", "C:\\Users\\me\\a.dcm", "", "./study/A.dcm"]
     assert frontend.output_names(paths) == [
-        "study/a.dcm", "etc/a.dcm", "C:/Users/me/a.dcm", "file.dcm", "study/A (2).dcm"
+        "study/a.dcm", "etc/a.dcm", "Users/me/a.dcm", "file.dcm", "study/A (2).dcm"
     ]
+
+
+@pytest.mark.parametrize("path, expected", [
+    ("a\x00b.dcm", "ab.dcm"),
+    ("study\x00/x\x01\x1f\x7f.dcm", "study/x.dcm"),
+    ("\x00/\x00\x00/..\x00", "file.dcm"),  # nothing is left but what was dropped
+    ("C:\\Users\\me\\x.dcm", "Users/me/x.dcm"),
+    ("c:x.dcm", "x.dcm"),  # drive-relative
+    ("//server/share/x.dcm", "server/share/x.dcm"),
+    ("study/C:x.dcm", "study/C:x.dcm"),  # a drive is only a prefix
+])
+def test_safe_names_drop_nul_control_characters_and_drive_prefixes(path, expected):
+    assert frontend.safe_name(path) == expected
+
+
+def test_a_name_part_longer_than_255_bytes_is_cut_before_its_suffix():
+    name = frontend.safe_name("study/" + "x" * 300 + ".dcm")
+    assert name == "study/" + "x" * 251 + ".dcm"
+    assert frontend.safe_name("y" * 300) == "y" * 255
+
+
+def test_a_long_name_is_cut_at_a_whole_character():
+    name = frontend.safe_name("é" * 200 + ".dcm")  # 2 bytes a character
+    assert name == "é" * 125 + ".dcm" and len(name.encode("utf-8")) == 254
+
+
+def test_a_long_suffix_is_cut_with_the_name():
+    name = frontend.safe_name("scan." + "z" * 300)
+    assert name == ("scan." + "z" * 300)[:255]
+
+
+def test_a_numbered_long_name_stays_within_255_bytes_and_keeps_its_number():
+    names = frontend.output_names(["x" * 300 + ".dcm"] * 3)
+    assert names == ["x" * 251 + ".dcm", "x" * 247 + " (2).dcm", "x" * 247 + " (3).dcm"]
+    assert all(len(name.encode("utf-8")) <= frontend.MAX_NAME_BYTES for name in names)
 
 
 def test_a_named_file_is_never_skipped_whatever_it_holds():

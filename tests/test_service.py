@@ -10,7 +10,7 @@ from pydicom.uid import (
 from dicompress import errors
 from dicompress.service import convert, engine_name
 from tests import peers
-from tests.dicom_files import corrupt_rle_file, differing_elements, file_bytes, pixels, read
+from tests.dicom_files import corrupt_rle_file, differing_elements, file_bytes, pixels, read, rewritten
 
 SOURCES = [
     "CT_small.dcm",            # explicit VR little endian, 16-bit signed
@@ -121,17 +121,6 @@ def test_verification_rejects_a_wrong_stream(monkeypatch):
         convert(file_bytes("CT_small.dcm"))
 
 
-def _rewritten(name, change):
-    """Return the bytes of test file `name` after `change(ds)`."""
-    from io import BytesIO
-
-    ds = read(file_bytes(name))
-    change(ds)
-    buffer = BytesIO()
-    ds.save_as(buffer)
-    return buffer.getvalue()
-
-
 def _float_pixels(ds):
     ds.FloatPixelData = ds.PixelData
     del ds.PixelData
@@ -141,16 +130,16 @@ BAD_INPUTS = {
     "empty": (lambda: b"", errors.EmptyFileError, "empty"),
     "png": (lambda: b"\x89PNG\r\n\x1a\n" + bytes(300), errors.NotDicomError, "not a DICOM file"),
     "truncated": (lambda: file_bytes("CT_small.dcm")[:20000], errors.TruncatedFileError,
-                  "cut short: Pixel Data should hold 32768 bytes but only"),
+                  "cut short: Pixel Data (7FE0,0010) should hold 32768 bytes but only"),
     "jpeg": (lambda: file_bytes("JPEG-lossy.dcm"), errors.CorruptPixelDataError,
              "the JPEG Extended (Process 2 and 4) pixel data cannot be decoded"),
     "no pixel data": (lambda: file_bytes("rtplan.dcm"), errors.NoPixelDataError,
                       "no Pixel Data"),
-    "float": (lambda: _rewritten("CT_small.dcm", _float_pixels), errors.FloatPixelDataError,
+    "float": (lambda: rewritten("CT_small.dcm", _float_pixels), errors.FloatPixelDataError,
               "Float Pixel Data"),
-    "geometry": (lambda: _rewritten("CT_small.dcm", lambda ds: setattr(ds, "Rows", 1000)),
+    "geometry": (lambda: rewritten("CT_small.dcm", lambda ds: setattr(ds, "Rows", 1000)),
                  errors.GeometryError, "holds 32768 bytes, but 1 frame(s) of 1000 x 128"),
-    "huge": (lambda: _rewritten("CT_small.dcm", lambda ds: ds.update(
+    "huge": (lambda: rewritten("CT_small.dcm", lambda ds: ds.update(
         {"Rows": 65535, "Columns": 65535, "NumberOfFrames": 10000})),
         errors.GeometryError, "need 85896724500000"),
 }
@@ -173,7 +162,7 @@ def test_corrupt_rle_input_raises_a_typed_error():
         ds.PixelData = bytes(stream)
 
     with pytest.raises(errors.CorruptPixelDataError, match="cannot be decoded"):
-        convert(_rewritten("MR_small_RLE.dcm", damage), "explicit")
+        convert(rewritten("MR_small_RLE.dcm", damage), "explicit")
 
 
 @pytest.mark.parametrize("argument", [{"target": "jpeg"}, {"packing": "tight"}])
@@ -222,5 +211,5 @@ def test_an_extended_offset_table_of_the_source_is_not_carried_over(target):
         frames = list(generate_frames(ds.PixelData, number_of_frames=1))
         ds.PixelData, ds.ExtendedOffsetTable, ds.ExtendedOffsetTableLengths = encapsulate_extended(frames)
 
-    converted = read(convert(_rewritten("MR_small_RLE.dcm", extended), target).data)
+    converted = read(convert(rewritten("MR_small_RLE.dcm", extended), target).data)
     assert "ExtendedOffsetTable" not in converted and "ExtendedOffsetTableLengths" not in converted

@@ -6,56 +6,51 @@ Every check raises a :class:`~dicompress.errors.ConversionError` with a one-line
 """
 
 from collections.abc import Iterator
-from dataclasses import dataclass
 from io import BytesIO
+from struct import error as StructError
 from typing import Any
 
 from pydicom import dcmread
-from pydicom.datadict import dictionary_description, dictionary_has_tag
 from pydicom.dataset import Dataset
-from pydicom.errors import InvalidDicomError
+from pydicom.errors import BytesLengthException, InvalidDicomError
 from pydicom.pixels import get_decoder
 from pydicom.uid import UID, ExplicitVRBigEndian, RLELossless
 
-from dicompress import errors
+from dicompress import errors, structure
 from dicompress.compressed_input import decoded_frames, needs_decoder
+from dicompress.data_set_checks import check_elements, check_stack_room, match_read_encoding
+from dicompress.image_pixel import Geometry, geometry, pixel_bytes
 from dicompress.layout import planar_to_interleaved, swap_byte_order
+from dicompress.limits import DEFAULT_LIMITS, Limits
 from dicompress.registration import add_plugins, service_plugin
 
-_FLOAT_KEYWORDS = ("FloatPixelData", "DoubleFloatPixelData")
+__all__ = [
+    "Geometry",
+    "decode_rle_frames",
+    "geometry",
+    "read_dataset",
+    "source_frames",
+    "swap_binary_values",
+    "transfer_syntax",
+]
+
 # Binary VRs whose values pydicom keeps as raw bytes, with their word sizes.
 _WORD_SIZES = {"OW": 2, "OF": 4, "OL": 4, "OD": 8, "OV": 8}
 
 
-@dataclass(frozen=True)
-class Geometry:
-    """The shape of a data set's pixel data, from its Image Pixel module."""
+def read_dataset(data: bytes, limits: Limits = DEFAULT_LIMITS) -> Dataset:
+    """Return the data set in the bytes of a DICOM Part 10 file, once every element has decoded.
 
-    rows: int
-    columns: int
-    samples_per_pixel: int
-    bits_allocated: int
-    frames: int
-    planar_configuration: int
-
-    @property
-    def sample_width(self) -> int:
-        """Bytes per sample container."""
-        return self.bits_allocated // 8
-
-    @property
-    def frame_length(self) -> int:
-        """Bytes in one uncompressed frame."""
-        return self.rows * self.columns * self.samples_per_pixel * self.sample_width
-
-
-def read_dataset(data: bytes) -> Dataset:
-    """Return the data set in the bytes of a DICOM Part 10 file.
+    The file's structure is checked against `limits` first (:mod:`dicompress.structure`),
+    so pydicom never recurses or inflates beyond them; then every element is decoded once on
+    the side (:mod:`dicompress.data_set_checks`), so nothing fails later while writing.
 
     Parameters
     ----------
     data : bytes
         The whole file.
+    limits : Limits, optional
+        How deep sequences may nest and how far a deflated data set may inflate.
 
     Returns
     -------
@@ -65,95 +60,44 @@ def read_dataset(data: bytes) -> Dataset:
     Raises
     ------
     dicompress.errors.ConversionError
-        ``EmptyFileError``, ``NotDicomError`` or ``TruncatedFileError``.
+        ``EmptyFileError``, ``NotDicomError``, ``TruncatedFileError``, ``DamagedFileError``
+        or ``LimitExceededError``.
     """
     if not data:
         raise errors.EmptyFileError("the file is empty (0 bytes)")
+    check_stack_room(structure.check(data, limits))
     try:
         ds = dcmread(BytesIO(data))
     except InvalidDicomError:
         raise errors.NotDicomError(errors.NO_DICM_MARKER) from None
-    except (EOFError, OSError, ValueError, KeyError, TypeError, OverflowError) as exc:
-        raise errors.TruncatedFileError(f"the file is cut short or damaged ({exc})") from None
-    if "TransferSyntaxUID" not in ds.file_meta:
-        raise errors.NotDicomError("not a DICOM file: the file meta has no Transfer Syntax UID")
-    _check_last_element_complete(ds)
+    except (EOFError, OSError, ValueError, KeyError, TypeError, OverflowError, NotImplementedError,
+            StructError, BytesLengthException) as exc:
+        raise errors.TruncatedFileError(f"the file is cut short or damaged ({errors.reason(exc)})") from None
+    check_elements(ds)
+    transfer_syntax(ds)
+    match_read_encoding(ds)
     return ds
 
 
-def _check_last_element_complete(ds: Dataset) -> None:
-    """Raise ``TruncatedFileError`` if the file ends inside its last element's value.
-
-    pydicom reads what is there without complaint; the raw element still carries the
-    length its header announced.
-    """
-    if not ds:
-        return
-    last = ds.get_item(max(ds.keys()))
-    declared = getattr(last, "length", None)
-    if declared is None or declared == 0xFFFFFFFF or last.value is None:
-        return
-    if len(last.value) < declared:
-        name = dictionary_description(last.tag) if dictionary_has_tag(last.tag) else str(last.tag)
-        raise errors.TruncatedFileError(
-            f"the file is cut short: {name} should hold {declared} bytes "
-            f"but only {len(last.value)} are present"
-        )
-
-
 def transfer_syntax(ds: Dataset) -> UID:
-    """Return the transfer syntax of a data set read by :func:`read_dataset`."""
-    return ds.file_meta.TransferSyntaxUID
-
-
-def geometry(ds: Dataset) -> Geometry:
-    """Return the pixel geometry of `ds`, after checking it can be converted.
-
-    Parameters
-    ----------
-    ds : pydicom.dataset.Dataset
-        A data set read by :func:`read_dataset`.
-
-    Returns
-    -------
-    Geometry
-        Rows, columns, samples, bits allocated, frames and planar configuration.
+    """Return the transfer syntax of a data set read by :func:`read_dataset`.
 
     Raises
     ------
-    dicompress.errors.ConversionError
-        ``FloatPixelDataError``, ``NoPixelDataError``, ``UnsupportedImageError``
-        or ``GeometryError``.
+    dicompress.errors.NotDicomError
+        When the file meta has no Transfer Syntax UID, or one that names no transfer syntax.
     """
-    for keyword in _FLOAT_KEYWORDS:
-        if keyword in ds:
-            name = "Float" if keyword == "FloatPixelData" else "Double Float"
-            raise errors.FloatPixelDataError(
-                f"the image is stored as {name} Pixel Data, which RLE Lossless cannot hold"
-            )
-    if "PixelData" not in ds:
-        raise errors.NoPixelDataError("the file has no Pixel Data (7FE0,0010): nothing to compress")
-    try:
-        shape = Geometry(
-            rows=int(ds.Rows),
-            columns=int(ds.Columns),
-            samples_per_pixel=int(ds.SamplesPerPixel),
-            bits_allocated=int(ds.BitsAllocated),
-            frames=int(ds.get("NumberOfFrames") or 1),
-            planar_configuration=int(ds.get("PlanarConfiguration") or 0),
+    syntax = ds.file_meta.get("TransferSyntaxUID")
+    if not syntax:
+        raise errors.NotDicomError("not a DICOM file: the file meta has no Transfer Syntax UID")
+    if not isinstance(syntax, str):
+        raise errors.NotDicomError("not a DICOM file: the file meta's Transfer Syntax UID is not text")
+    syntax = UID(syntax)
+    if not syntax.is_transfer_syntax:
+        raise errors.NotDicomError(
+            f"not a DICOM file: its Transfer Syntax UID {str(syntax)[:64]!r} names no transfer syntax"
         )
-    except (AttributeError, TypeError, ValueError) as exc:
-        raise errors.GeometryError(f"the Image Pixel module is incomplete ({exc})") from None
-    if shape.bits_allocated not in (8, 16, 32, 64):
-        raise errors.UnsupportedImageError(
-            f"Bits Allocated {shape.bits_allocated} is not supported (8, 16, 32 or 64 only)"
-        )
-    if min(shape.rows, shape.columns, shape.samples_per_pixel, shape.frames) < 1:
-        raise errors.GeometryError(
-            f"the image has {shape.rows} rows, {shape.columns} columns, "
-            f"{shape.samples_per_pixel} samples and {shape.frames} frames: nothing to encode"
-        )
-    return shape
+    return syntax
 
 
 def source_frames(ds: Dataset, shape: Geometry) -> Iterator[bytes]:
@@ -168,7 +112,7 @@ def source_frames(ds: Dataset, shape: Geometry) -> Iterator[bytes]:
     ds : pydicom.dataset.Dataset
         A data set read by :func:`read_dataset`.
     shape : Geometry
-        Its geometry, from :func:`geometry`.
+        Its geometry, from :func:`geometry` (which checks the pixel data against it).
 
     Returns
     -------
@@ -178,8 +122,8 @@ def source_frames(ds: Dataset, shape: Geometry) -> Iterator[bytes]:
     Raises
     ------
     dicompress.errors.ConversionError
-        ``AlreadyCompressedError`` (``DecoderMissingError``), ``GeometryError`` or
-        ``CorruptPixelDataError``.
+        ``AlreadyCompressedError`` (``DecoderMissingError``) for a compressed syntax that
+        cannot be decoded here, ``CorruptPixelDataError`` when a frame cannot be decoded.
     """
     syntax = transfer_syntax(ds)
     if needs_decoder(syntax):
@@ -193,7 +137,7 @@ def _stored_frames(ds: Dataset, shape: Geometry, syntax: UID) -> Iterator[bytes]
         for frame in decode_rle_frames(ds):
             yield planar_to_interleaved(frame, shape.samples_per_pixel, shape.sample_width)
         return
-    pixels = ds.PixelData
+    pixels = pixel_bytes(ds)
     big_endian = syntax == ExplicitVRBigEndian
     if big_endian and shape.sample_width == 1 and ds["PixelData"].VR == "OW":
         # 8-bit samples in OW words: the words were byte-swapped, an odd last one padded.
@@ -204,14 +148,6 @@ def _stored_frames(ds: Dataset, shape: Geometry, syntax: UID) -> Iterator[bytes]
 def _native_frames(pixels: bytes, shape: Geometry, *, big_endian: bool) -> Iterator[bytes]:
     """Yield the frames of uncompressed pixel data in the canonical layout."""
     length = shape.frame_length
-    needed = length * shape.frames
-    # Longer is fine: like pydicom, trailing bytes are padding and are dropped.
-    if len(pixels) < needed:
-        raise errors.GeometryError(
-            f"the Pixel Data holds {len(pixels)} bytes, but {shape.frames} frame(s) of "
-            f"{shape.rows} x {shape.columns} x {shape.samples_per_pixel} samples of "
-            f"{shape.bits_allocated} bits need {needed}"
-        )
     for index in range(shape.frames):
         frame = pixels[index * length : (index + 1) * length]
         if big_endian:
@@ -254,9 +190,8 @@ def decode_rle_frames(src: Dataset | bytes, **options: Any) -> Iterator[bytes]:
         except StopIteration:
             return
         except Exception as exc:  # pydicom raises many types for damaged streams
-            message = str(exc).strip().splitlines()[-1] if str(exc).strip() else type(exc).__name__
             raise errors.CorruptPixelDataError(
-                f"the RLE pixel data cannot be decoded: {message}"
+                f"the RLE pixel data cannot be decoded: {errors.reason(exc)}"
             ) from None
         yield bytes(frame)
 

@@ -1,5 +1,8 @@
 """Typed errors of the file service, each with a one-line message for a person."""
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+
 #: The message for bytes without the 'DICM' marker of a DICOM Part 10 file.
 NO_DICM_MARKER = "not a DICOM file: no 'DICM' marker after the 128-byte preamble"
 
@@ -14,6 +17,9 @@ class ConversionError(Exception):
     """
 
     code = "error"
+
+    def __init__(self, message: str) -> None:
+        super().__init__(" ".join(message.split()))
 
 
 class EmptyFileError(ConversionError):
@@ -90,3 +96,63 @@ class VerificationError(ConversionError):
     """The converted pixel data did not decode to the original pixels."""
 
     code = "verification-failed"
+
+
+class DamagedFileError(ConversionError):
+    """The file's structure or values cannot be decoded (a damaged deflate stream, an unknown VR...)."""
+
+    code = "damaged"
+
+
+class IncompleteDataSetError(ConversionError):
+    """The data set lacks an element every DICOM file needs (SOP Class UID, SOP Instance UID)."""
+
+    code = "incomplete"
+
+
+class LimitExceededError(ConversionError):
+    """The file exceeds a limit that protects memory and the stack (see :mod:`dicompress.limits`)."""
+
+    code = "limit-exceeded"
+
+
+class InternalError(ConversionError):
+    """An unexpected failure, a bug in this tool or a library: the file was not converted."""
+
+    code = "internal"
+
+
+#: The longest :func:`reason` (libraries quote whole values in their messages).
+REASON_LENGTH = 160
+
+
+def reason(exc: BaseException) -> str:
+    """Return the gist of `exc` on one line: its last line of text, else its type's name.
+
+    Libraries put the cause last in multi-line messages (pydicom's lists of failed
+    plugins, tracebacks). Longer than :data:`REASON_LENGTH`, it is cut with an ellipsis.
+    """
+    lines = [line.strip() for line in str(exc).splitlines() if line.strip()]
+    text = lines[-1] if lines else type(exc).__name__
+    return text if len(text) <= REASON_LENGTH else text[: REASON_LENGTH - 1] + "…"
+
+
+@contextmanager
+def typed_failures() -> Iterator[None]:
+    """Turn every failure inside the block into a :class:`ConversionError`; for the service's entries.
+
+    ``MemoryError`` is left as it is: callers word it for their setting (the browser's tab,
+    the command line's machine).
+    """
+    try:
+        yield
+    except (ConversionError, MemoryError):
+        raise
+    except RecursionError:
+        raise LimitExceededError(
+            "sequences are nested too deeply for Python to read this file (RecursionError)"
+        ) from None
+    except Exception as exc:
+        raise InternalError(
+            f"unexpected {type(exc).__name__} ({reason(exc)}); the file was not converted"
+        ) from exc

@@ -45,6 +45,7 @@ Messages
 Importing this module imports neither pydicom nor numpy.
 """
 
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import PurePosixPath
@@ -82,6 +83,13 @@ PACKINGS = (
     Packing("compact", "smallest RLE packing"),
 )
 DEFAULT_PACKING = "pydicom"
+
+#: The longest part of an output name, in bytes of UTF-8 (most file systems' limit).
+MAX_NAME_BYTES = 255
+#: A longer "suffix" is no file type and is cut like the rest of the name.
+_MAX_SUFFIX_BYTES = 16
+_DRIVE = re.compile(r"^[A-Za-z]:")
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
 #: How many bytes from the start of a file :func:`skip_reason` needs.
 HEAD_BYTES = 132
@@ -206,12 +214,15 @@ class OutputNames:
         self._taken.add(name.casefold())
 
     def take(self, name: str) -> str:
-        """Return `name`, or `name` with `` (2)``, `` (3)``... before its suffix, not yet handed out."""
+        """Return `name`, or `name` with `` (2)``, `` (3)``... before its suffix, not yet handed out.
+
+        A numbered name is kept within :data:`MAX_NAME_BYTES` like :func:`safe_name` keeps it.
+        """
         path = PurePosixPath(name)
         candidate, number = name, 1
         while candidate.casefold() in self._taken:
             number += 1
-            candidate = str(path.with_name(f"{path.stem} ({number}){path.suffix}"))
+            candidate = str(path.with_name(_fitted(path.stem, f" ({number}){path.suffix}")))
         self._taken.add(candidate.casefold())
         return candidate
 
@@ -226,6 +237,32 @@ def output_names(paths: Iterable[str]) -> list[str]:
 
 
 def safe_name(path: str) -> str:
-    """Return `path` as a relative ``/``-separated name without empty, ``.`` or ``..`` parts."""
-    parts = [p for p in PurePosixPath(path.replace("\\", "/")).parts if p not in ("", ".", "..", "/")]
-    return "/".join(parts) or "file.dcm"
+    r"""Return `path` as a relative ``/``-separated name that is safe in a folder or a ZIP.
+
+    ``\`` separates like ``/``; a drive prefix (``C:``), NUL and other control characters
+    are dropped, then empty, ``.`` and ``..`` parts; a part longer than
+    :data:`MAX_NAME_BYTES` in UTF-8 is cut at its end, before its suffix.
+
+    Examples
+    --------
+    >>> safe_name("C:\\Users\\me\\..\\a\x00.dcm")
+    'Users/me/a.dcm'
+    """
+    path = _DRIVE.sub("", path.replace("\\", "/"))
+    parts = [_CONTROL.sub("", part) for part in path.split("/")]
+    return "/".join(_fitted_part(part) for part in parts if part not in ("", ".", "..")) or "file.dcm"
+
+
+def _fitted_part(part: str) -> str:
+    """Return one part of a name cut to :data:`MAX_NAME_BYTES`, its suffix kept."""
+    if len(part.encode("utf-8")) <= MAX_NAME_BYTES:
+        return part
+    path = PurePosixPath(part)
+    suffix = path.suffix if len(path.suffix.encode("utf-8")) <= _MAX_SUFFIX_BYTES else ""
+    return _fitted(part[: len(part) - len(suffix)], suffix)
+
+
+def _fitted(stem: str, tail: str) -> str:
+    """Return `stem` + `tail`, `stem` cut (at a character) so that the whole fits :data:`MAX_NAME_BYTES`."""
+    room = MAX_NAME_BYTES - len(tail.encode("utf-8"))
+    return stem.encode("utf-8")[:room].decode("utf-8", "ignore") + tail

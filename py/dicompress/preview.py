@@ -9,15 +9,17 @@ from typing import Literal
 
 from pydicom.dataset import Dataset
 
+from dicompress import errors
 from dicompress.dicom_input import Geometry, geometry, read_dataset, source_frames, transfer_syntax
+from dicompress.image_pixel import whole_number
+from dicompress.limits import DEFAULT_LIMITS, Limits
 
 #: Longest side of a thumbnail, in pixels.
 THUMBNAIL_SIDE = 160
 
-#: The :meth:`memoryview.cast` formats of whole-number samples (typed so the cast yields ints).
-_IntFormat = Literal["b", "h", "i", "q", "B", "H", "I", "Q"]
-_SIGNED_FORMATS: dict[int, _IntFormat] = {1: "b", 2: "h", 4: "i", 8: "q"}
-_UNSIGNED_FORMATS: dict[int, _IntFormat] = {1: "B", 2: "H", 4: "I", 8: "Q"}
+_Format = Literal["b", "h", "i", "q", "B", "H", "I", "Q"]
+_SIGNED_FORMATS: dict[int, _Format] = {1: "b", 2: "h", 4: "i", 8: "q"}
+_UNSIGNED_FORMATS: dict[int, _Format] = {1: "B", 2: "H", 4: "I", 8: "Q"}
 
 
 @dataclass(frozen=True)
@@ -49,13 +51,15 @@ class Details:
         return asdict(self)
 
 
-def describe(data: bytes) -> tuple[Details, Thumbnail]:
+def describe(data: bytes, limits: Limits = DEFAULT_LIMITS) -> tuple[Details, Thumbnail]:
     """Return the details and a thumbnail of the DICOM file in `data`.
 
     Parameters
     ----------
     data : bytes
         A DICOM file, uncompressed or RLE Lossless.
+    limits : dicompress.limits.Limits, optional
+        How deep sequences may nest and how far a deflated data set may inflate.
 
     Returns
     -------
@@ -65,11 +69,14 @@ def describe(data: bytes) -> tuple[Details, Thumbnail]:
     ------
     dicompress.errors.ConversionError
         When the file cannot be read or has no usable pixel data.
+    MemoryError
+        When the machine runs out of memory.
     """
-    ds = read_dataset(data)
-    shape = geometry(ds)
-    first = next(iter(source_frames(ds, shape)))
-    return details(ds, shape), thumbnail(ds, shape, first)
+    with errors.typed_failures():
+        ds = read_dataset(data, limits)
+        shape = geometry(ds)
+        first = next(iter(source_frames(ds, shape)))
+        return details(ds, shape), thumbnail(ds, shape, first)
 
 
 def details(ds: Dataset, shape: Geometry) -> Details:
@@ -93,7 +100,7 @@ def details(ds: Dataset, shape: Geometry) -> Details:
         frames=shape.frames,
         samples_per_pixel=shape.samples_per_pixel,
         bits_allocated=shape.bits_allocated,
-        bits_stored=int(ds.get("BitsStored", shape.bits_allocated)),
+        bits_stored=whole_number(ds, "BitsStored"),
         photometric_interpretation=str(ds.get("PhotometricInterpretation", "")),
         transfer_syntax=transfer_syntax(ds).name,
         elements=sum(1 for _ in ds.iterall()),
@@ -135,9 +142,9 @@ def thumbnail(ds: Dataset, shape: Geometry, frame: bytes, side: int = THUMBNAIL_
         rgba[0::4] = rgba[1::4] = rgba[2::4] = levels
     else:
         # Colour keeps its values, only scaled to 8 bits, so hues stay true.
-        top = (1 << int(ds.get("BitsStored", shape.bits_allocated))) - 1
-        colour = [max(v, 0) * 255 // top for v in samples]
-        red, green, blue = (colour[s::shape.samples_per_pixel] for s in range(3))
+        top = (1 << whole_number(ds, "BitsStored")) - 1
+        scaled = [max(v, 0) * 255 // top for v in samples]
+        red, green, blue = (scaled[s::shape.samples_per_pixel] for s in range(3))
         if photometric.startswith("YBR_FULL"):
             red, green, blue = _ybr_to_rgb(red, green, blue)
         rgba[0::4], rgba[1::4], rgba[2::4] = bytes(red), bytes(green), bytes(blue)
@@ -147,13 +154,13 @@ def thumbnail(ds: Dataset, shape: Geometry, frame: bytes, side: int = THUMBNAIL_
 
 def _sampled_values(ds: Dataset, shape: Geometry, frame: bytes, width: int, height: int) -> list[int]:
     """Return the frame's sample values at a width x height grid, pixel by pixel."""
-    signed = int(ds.get("PixelRepresentation", 0)) == 1
+    signed = whole_number(ds, "PixelRepresentation") == 1
     formats = _SIGNED_FORMATS if signed else _UNSIGNED_FORMATS
     values = memoryview(frame).cast(formats[shape.sample_width])
     spp = shape.samples_per_pixel
     rows = [y * shape.rows // height for y in range(height)]
     columns = [x * shape.columns // width for x in range(width)]
-    stored = int(ds.get("BitsStored", shape.bits_allocated))
+    stored = whole_number(ds, "BitsStored")
     return [
         _stored_value(values[(row * shape.columns + column) * spp + sample], stored, signed)
         for row in rows for column in columns for sample in range(spp)

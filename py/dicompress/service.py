@@ -19,6 +19,7 @@ from pydicom.pixels.encoders import RLELosslessEncoder
 from pydicom.uid import UID, RLELossless
 
 from dicompress import errors, frontend
+from dicompress.data_set_checks import check_writable
 from dicompress.dependencies import numpy_available
 from dicompress.dicom_input import (
     Geometry,
@@ -31,6 +32,7 @@ from dicompress.dicom_input import (
 )
 from dicompress.encoder import PACKING_OPTION
 from dicompress.layout import interleaved_to_planar
+from dicompress.limits import DEFAULT_LIMITS, Limits
 from dicompress.lossy import is_lossy
 from dicompress.pixel_data import store_encapsulated, store_native
 from dicompress.registration import add_plugins, service_plugin
@@ -102,6 +104,7 @@ def convert(
     packing: str = frontend.DEFAULT_PACKING,
     verify: bool = True,
     progress: Progress | None = None,
+    limits: Limits = DEFAULT_LIMITS,
 ) -> Conversion:
     """Convert the bytes of one DICOM file to another transfer syntax.
 
@@ -124,6 +127,8 @@ def convert(
         If ``True`` (default) decode the result and compare it with the source pixels.
     progress : callable, optional
         Called with (frames done, frames in all) after each frame.
+    limits : dicompress.limits.Limits, optional
+        How deep sequences may nest and how far a deflated data set may inflate.
 
     Returns
     -------
@@ -133,7 +138,10 @@ def convert(
     Raises
     ------
     dicompress.errors.ConversionError
-        With a one-line message, for any input that cannot be converted.
+        With a one-line message, for any input that cannot be converted; a failure nobody
+        foresaw is an ``InternalError``.
+    MemoryError
+        When the machine runs out of memory.
     ValueError
         For an unknown `target` or `packing` (a programming error).
     """
@@ -141,11 +149,20 @@ def convert(
         raise ValueError(f"unknown target {target!r}; choose one of {', '.join(TARGETS)}")
     if packing not in PACKINGS:
         raise ValueError(f"unknown packing {packing!r}; choose one of {', '.join(PACKINGS)}")
+    with errors.typed_failures():
+        return _convert(data, target, packing=packing, verify=verify, progress=progress, limits=limits)
+
+
+def _convert(
+    data: bytes, target: str, *, packing: str, verify: bool, progress: Progress | None, limits: Limits
+) -> Conversion:
+    """Convert as :func:`convert` does, with its arguments checked."""
     started = perf_counter()
     add_plugins()  # never reorders: the service names its plugins, whatever the order
-    ds = read_dataset(data)
+    ds = read_dataset(data, limits)
     source = transfer_syntax(ds)
     shape = geometry(ds)
+    check_writable(ds)
     frames = _reporting(source_frames(ds, shape), shape.frames, progress)
     if TARGETS[target] == RLELossless:
         plugin = encoding_plugin()

@@ -1,0 +1,180 @@
+"""Checks on a data set before pydicom reads it whole or writes anything from it.
+
+pydicom decodes a raw element when it is first used, often while writing, and writes nested
+sequences recursively, wrapping every failure on the way up in a new message that repeats
+the one before together with its traceback (``pydicom.tag.tag_in_exception``): a failure 30
+levels deep makes a message of 2**30 tracebacks. So nothing may fail inside a write:
+
+* :func:`check_stack_room` refuses nesting deeper than Python's stack holds for pydicom's
+  recursion, before pydicom reads the file;
+* :func:`check_elements` decodes every element once, on the side, right after reading. The
+  data set keeps its raw elements, which pydicom then copies byte for byte where the
+  encoding does not change.
+
+:func:`match_read_encoding` and :func:`check_writable` see that pydicom can write a file: in
+the encoding the data set really has, with the file meta's SOP UIDs, without file meta or
+command elements in the data set.
+"""
+
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from pydicom.charset import default_encoding
+from pydicom.dataelem import RawDataElement, convert_raw_data_element
+from pydicom.datadict import dictionary_has_tag, dictionary_VR
+from pydicom.dataset import Dataset
+from pydicom.tag import Tag
+from pydicom.valuerep import VR
+
+from dicompress import errors
+from dicompress.structure import element_name
+
+#: Python frames pydicom's recursion takes per level of nested sequences (to read one of
+#: undefined length: 5; to write one: 4).
+FRAMES_PER_LEVEL = 5
+#: Frames left for everything else: pydicom's calls below the deepest level, the hooks...
+_SPARE_FRAMES = 100
+_SPECIFIC_CHARACTER_SET = 0x00080005
+#: File meta elements a written file needs, and the data set elements that hold the same UIDs.
+_SOP_UIDS = {
+    "MediaStorageSOPClassUID": ("SOPClassUID", "SOP Class UID (0008,0016)"),
+    "MediaStorageSOPInstanceUID": ("SOPInstanceUID", "SOP Instance UID (0008,0018)"),
+}
+
+
+def check_stack_room(depth: int) -> None:
+    """Raise ``LimitExceededError`` unless pydicom can read and write sequences `depth` levels deep here.
+
+    Parameters
+    ----------
+    depth : int
+        The deepest nesting of sequences in the file.
+    """
+    limit = sys.getrecursionlimit()
+    if _frames_in_use() + FRAMES_PER_LEVEL * depth + _SPARE_FRAMES > limit:
+        raise errors.LimitExceededError(
+            f"sequences are nested {depth} levels deep, more than Python's stack holds here "
+            f"(its recursion limit is {limit})"
+        )
+
+
+def check_elements(ds: Dataset) -> None:
+    """Decode every element of `ds`, at every level, without keeping the results.
+
+    Parameters
+    ----------
+    ds : pydicom.dataset.Dataset
+        A data set just read by pydicom.
+
+    Raises
+    ------
+    dicompress.errors.DamagedFileError
+        For the first element pydicom cannot decode (an unknown VR, a value of the wrong
+        length, a sequence whose items do not parse...).
+    """
+    pending = [ds, ds.file_meta]
+    while pending:
+        current = pending.pop()
+        charset = current.original_character_set or current._character_set
+        for tag in list(current.keys()):
+            element = current.get_item(tag, keep_deferred=True)  # never converts; nothing is deferred
+            if isinstance(element, RawDataElement):
+                encoding = default_encoding if tag == _SPECIFIC_CHARACTER_SET else charset
+                with _decoding(tag):
+                    element = convert_raw_data_element(element, encoding=encoding, ds=current)
+            if element is not None and element.VR == VR.SQ:
+                pending.extend(element.value)
+
+
+def match_read_encoding(ds: Dataset) -> None:
+    """Make `ds` agree with the encoding pydicom found it in, so that pydicom can write it.
+
+    pydicom reads a data set in the VR encoding it finds (with a warning) but writes it as
+    if it were in the one its Transfer Syntax UID names; and in an explicit VR data set it
+    reads an element without a valid VR as implicit VR, then writes its raw bytes without
+    a VR. So the data set is given the encoding of its raw elements, and every raw element
+    without a VR in an explicit VR data set is decoded (the VR taken from the dictionary).
+    """
+    found: set[tuple[bool, bool]] = set()
+    for tag in ds.keys():
+        element = ds.get_item(tag, keep_deferred=True)
+        if isinstance(element, RawDataElement):
+            found.add((element.is_implicit_VR, element.is_little_endian))
+    if len(found) == 1:
+        implicit, little = found.pop()
+        if (implicit, little) != ds.original_encoding:
+            ds.set_original_encoding(implicit, little)
+    pending = [ds]
+    while pending:
+        current = pending.pop()
+        for tag in list(current.keys()):
+            element = current.get_item(tag, keep_deferred=True)
+            if isinstance(element, RawDataElement):
+                if element.VR is None and not element.is_implicit_VR:
+                    with _decoding(tag):
+                        current[tag]  # decodes it in place, its VR resolved as pydicom resolves it
+            elif element is not None and element.VR == VR.SQ:
+                pending.extend(element.value)
+
+
+def check_writable(ds: Dataset) -> None:
+    """Check that pydicom can write `ds` as a file; give its file meta the data set's SOP UIDs where it lacks them.
+
+    Raises
+    ------
+    dicompress.errors.ConversionError
+        ``IncompleteDataSetError`` when neither the file meta nor the data set has one of
+        them; ``DamagedFileError`` when file meta (0002,eeee) or command (0000,eeee)
+        elements are in the data set, or a file meta element or SOP UID has another VR
+        than the dictionary's (pydicom could not write its value).
+    """
+    for tag in ds.keys():
+        if tag >> 16 == 0x0002:
+            raise errors.DamagedFileError(f"the file meta is damaged: its element {Tag(tag)} is in the data set")
+        if tag >> 16 == 0x0000:
+            raise errors.DamagedFileError(
+                f"the data set holds the command element {Tag(tag)}, which a DICOM file cannot hold"
+            )
+    for meta_keyword, (keyword, name) in _SOP_UIDS.items():
+        # pydicom's dcmwrite() copies the data set's UID into the file meta where it differs.
+        ours, theirs = ds.get(keyword), ds.file_meta.get(meta_keyword)
+        if not ours and not theirs:
+            raise errors.IncompleteDataSetError(
+                f"the file has no {name}, in its data set or its file meta, and a DICOM file needs one"
+            )
+        if ours:
+            _check_vr(ds, keyword, "the data set")
+            setattr(ds.file_meta, meta_keyword, ours)
+    for tag in ds.file_meta.keys():
+        _check_vr(ds.file_meta, tag, "the file meta")
+
+
+def _check_vr(ds: Dataset, key: int | str, where: str) -> None:
+    """Raise ``DamagedFileError`` if element `key` of `ds` has another VR than the dictionary's."""
+    element = ds[key]
+    if dictionary_has_tag(element.tag) and element.VR != dictionary_VR(element.tag):
+        raise errors.DamagedFileError(
+            f"{where} is damaged: {element_name(element.tag)} has VR {element.VR}, not {dictionary_VR(element.tag)}"
+        )
+
+
+@contextmanager
+def _decoding(tag: int) -> Iterator[None]:
+    """Turn a failure to decode element `tag` into ``DamagedFileError``."""
+    try:
+        yield
+    except MemoryError:
+        raise
+    except Exception as exc:  # pydicom's converters raise many kinds for damaged values
+        raise errors.DamagedFileError(f"{element_name(tag)} cannot be decoded: {errors.reason(exc)}") from None
+
+
+def _frames_in_use() -> int:
+    """Return how many Python frames are on the stack below this call."""
+    count = 0
+    frame = sys._getframe(1)
+    while frame is not None:
+        count += 1
+        frame = frame.f_back  # type: ignore[assignment]
+    return count

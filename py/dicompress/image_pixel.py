@@ -1,0 +1,269 @@
+"""The Image Pixel module of a data set: its geometry, and whether the pixel data holds what it declares.
+
+Every check raises a :class:`~dicompress.errors.ConversionError` with a one-line message that
+says what is wrong and, where a person can fix the file, how.
+"""
+
+from dataclasses import dataclass
+from io import BytesIO
+from struct import error as StructError
+from typing import Any
+
+from pydicom.dataset import Dataset
+from pydicom.encaps import generate_fragmented_frames, parse_basic_offsets, parse_fragments
+from pydicom.pixels import as_pixel_options
+from pydicom.pixels.decoders.base import DecodeRunner
+from pydicom.uid import UID, RLELossless
+
+from dicompress import errors
+
+_FLOAT_KEYWORDS = ("FloatPixelData", "DoubleFloatPixelData")
+_NAMES = {
+    "Rows": "Rows (0028,0010)",
+    "Columns": "Columns (0028,0011)",
+    "SamplesPerPixel": "Samples per Pixel (0028,0002)",
+    "BitsAllocated": "Bits Allocated (0028,0100)",
+    "BitsStored": "Bits Stored (0028,0101)",
+    "NumberOfFrames": "Number of Frames (0028,0008)",
+    "PlanarConfiguration": "Planar Configuration (0028,0006)",
+    "PixelRepresentation": "Pixel Representation (0028,0103)",
+}
+#: RLE Lossless packs at most 128 equal bytes into 2 (PS3.5 G.3.1).
+RLE_MAX_RATIO = 64
+
+
+@dataclass(frozen=True)
+class Geometry:
+    """The shape of a data set's pixel data, from its Image Pixel module."""
+
+    rows: int
+    columns: int
+    samples_per_pixel: int
+    bits_allocated: int
+    frames: int
+    planar_configuration: int
+
+    @property
+    def sample_width(self) -> int:
+        """Bytes per sample container."""
+        return self.bits_allocated // 8
+
+    @property
+    def frame_length(self) -> int:
+        """Bytes in one uncompressed frame."""
+        return self.rows * self.columns * self.samples_per_pixel * self.sample_width
+
+    def describe(self, frames: int) -> str:
+        """Return `frames` frames of this geometry in words, for messages."""
+        return (
+            f"{frames} frame(s) of {self.rows} x {self.columns} x {self.samples_per_pixel} "
+            f"samples of {self.bits_allocated} bits"
+        )
+
+
+def geometry(ds: Dataset) -> Geometry:
+    """Return the pixel geometry of `ds`, after checking the pixel data can be converted.
+
+    Everything is checked before anything is decoded or written: the Image Pixel module
+    (whole numbers, values pydicom's decoders accept) and that the Pixel Data holds exactly
+    the frames it declares.
+
+    Parameters
+    ----------
+    ds : pydicom.dataset.Dataset
+        A data set read by :func:`dicompress.dicom_input.read_dataset`.
+
+    Returns
+    -------
+    Geometry
+        Rows, columns, samples, bits allocated, frames and planar configuration.
+
+    Raises
+    ------
+    dicompress.errors.ConversionError
+        ``FloatPixelDataError``, ``NoPixelDataError``, ``UnsupportedImageError``, ``GeometryError``,
+        ``DamagedFileError`` or
+        ``CorruptPixelDataError``.
+    """
+    for keyword in _FLOAT_KEYWORDS:
+        if keyword in ds:
+            name = "Float" if keyword == "FloatPixelData" else "Double Float"
+            raise errors.FloatPixelDataError(
+                f"the image is stored as {name} Pixel Data, which RLE Lossless cannot hold"
+            )
+    if "PixelData" not in ds:
+        raise errors.NoPixelDataError("the file has no Pixel Data (7FE0,0010): nothing to compress")
+    syntax = UID(ds.file_meta.TransferSyntaxUID)
+    shape = Geometry(
+        rows=whole_number(ds, "Rows"),
+        columns=whole_number(ds, "Columns"),
+        samples_per_pixel=whole_number(ds, "SamplesPerPixel"),
+        bits_allocated=whole_number(ds, "BitsAllocated"),
+        frames=whole_number(ds, "NumberOfFrames", 1),
+        planar_configuration=whole_number(ds, "PlanarConfiguration", 0),
+    )
+    if shape.bits_allocated not in (8, 16, 32, 64):
+        raise errors.UnsupportedImageError(
+            f"Bits Allocated {shape.bits_allocated} is not supported (8, 16, 32 or 64 only)"
+        )
+    if min(shape.rows, shape.columns, shape.samples_per_pixel, shape.frames) < 1:
+        raise errors.GeometryError(
+            f"the image has {shape.rows} rows, {shape.columns} columns, "
+            f"{shape.samples_per_pixel} samples and {shape.frames} frames: nothing to encode"
+        )
+    pixels = pixel_bytes(ds)
+    if syntax.is_compressed and syntax != RLELossless:
+        return shape  # other compressed data: its decoder checks it (dicompress.compressed_input)
+    if syntax == RLELossless:
+        _check_rle_frames(pixels, shape, ds)
+    else:
+        _check_native_length(len(pixels), shape, ds)
+    _check_decodable(ds, shape, pixels)
+    return shape
+
+
+def pixel_bytes(ds: Dataset) -> bytes:
+    """Return the value of Pixel Data, refusing one that holds no bytes.
+
+    Raises
+    ------
+    dicompress.errors.ConversionError
+        ``DamagedFileError`` for a value that is no bytes, ``NoPixelDataError`` for none.
+    """
+    pixels = ds.PixelData
+    if not pixels:
+        raise errors.NoPixelDataError("the Pixel Data (7FE0,0010) is empty: nothing to compress")
+    if not isinstance(pixels, bytes | bytearray):
+        raise errors.DamagedFileError(f"the Pixel Data (7FE0,0010) holds no bytes (VR {ds['PixelData'].VR})")
+    return bytes(pixels)
+
+
+def _check_decodable(ds: Dataset, shape: Geometry, pixel_data: bytes) -> None:
+    """Raise ``GeometryError`` unless pydicom's decoders accept the Image Pixel module of `ds`.
+
+    A result is only useful if it can be decoded: pydicom checks Bits Stored, Pixel
+    Representation, Photometric Interpretation, Samples per Pixel, Planar Configuration and
+    the dimensions before it decodes anything. Called after the length checks, whose
+    messages say more.
+    """
+    numbers = {"rows": shape.rows, "columns": shape.columns, "samples_per_pixel": shape.samples_per_pixel,
+               "bits_allocated": shape.bits_allocated, "number_of_frames": shape.frames,
+               "planar_configuration": shape.planar_configuration}
+    runner = DecodeRunner(UID(ds.file_meta.TransferSyntaxUID))
+    try:
+        options = as_pixel_options(ds)
+        options.update({name: value for name, value in numbers.items() if options.get(name) is not None})
+        for name, keyword in (("bits_stored", "BitsStored"), ("pixel_representation", "PixelRepresentation")):
+            if options.get(name) is not None:
+                options[name] = whole_number(ds, keyword)
+        runner.set_options(**options)
+        runner.set_option("pixel_keyword", "PixelData")
+        runner.set_source(pixel_data)
+        runner.validate()
+    except (AttributeError, ValueError, TypeError, KeyError) as exc:
+        raise errors.GeometryError(f"the image cannot be decoded as described: {errors.reason(exc)}") from None
+
+
+def whole_number(ds: Dataset, keyword: str, default: int | None = None) -> int:
+    """Return the Image Pixel value `keyword` of `ds` as an int, `default` if absent or empty.
+
+    Raises
+    ------
+    dicompress.errors.GeometryError
+        When the value is missing without a default, or is not a whole number.
+    """
+    value = ds.get(keyword)
+    name = _NAMES.get(keyword, keyword)
+    if value is None or value == "":
+        if default is None:
+            raise errors.GeometryError(f"the Image Pixel module is incomplete: it has no {name}")
+        return default
+    try:
+        number = int(value)
+        if isinstance(value, float) and number != value:
+            raise ValueError
+    except (TypeError, ValueError, OverflowError):
+        raise errors.GeometryError(f"{name} is {_shown(value)}, not a whole number") from None
+    return number
+
+
+def _check_native_length(length: int, shape: Geometry, ds: Dataset) -> None:
+    """Raise ``GeometryError`` unless `length` bytes of native Pixel Data hold exactly the declared frames.
+
+    Shorter is damage. Longer by less than a frame is padding (pydicom drops it too); by a
+    whole frame or more, frames would be lost without a word.
+    """
+    needed = shape.frame_length * shape.frames
+    if length < needed:
+        raise errors.GeometryError(
+            f"the Pixel Data holds {length} bytes, but {shape.describe(shape.frames)} need {needed}"
+        )
+    if length - needed >= shape.frame_length and length > needed + needed % 2:
+        found = length // shape.frame_length
+        raise errors.GeometryError(
+            f"the Pixel Data holds {length} bytes, {shape.describe(found)}, but {_declared(ds, shape)}; "
+            f"converting would lose frames. {_advice(found)}"
+        )
+
+
+def _check_rle_frames(pixel_data: bytes, shape: Geometry, ds: Dataset) -> None:
+    """Raise unless encapsulated RLE `pixel_data` holds the declared frames and can decode to them.
+
+    RLE keeps each frame in one fragment (PS3.5 A.4.2), and pydicom splits the fragments
+    into frames by the Extended or Basic Offset Table: both counts must be the declared one.
+
+    Raises
+    ------
+    dicompress.errors.ConversionError
+        ``GeometryError`` when the fragments are not the declared frames, or too small for
+        them even at RLE's best ratio; ``CorruptPixelDataError`` when the items cannot be
+        parsed or an offset table splits them otherwise.
+    """
+    extended = None
+    if "ExtendedOffsetTable" in ds and "ExtendedOffsetTableLengths" in ds:
+        extended = (ds.ExtendedOffsetTable, ds.ExtendedOffsetTableLengths)
+    buffer = BytesIO(pixel_data)
+    try:
+        parse_basic_offsets(buffer)
+        fragments, _ = parse_fragments(buffer)
+        frames = generate_fragmented_frames(pixel_data, number_of_frames=shape.frames, extended_offsets=extended)
+        split = sum(1 for _ in frames)
+    except (ValueError, StructError) as exc:
+        raise errors.CorruptPixelDataError(f"the RLE pixel data cannot be decoded: {errors.reason(exc)}") from None
+    if not fragments:
+        raise errors.CorruptPixelDataError("the RLE Pixel Data holds no frames")
+    if fragments != shape.frames:
+        raise errors.GeometryError(
+            f"the RLE Pixel Data holds {fragments} frame(s), but {_declared(ds, shape)}. {_advice(fragments)}"
+        )
+    if split != shape.frames:
+        raise errors.CorruptPixelDataError(
+            f"the RLE Pixel Data holds {fragments} frames, but its offset table splits them into {split}"
+        )
+    needed = shape.frame_length * shape.frames
+    if needed > RLE_MAX_RATIO * len(pixel_data):
+        raise errors.GeometryError(
+            f"the RLE Pixel Data ({len(pixel_data)} bytes) cannot hold {shape.describe(shape.frames)} "
+            f"({needed} bytes): RLE compresses {RLE_MAX_RATIO} to 1 at most"
+        )
+
+
+def _declared(ds: Dataset, shape: Geometry) -> str:
+    """Return what the file declares about its frames, in words."""
+    if "NumberOfFrames" in ds:
+        return f"Number of Frames (0028,0008) says {shape.frames}"
+    return "the file declares 1 frame (it has no Number of Frames (0028,0008))"
+
+
+def _advice(frames: int) -> str:
+    """Return how a person can make the file consistent."""
+    return (
+        f"If the data is right, set Number of Frames to {frames} "
+        f'(e.g. dcmodify -i "(0028,0008)={frames}" FILE) and convert again'
+    )
+
+
+def _shown(value: Any) -> str:
+    """Return `value` for a message, at most 40 characters."""
+    text = repr(value)
+    return text if len(text) <= 40 else text[:37] + "..."
