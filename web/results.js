@@ -214,24 +214,26 @@ export class ResultRow {
     this.action.replaceChildren(link);
   }
 
-  setError(message) {
-    this.#showMessage("error", "Failed", message);
+  // `code`: the failure's code from Python (e.g. "truncated"), as the row's data-code.
+  setError(message, code = "") {
+    this.#showMessage("error", "Failed", message, code);
   }
 
   // A file with nothing to convert (no Pixel Data: a report, a structure set...): offered
   // unchanged, so a study keeps all its files.
-  setCopied(file, message) {
-    this.#showMessage("copied", "Copied", message);
+  setCopied(file, message, code = "") {
+    this.#showMessage("copied", "Copied", message, code);
     this.#offer(file);
   }
 
   // A file found in a folder that is obviously not DICOM: left out, and said so.
-  setSkipped(message) {
-    this.#showMessage("skipped", "Skipped", message);
+  setSkipped(message, code = "") {
+    this.#showMessage("skipped", "Skipped", message, code);
   }
 
-  #showMessage(status, label, message) {
+  #showMessage(status, label, message, code) {
     this.#status(status, label);
+    if (code) this.element.dataset.code = code;
     if (!this.details) this.thumb.remove(); // no empty picture box for a file that could not be read
     this.bar.hidden = true;
     const text = message.charAt(0).toUpperCase() + message.slice(1);

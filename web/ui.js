@@ -196,9 +196,9 @@ export function mountApp(root, { host = document.documentElement, dropTarget = w
       });
       row.element.dataset.engine = String(reply.engine);
       if (reply.ok) row.setDone(reply.report, reply.blob, reply.elements);
-      else if (reply.copied) row.setCopied(file, reply.message);
-      else if (reply.skipped) row.setSkipped(reply.message);
-      else row.setError(failureText(reply, policy.messages));
+      else if (reply.copied) row.setCopied(file, reply.message, reply.code);
+      else if (reply.skipped) row.setSkipped(reply.message, reply.code);
+      else row.setError(failureText(reply, policy.messages), reply.code);
     } catch (err) {
       // The worker died while converting this file; the engine restarts it.
       row.setError(workerDiedText(err.message, policy.messages));

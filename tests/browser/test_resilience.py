@@ -1,13 +1,18 @@
-"""A worker that dies mid-file: the page restarts it, fails that file, converts the rest."""
+"""A worker that dies mid-file: the page restarts it, fails that file, converts the rest; hostile
+files (deep nesting, a deflate bomb) fail alone with a typed one-line error."""
 
 import json
 import shutil
 from collections.abc import Iterator
 
+import numpy as np
 import pytest
 from playwright.sync_api import Route, expect
+from pydicom import dcmread
 from pydicom.data import get_testdata_file
 from pydicom.uid import RLELossless
+
+from tests.hostile_files import browser_batch
 
 from .conftest import App, copy_as, new_app
 from .dicom_checks import assert_converted
@@ -74,3 +79,21 @@ def test_a_tampered_wheel_stops_start_up_with_a_clear_message(browser, servers, 
         assert "could not be started" in app.error_text(source.name)
     finally:
         app.context.close()
+
+
+def test_hostile_files_fail_alone_and_the_batch_goes_on(app: App, tmp_path):
+    batch = browser_batch()
+    for name, data, _ in batch:
+        (tmp_path / name).write_bytes(data)
+    app.add([tmp_path / name for name, _, _ in batch])
+    for name, _, code in batch:
+        status = app.wait_finished(name)
+        if code is None:
+            assert status == "done", app.row(name).inner_text()
+            result = dcmread(app.download(name))
+            # (pydicom's own comparison of 150 nested sequences would exhaust this test's stack)
+            assert np.array_equal(result.pixel_array, dcmread(tmp_path / name).pixel_array), name
+        else:
+            assert (status, app.row(name).get_attribute("data-code")) == ("error", code)
+            message = app.error_text(name)
+            assert "\n" not in message.strip() and "Error" not in message.split()[0], message
