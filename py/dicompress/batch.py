@@ -14,6 +14,7 @@ from collections.abc import Collection, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
+from dicompress.limits import DEFAULT_LIMITS, Limits
 from dicompress import frontend
 from dicompress.outputs import TEMP_SUFFIX
 
@@ -27,6 +28,7 @@ class Options:
     verify: bool
     overwrite: bool
     copy_non_image: bool
+    limits: Limits = DEFAULT_LIMITS
 
     def result_options(self) -> dict[str, object]:
         """Return what a result depends on, as the manifest records it."""

@@ -15,6 +15,7 @@ from pathlib import Path
 from time import perf_counter
 from typing import TYPE_CHECKING
 
+from dicompress.limits import DEFAULT_LIMITS, MIB, Limits
 from dicompress import __version__, frontend
 
 if TYPE_CHECKING:
@@ -63,6 +64,12 @@ def build_parser() -> argparse.ArgumentParser:
                         help="leave out DICOM files without pixel data instead of copying them")
     parser.add_argument("--jobs", "-j", type=_positive, default=_cpus(), metavar="N",
                         help=f"files converted at once, in worker processes (default: {_cpus()}, the CPUs here)")
+    parser.add_argument("--max-sequence-depth", type=_positive, default=DEFAULT_LIMITS.max_sequence_depth,
+                        metavar="N", help="refuse files whose sequences nest deeper than this "
+                        f"(default: {DEFAULT_LIMITS.max_sequence_depth})")
+    parser.add_argument("--max-inflation", type=_positive, default=DEFAULT_LIMITS.max_inflation, metavar="N",
+                        help="refuse deflated files that inflate to more than N times their size and more than "
+                        f"{DEFAULT_LIMITS.min_inflation_budget // MIB} MiB (default: {DEFAULT_LIMITS.max_inflation})")
     parser.add_argument("--report", type=Path, metavar="FILE.json",
                         help="also write a JSON report with one record per file")
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
@@ -99,8 +106,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     from dicompress import batch, manifest, report
 
     started = perf_counter()
+    limits = Limits(max_sequence_depth=args.max_sequence_depth, max_inflation=args.max_inflation)
     options = batch.Options(args.syntax, "compact" if args.compact else frontend.DEFAULT_PACKING,
-                            args.verify, args.overwrite, args.copy_non_image)
+                            args.verify, args.overwrite, args.copy_non_image, limits)
     records = manifest.load(args.output)
     jobs = batch.plan(args.paths, args.output, recorded=records.keys())
     if not jobs:

@@ -167,7 +167,8 @@ def _file_result(task: Task, data: bytes, progress: Progress | None) -> "_Result
     options = task.options
     try:
         conversion = service.convert(
-            data, options.target, packing=options.packing, verify=options.verify, progress=progress
+            data, options.target, packing=options.packing, verify=options.verify, progress=progress,
+            limits=options.limits,
         )
     except ConversionError as exc:
         if exc.code not in frontend.COPIED_CODES:
