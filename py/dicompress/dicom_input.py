@@ -8,10 +8,11 @@ Every check raises a :class:`~dicompress.errors.ConversionError` with a one-line
 from collections.abc import Iterator
 from dataclasses import dataclass
 from io import BytesIO
-from typing import Any
+from typing import Any, cast
 
 from pydicom import dcmread
 from pydicom.datadict import dictionary_description, dictionary_has_tag
+from pydicom.dataelem import RawDataElement
 from pydicom.dataset import Dataset
 from pydicom.errors import InvalidDicomError
 from pydicom.pixels import get_decoder
@@ -22,6 +23,9 @@ from dicompress.layout import planar_to_interleaved, swap_byte_order
 from dicompress.registration import add_plugins, service_plugin
 
 _FLOAT_KEYWORDS = ("FloatPixelData", "DoubleFloatPixelData")
+# Values longer than this stay in the file's bytes until used: Pixel Data is then read
+# from them without a copy (see pixel_value).
+_DEFER_SIZE = 1 << 16
 # Binary VRs whose values pydicom keeps as raw bytes, with their word sizes.
 _WORD_SIZES = {"OW": 2, "OF": 4, "OL": 4, "OD": 8, "OV": 8}
 
@@ -69,7 +73,7 @@ def read_dataset(data: bytes) -> Dataset:
     if not data:
         raise errors.EmptyFileError("the file is empty (0 bytes)")
     try:
-        ds = dcmread(BytesIO(data))
+        ds = dcmread(BytesIO(data), defer_size=_DEFER_SIZE)
     except InvalidDicomError:
         raise errors.NotDicomError(errors.NO_DICM_MARKER) from None
     except (EOFError, OSError, ValueError, KeyError, TypeError, OverflowError) as exc:
@@ -88,16 +92,46 @@ def _check_last_element_complete(ds: Dataset) -> None:
     """
     if not ds:
         return
-    last = ds.get_item(max(ds.keys()))
+    last = ds.get_item(max(ds.keys()), keep_deferred=True)
     declared = getattr(last, "length", None)
-    if declared is None or declared == 0xFFFFFFFF or last.value is None:
+    if declared is None or declared == 0xFFFFFFFF:
         return
-    if len(last.value) < declared:
+    present = len(last.value) if last.value is not None else _deferred_bytes(ds, cast(RawDataElement, last))
+    if present < declared:
         name = dictionary_description(last.tag) if dictionary_has_tag(last.tag) else str(last.tag)
         raise errors.TruncatedFileError(
             f"the file is cut short: {name} should hold {declared} bytes "
-            f"but only {len(last.value)} are present"
+            f"but only {present} are present"
         )
+
+
+def _deferred_bytes(ds: Dataset, element: RawDataElement) -> int:
+    """Return how many bytes of a deferred element's value the file holds."""
+    return max(0, min(element.length, len(ds.buffer.getvalue()) - element.value_tell))
+
+
+def pixel_value(ds: Dataset) -> bytes | memoryview:
+    """Return the value of Pixel Data, a view of the file's bytes where reading it was deferred.
+
+    ``BytesIO.getvalue`` returns the very bytes the file was read from (or, deflated, the
+    inflated data set), so a deferred value is neither read again nor copied.
+
+    Parameters
+    ----------
+    ds : pydicom.dataset.Dataset
+        A data set read from bytes by ``dcmread`` (with a ``defer_size`` or not).
+
+    Returns
+    -------
+    bytes or memoryview
+        The value.
+    """
+    element = ds.get_item("PixelData", keep_deferred=True)
+    if isinstance(element, RawDataElement) and element.value is None and ds.buffer is not None:
+        start = element.value_tell
+        return memoryview(ds.buffer.getvalue())[start : start + _deferred_bytes(ds, element)]
+    value: bytes = ds.PixelData
+    return value
 
 
 def transfer_syntax(ds: Dataset) -> UID:
@@ -185,15 +219,15 @@ def source_frames(ds: Dataset, shape: Geometry) -> Iterator[bytes]:
             f"the pixel data is already compressed as {syntax.name}; "
             "only uncompressed or RLE Lossless files can be converted"
         )
-    pixels = ds.PixelData
+    pixels = pixel_value(ds)
     big_endian = syntax == ExplicitVRBigEndian
-    if big_endian and shape.sample_width == 1 and ds["PixelData"].VR == "OW":
+    if big_endian and shape.sample_width == 1 and ds.get_item("PixelData", keep_deferred=True).VR == "OW":
         # 8-bit samples in OW words: the words were byte-swapped, an odd last one padded.
-        pixels = swap_byte_order(pixels + b"\0" * (len(pixels) % 2), 2)
+        pixels = swap_byte_order(bytes(pixels) + b"\0" * (len(pixels) % 2), 2)
     yield from _native_frames(pixels, shape, big_endian=big_endian)
 
 
-def _native_frames(pixels: bytes, shape: Geometry, *, big_endian: bool) -> Iterator[bytes]:
+def _native_frames(pixels: bytes | memoryview, shape: Geometry, *, big_endian: bool) -> Iterator[bytes]:
     """Yield the frames of uncompressed pixel data in the canonical layout."""
     length = shape.frame_length
     needed = length * shape.frames
@@ -204,13 +238,14 @@ def _native_frames(pixels: bytes, shape: Geometry, *, big_endian: bool) -> Itera
             f"{shape.rows} x {shape.columns} x {shape.samples_per_pixel} samples of "
             f"{shape.bits_allocated} bits need {needed}"
         )
+    view = memoryview(pixels)
     for index in range(shape.frames):
-        frame = pixels[index * length : (index + 1) * length]
+        frame = bytes(view[index * length : (index + 1) * length])
         if big_endian:
             frame = swap_byte_order(frame, shape.sample_width)
         if shape.planar_configuration == 1:
             frame = planar_to_interleaved(frame, shape.samples_per_pixel, shape.sample_width)
-        yield bytes(frame)
+        yield frame
 
 
 def decode_rle_frames(src: Dataset | bytes, **options: Any) -> Iterator[bytes]:

@@ -11,10 +11,12 @@ header.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import NamedTuple
 
 import numpy as np
 
+from dicompress.rle.certificate import Certificate
 from dicompress.rle.frame_gather import gather_frame
 from dicompress.rle.header import HEADER_SIZE, header_bytes
 from dicompress.rle.indexing import I64, BoolArray, ByteArray, IntArray, repeat_ranks
@@ -45,7 +47,10 @@ class _LiteralControls(NamedTuple):
     more_ctrl: ByteArray
 
 
-def write_frame(segments: ByteArray, tokens: Tokens, nr_segments: int, seg_size: int, *, compact: bool) -> ByteArray:
+def write_frame(
+    segments: ByteArray, tokens: Tokens, nr_segments: int, seg_size: int, *, compact: bool,
+    certify: Callable[[Certificate], None] | None = None,
+) -> ByteArray:
     """Return the RLE frame for `tokens`.
 
     Parameters
@@ -61,6 +66,8 @@ def write_frame(segments: ByteArray, tokens: Tokens, nr_segments: int, seg_size:
         How a replicate token of ``128 * k + 1`` bytes ends: as in the compact
         packing (runs of 127 and 2) if True, as in pydicom's (a one-byte
         literal run) if False.
+    certify : callable, optional
+        Called with the frame's :class:`~dicompress.rle.certificate.Certificate`.
 
     Returns
     -------
@@ -87,6 +94,8 @@ def write_frame(segments: ByteArray, tokens: Tokens, nr_segments: int, seg_size:
         out[literal.more_pos] = literal.more_ctrl
     out[layout.pad_pos] = 0
     out[:HEADER_SIZE] = header_bytes(layout.seg_offset[:-1])
+    if certify is not None:
+        certify(Certificate(_control_positions(layout, replicate, runs)))
     return out
 
 
@@ -214,6 +223,34 @@ def _literal_controls(token_pos: IntArray, replicate: BoolArray, length: IntArra
     more_pos = first_pos[owner] + 129 * rank
     more_ctrl = (np.minimum(lit_length[owner] - 128 * rank, 128) - 1).astype(np.uint8)
     return _LiteralControls(first_pos, first_ctrl, more_pos, more_ctrl)
+
+
+def _control_positions(layout: _Layout, replicate: BoolArray, runs: IntArray) -> IntArray:
+    """Return the position of every control byte of the frame, the padding bytes included, in order.
+
+    Every token's first control byte is at its position; the runs after the
+    first of a long token follow every 2 bytes (replicate pieces) or every 129
+    (literal runs of 128 bytes).
+
+    Parameters
+    ----------
+    layout : _Layout
+        Token and padding positions.
+    replicate, runs : numpy.ndarray
+        Kind and number of runs of every token.
+
+    Returns
+    -------
+    numpy.ndarray
+        ``int64`` positions, increasing.
+    """
+    several = np.flatnonzero(runs > 1)
+    owner, rank = repeat_ranks(runs[several] - 1)
+    rank += 1
+    stride = np.where(replicate[several], 2, 129)[owner]
+    more = np.concatenate((layout.token_pos[several][owner] + stride * rank, layout.pad_pos))
+    more.sort()
+    return np.insert(layout.token_pos, np.searchsorted(layout.token_pos, more), more)
 
 
 def _source_jumps(

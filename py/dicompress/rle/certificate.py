@@ -1,0 +1,156 @@
+"""Proving that an RLE frame decodes to its source, without decoding it: the certificate check.
+
+The encoder hands over a :class:`Certificate` with every frame: the position of
+every byte it wrote as a control byte (the padding byte of an odd segment
+included, which a decoder reads as one).  :func:`certifies` checks the frame
+against the source samples with it.  It trusts nothing the encoder says: a
+wrong certificate, a wrong stream or a wrong source makes it return ``False``
+(the caller then decodes the frame in full and compares), never ``True``.
+
+Why ``True`` proves that :func:`~dicompress.rle.decode_frame` (and pydicom's
+decoder, whose runs it follows) returns exactly the source, byte for byte:
+
+1. *Header.*  The header is parsed by the decoder's own
+   :func:`~dicompress.rle.header.parse_header`: the segment count the geometry
+   needs, offsets in order and inside the frame.  Segment ``s`` is the bytes
+   ``[a, b)`` between its offset and the next one (or the end of the frame).
+2. *The control bytes are the decoder's.*  A decoder reads segment ``s`` from
+   ``a``: the byte at a run's start is its control byte ``c``, and the next run
+   starts ``ADVANCE[c]`` bytes later (``c + 2`` for a literal run, 2 for a
+   replicate run, 1 for the no-op 128), until the segment ends.  The check
+   requires the first position of segment ``s`` to be ``a``, every following
+   position (in the same segment) to be exactly its predecessor plus
+   ``ADVANCE`` of the stream byte there, and the last one of the segment to be
+   before ``b`` with its run reaching ``b``.  By induction the positions are
+   exactly the run starts the decoder visits, in order, none missing, none
+   extra.  Each run's length then follows from its control byte, the last run
+   of a segment cut by the segment's end as the decoder cuts it.
+3. *Lengths.*  A run producing nothing (no-op, padding) may only end a
+   segment; the runs of every segment add up to exactly ``rows * columns``
+   bytes (so the decoder neither stops short nor discards anything, and warns
+   about nothing); every row starts a run (so no run crosses a row, as PS3.5
+   G.3.1 requires).  Giving the runs their output offsets ``o`` from the
+   lengths, the decoder's output for segment ``s`` is: ``stream[p + 1 + k]``
+   at ``o + k`` for a literal run at ``p``, ``stream[p + 1]`` at ``o .. o + n - 1``
+   for a replicate run of ``n`` bytes.
+4. *Data bytes* (:func:`~dicompress.rle.certificate_data.data_bytes_match`).
+   Every stream byte that is not a control byte is compared with the source
+   byte of segment ``s`` at the output offset where the decoder puts it (the
+   first one, for a replicate value).  So every literal byte, and the first
+   byte of every replicate run, is the source's.
+5. *Replicate runs are constant*
+   (:func:`~dicompress.rle.certificate_data.pairs_accounted`).  Count the
+   neighbouring source bytes of the same segment that differ.  Each neighbouring pair lies
+   across two runs, inside a literal run or inside a replicate run.  The pairs
+   across runs are counted directly; the pairs inside literal runs are, by 4,
+   the pairs of literal bytes of the stream, counted in the stream.  If those
+   two counts make up the total (all segments together: no count can be
+   negative), no pair inside a replicate run differs: the source is constant
+   over every replicate run, equal to its first byte, which is the replicate
+   value by 4.
+
+By 3, 4 and 5 every output byte of the decoder equals the source byte at its
+place, and there are exactly as many: the frame decodes to the source.
+
+Every step is a handful of numpy operations on arrays the size of the runs or
+of the stream; nothing is expanded to the size of the output.
+"""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+import numpy as np
+
+from dicompress.rle.certificate_data import check_segment
+from dicompress.rle.checks import RLEError, as_uint8, check_geometry
+from dicompress.rle.header import parse_header
+from dicompress.rle.indexing import IntArray
+
+__all__ = ["Certificate", "certifies"]
+
+
+class Certificate(NamedTuple):
+    """What the encoder says about a frame it wrote, for :func:`certifies` to check."""
+
+    #: Position in the frame of every control byte, padding bytes included, increasing (``np.intp``).
+    positions: IntArray
+
+
+def certifies(
+    frame: bytes | bytearray | memoryview,
+    certificate: Certificate,
+    source: bytes | bytearray | memoryview,
+    rows: int,
+    columns: int,
+    samples_per_pixel: int,
+    bytes_per_sample: int,
+    *,
+    byteorder: str = "<",
+    planar_configuration: int = 0,
+) -> bool:
+    """Return whether `certificate` proves that `frame` decodes to exactly `source`.
+
+    Parameters
+    ----------
+    frame : bytes-like
+        One RLE frame.
+    certificate : Certificate
+        The encoder's certificate for it.
+    source : bytes-like
+        The samples the frame should decode to, as given to
+        :func:`~dicompress.rle.encode_frame`.
+    rows, columns, samples_per_pixel, bytes_per_sample : int
+        The frame geometry.
+    byteorder : str, optional
+        ``"<"`` (default) or ``">"``: the byte order of the source samples.
+    planar_configuration : int, optional
+        0 (default, interleaved) or 1 (one plane per sample): the source layout.
+
+    Returns
+    -------
+    bool
+        ``True`` only if the checks in this module's docstring all hold; ``False``
+        means nothing about the frame, only that the certificate proves nothing.
+
+    Raises
+    ------
+    RLEError
+        If the geometry is invalid or `source` does not have its size.
+    """
+    rows, columns, spp, bps, nr_segments = check_geometry(rows, columns, samples_per_pixel, bytes_per_sample)
+    stream = as_uint8(frame, "frame")
+    pixels = as_uint8(source, "source")
+    seg_size = rows * columns
+    if pixels.size != seg_size * nr_segments:
+        raise RLEError(f"source has {pixels.size} bytes, the geometry needs {seg_size * nr_segments}")
+    try:
+        offsets = parse_header(stream, nr_segments, spp, bps)
+    except RLEError:
+        return False
+    positions = np.asarray(certificate.positions)
+    if positions.ndim != 1 or positions.dtype.kind not in "iu":
+        return False
+    positions = positions.astype(np.intp, copy=False)
+    bounds = [*offsets, stream.size]
+    firsts = [*np.searchsorted(positions, offsets).tolist(), positions.size]
+    # Step 5, the source's side: neighbouring bytes of one segment, pixel after pixel (plane by plane).
+    if planar_configuration == 0:
+        table = pixels.reshape(seg_size, spp * bps)
+        differing = np.count_nonzero(table[1:] != table[:-1])
+    else:
+        planes = pixels.reshape(spp, seg_size, bps)
+        differing = np.count_nonzero(planes[:, 1:] != planes[:, :-1])
+    for s in range(nr_segments):
+        sample, byte = divmod(s, bps)
+        byte_offset = bps - 1 - byte if byteorder == "<" else byte
+        if planar_configuration == 0:
+            base, stride = sample * bps + byte_offset, spp * bps
+        else:
+            base, stride = sample * seg_size * bps + byte_offset, bps
+        here = positions[firsts[s] : firsts[s + 1]]
+        counted = check_segment(stream, here, bounds[s], bounds[s + 1], pixels, base, stride, rows, columns)
+        if counted is None:
+            return False
+        differing -= counted
+    return bool(differing == 0)
