@@ -68,7 +68,7 @@ def check_segment(
     counted = 0
     for lo in range(start, stop, chunk):
         hi = min(lo + chunk, stop)
-        k1 = int(np.searchsorted(positions, hi))
+        k1 = int(positions.searchsorted(positions.dtype.type(hi)))  # same dtype: no copy of `positions`
         here = positions[k0:k1]
         ctrl = stream.take(here, mode="clip")
         # Step 2: each control byte is the one before plus what that one's run takes.

@@ -18,7 +18,7 @@ from dicompress.rle.checks import RLEError, as_uint8, check_geometry
 from dicompress.rle.compact_packing import compact_tokens
 from dicompress.rle.frame_writer import write_frame
 from dicompress.rle.indexing import ByteArray
-from dicompress.rle.pydicom_packing import group_tokens
+from dicompress.rle.pydicom_packing import Tokens, group_tokens
 
 __all__ = ["PACKINGS", "encode_frame", "encode_segments"]
 
@@ -168,8 +168,14 @@ def encode_segments(
     numpy.ndarray
         The frame, ``uint8``.
     """
-    tokens = group_tokens(segments, columns)
     compact = packing == "compact"
-    if compact:
-        tokens = compact_tokens(tokens, columns, segments.size)
-    return write_frame(segments, tokens, nr_segments, seg_size, compact=compact, certify=certify)
+    # The tokens are handed over, not kept here: the writer lets each array go once used.
+    return write_frame(
+        segments, _tokens(segments, columns, compact), nr_segments, seg_size, compact=compact, certify=certify
+    )
+
+
+def _tokens(segments: ByteArray, columns: int, compact: bool) -> Tokens:
+    """Return the tokens of the packing: pydicom's groups, made compact if asked."""
+    tokens = group_tokens(segments, columns)
+    return compact_tokens(tokens, columns, segments.size) if compact else tokens

@@ -59,7 +59,8 @@ def write_frame(
         The stacked segments the tokens tile; modified in place (replicate
         control bytes are written over the first byte of every piece).
     tokens : Tokens
-        The parse: every token is written as runs of at most 128 bytes.
+        The parse: every token is written as runs of at most 128 bytes. Handed
+        over: its arrays are let go as soon as they are used.
     nr_segments, seg_size : int
         The number of segments and the size of each.
     compact : bool
@@ -75,6 +76,7 @@ def write_frame(
         The frame, ``uint8``: header, then the padded segments.
     """
     start, replicate, length = tokens
+    del tokens  # each token array is let go once used: together they are larger than the frame
     runs = length + 127
     runs >>= 7  # replicate pieces or literal runs of every token
     # Output bytes: 2 per replicate piece, the data and one control byte per literal run.
@@ -84,8 +86,11 @@ def write_frame(
 
     dropped = _write_replicate_controls(segments, start[rep_index], length[rep_index], runs[rep_index], compact)
     layout = _layout(start, out_len, nr_segments, seg_size)
+    del start, out_len
     literal = _literal_controls(layout.token_pos, replicate, length, runs)
+    del length
     jump_at, jump_by = _source_jumps(layout.token_pos, replicate, rep_index, dropped)
+    del rep_index, dropped
 
     pauses = (literal.first_pos, literal.more_pos, layout.pad_pos)
     out = gather_frame(segments, int(layout.seg_offset[-1]), pauses, jump_at, jump_by)
@@ -94,6 +99,7 @@ def write_frame(
         out[literal.more_pos] = literal.more_ctrl
     out[layout.pad_pos] = 0
     out[:HEADER_SIZE] = header_bytes(layout.seg_offset[:-1])
+    del literal, pauses, jump_at, jump_by
     if certify is not None:
         certify(Certificate(_control_positions(layout, replicate, runs)))
     return out
@@ -178,7 +184,8 @@ def _layout(start: IntArray, out_len: IntArray, nr_segments: int, seg_size: int)
     seg_first_token = np.searchsorted(start, np.arange(nr_segments + 1, dtype=I64) * seg_size)
     pos = np.empty(start.size + 1, dtype=I64)
     pos[0] = 0
-    np.cumsum(out_len, dtype=I64, out=pos[1:])
+    pos[1:] = out_len
+    np.cumsum(pos[1:], out=pos[1:])  # in place: a cumsum that casts makes a copy as large
     seg_begin = pos[seg_first_token[:-1]]
     seg_len = pos[seg_first_token[1:]] - seg_begin
     pad = seg_len & 1
@@ -242,7 +249,7 @@ def _control_positions(layout: _Layout, replicate: BoolArray, runs: IntArray) ->
     Returns
     -------
     numpy.ndarray
-        ``int64`` positions, increasing.
+        Positions, increasing: ``int32`` when the frame allows, else ``int64``.
     """
     several = np.flatnonzero(runs > 1)
     owner, rank = repeat_ranks(runs[several] - 1)
@@ -250,7 +257,8 @@ def _control_positions(layout: _Layout, replicate: BoolArray, runs: IntArray) ->
     stride = np.where(replicate[several], 2, 129)[owner]
     more = np.concatenate((layout.token_pos[several][owner] + stride * rank, layout.pad_pos))
     more.sort()
-    return np.insert(layout.token_pos, np.searchsorted(layout.token_pos, more), more)
+    positions = np.insert(layout.token_pos, np.searchsorted(layout.token_pos, more), more)
+    return positions.astype(np.intp, copy=False)
 
 
 def _source_jumps(
