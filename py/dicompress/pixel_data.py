@@ -21,6 +21,8 @@ from pydicom.valuerep import VR
 from dicompress.encapsulated import encapsulated, native
 
 _EXTENDED_OFFSETS = ("ExtendedOffsetTable", "ExtendedOffsetTableLengths")
+#: The Basic Offset Table holds 32-bit offsets (PS3.5 A.4).
+BASIC_OFFSET_LIMIT = 2**32
 _PIXEL_DATA = Tag(0x7FE00010)
 
 
@@ -40,7 +42,7 @@ def store_encapsulated(ds: Dataset, frames: list[bytes]) -> None:
         One encoded frame per item; emptied (the frames belong to the data set now).
     """
     # Each item before the last adds its (even) length and an 8-byte item header to the offset.
-    basic = sum(len(frame) + len(frame) % 2 + 8 for frame in frames[:-1]) < 2**32
+    basic = sum(len(frame) + len(frame) % 2 + 8 for frame in frames[:-1]) < BASIC_OFFSET_LIMIT
     value, offsets, lengths = encapsulated(frames, basic_offsets=basic)
     if basic:
         _delete(ds, _EXTENDED_OFFSETS)

@@ -5,7 +5,8 @@ every byte it wrote as a control byte (the padding byte of an odd segment
 included, which a decoder reads as one).  :func:`certifies` checks the frame
 against the source samples with it.  It trusts nothing the encoder says: a
 wrong certificate, a wrong stream or a wrong source makes it return ``False``
-(the caller then decodes the frame in full and compares), never ``True``.
+(the caller then decodes the frame in full and compares), never ``True``.  It
+shares no code with the encoder: it reads the stream as the decoder does.
 
 Why ``True`` proves that :func:`~dicompress.rle.decode_frame` (and pydicom's
 decoder, whose runs it follows) returns exactly the source, byte for byte:
@@ -13,47 +14,48 @@ decoder, whose runs it follows) returns exactly the source, byte for byte:
 1. *Header.*  The header is parsed by the decoder's own
    :func:`~dicompress.rle.header.parse_header`: the segment count the geometry
    needs, offsets in order and inside the frame.  Segment ``s`` is the bytes
-   ``[a, b)`` between its offset and the next one (or the end of the frame).
+   ``[a, b)`` between its offset and the next one (or the end of the frame);
+   its source bytes are one byte of one sample of every pixel, most
+   significant first, located independently of the encoder (``base`` and
+   ``stride`` below).
 2. *The control bytes are the decoder's.*  A decoder reads segment ``s`` from
    ``a``: the byte at a run's start is its control byte ``c``, and the next run
    starts ``ADVANCE[c]`` bytes later (``c + 2`` for a literal run, 2 for a
    replicate run, 1 for the no-op 128), until the segment ends.  The check
-   requires the first position of segment ``s`` to be ``a``, every following
-   position (in the same segment) to be exactly its predecessor plus
-   ``ADVANCE`` of the stream byte there, and the last one of the segment to be
-   before ``b`` with its run reaching ``b``.  By induction the positions are
-   exactly the run starts the decoder visits, in order, none missing, none
-   extra.  Each run's length then follows from its control byte, the last run
-   of a segment cut by the segment's end as the decoder cuts it.
+   requires the first position of the segment to be ``a``, every following
+   one to be exactly its predecessor plus ``ADVANCE`` of the stream byte there,
+   all of them before ``b``, and the last one's run to reach ``b``.  By
+   induction the positions are exactly the run starts the decoder visits, in
+   order, none missing, none extra.  Each run's length then follows from its
+   control byte, the last run cut by the segment's end as the decoder cuts it.
 3. *Lengths.*  A run producing nothing (no-op, padding) may only end a
-   segment; the runs of every segment add up to exactly ``rows * columns``
-   bytes (so the decoder neither stops short nor discards anything, and warns
-   about nothing); every row starts a run (so no run crosses a row, as PS3.5
-   G.3.1 requires).  Giving the runs their output offsets ``o`` from the
-   lengths, the decoder's output for segment ``s`` is: ``stream[p + 1 + k]``
-   at ``o + k`` for a literal run at ``p``, ``stream[p + 1]`` at ``o .. o + n - 1``
-   for a replicate run of ``n`` bytes.
-4. *Data bytes* (:func:`~dicompress.rle.certificate_data.data_bytes_match`).
-   Every stream byte that is not a control byte is compared with the source
-   byte of segment ``s`` at the output offset where the decoder puts it (the
-   first one, for a replicate value).  So every literal byte, and the first
-   byte of every replicate run, is the source's.
-5. *Replicate runs are constant*
-   (:func:`~dicompress.rle.certificate_data.pairs_accounted`).  Count the
-   neighbouring source bytes of the same segment that differ.  Each neighbouring pair lies
-   across two runs, inside a literal run or inside a replicate run.  The pairs
-   across runs are counted directly; the pairs inside literal runs are, by 4,
-   the pairs of literal bytes of the stream, counted in the stream.  If those
-   two counts make up the total (all segments together: no count can be
-   negative), no pair inside a replicate run differs: the source is constant
-   over every replicate run, equal to its first byte, which is the replicate
-   value by 4.
+   segment; the runs add up to exactly ``rows * columns`` bytes (so the decoder
+   neither stops short nor discards anything, and warns about nothing); every
+   row starts a run (so no run crosses a row, as PS3.5 G.3.1 requires).  With
+   the output offset ``o`` of every run from the lengths, the decoder's output
+   is ``stream[p + 1 + k]`` at ``o + k`` for a literal run at ``p`` and
+   ``stream[p + 1]`` at ``o .. o + n - 1`` for a replicate run of ``n`` bytes.
+4. *Data bytes.*  Every stream byte that is not a control byte must be the
+   source byte at the output offset where the decoder puts it (the first one,
+   for a replicate value).  So every literal byte, and the first byte of every
+   replicate run, is the source's.
+5. *Replicate runs are constant.*  Count the neighbouring source bytes of a
+   segment that differ.  Every neighbouring pair lies across two runs, inside a
+   literal run or inside a replicate run.  The differing pairs across runs are
+   counted from the source byte before each run and the run's first byte; the
+   differing pairs inside literal runs are, by 4, the differing neighbouring
+   stream bytes that touch no control byte.  If those two counts make up the
+   total (all segments together: no count is negative), no pair inside a
+   replicate run differs: every replicate run is constant, equal to its first
+   byte, which is the replicate value by 4.
 
-By 3, 4 and 5 every output byte of the decoder equals the source byte at its
-place, and there are exactly as many: the frame decodes to the source.
+By 3, 4 and 5 every output byte of the decoder is the source byte at its place,
+and there are exactly as many: the frame decodes to the source.
 
-Every step is a handful of numpy operations on arrays the size of the runs or
-of the stream; nothing is expanded to the size of the output.
+Steps 2 to 5 run segment by segment, a chunk of stream bytes at a time
+(:func:`~dicompress.rle.certificate_data.check_segment`): a handful of numpy
+operations on arrays the size of the runs and of the stream; nothing is
+expanded to the size of the output.
 """
 
 from __future__ import annotations
@@ -118,9 +120,12 @@ def certifies(
     Raises
     ------
     RLEError
-        If the geometry is invalid or `source` does not have its size.
+        If an argument is invalid or `source` does not have the geometry's size.
     """
     rows, columns, spp, bps, nr_segments = check_geometry(rows, columns, samples_per_pixel, bytes_per_sample)
+    if byteorder not in ("<", ">") or planar_configuration not in (0, 1):
+        raise RLEError(f"byteorder must be '<' or '>' and planar_configuration 0 or 1, "
+                       f"got {byteorder!r} and {planar_configuration!r}")
     stream = as_uint8(frame, "frame")
     pixels = as_uint8(source, "source")
     seg_size = rows * columns

@@ -62,6 +62,7 @@ def check_segment(
     steps = _STEP_AFTER * stride
     offset = base - stride  # source index before the output; the first control byte maps there
     last_ctrl = -1  # the control byte before the chunk (none: no jump onto the first)
+    reach = start  # where the next run starts
     produced = 0  # output bytes of the runs so far
     next_row = 1
     k0 = 0
@@ -71,18 +72,18 @@ def check_segment(
         k1 = int(positions.searchsorted(positions.dtype.type(hi)))  # same dtype: no copy of `positions`
         here = positions[k0:k1]
         ctrl = stream.take(here, mode="clip")
-        # Step 2: each control byte is the one before plus what that one's run takes.
+        # Step 2: each control byte is where the run before ends, and the runs reach the chunk's end.
         advance = ADVANCE8.take(ctrl)
-        if here.size and k0 and int(here[0]) != int(positions[k0 - 1]) + int(ADVANCE8[last_ctrl]):
-            return None
-        if not np.array_equal(np.diff(here), advance[:-1]):
+        if here.size:
+            if int(here[0]) != reach or not np.array_equal(np.diff(here), advance[:-1]) or here[-1] >= hi:
+                return None
+            reach = int(here[-1]) + int(advance[-1])
+        if reach < hi:
             return None
         # Step 3: run lengths; only the segment's last run may produce nothing.
         produce = PRODUCE8.take(ctrl)
         if k1 == positions.size and here.size:
             room = stop - int(here[-1]) - 1
-            if int(here[-1]) + int(advance[-1]) < stop:
-                return None  # the last run ends before the segment
             c = int(ctrl[-1])
             produce[-1] = min(c + 1, room) if c < 128 else (257 - c if c > 128 and room > 0 else 0)
             if np.count_nonzero(produce[:-1]) != produce.size - 1:
@@ -93,6 +94,8 @@ def check_segment(
         ends += produced
         if ends.size:
             produced = int(ends[-1])
+        if produced > rows * columns:
+            return None  # more output than the segment holds (the offsets below would leave the source)
         last_row = min(rows - 1, produced // columns)
         if last_row >= next_row:
             row_starts = np.arange(next_row, last_row + 1, dtype=np.intp) * columns
