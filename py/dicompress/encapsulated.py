@@ -10,7 +10,6 @@ per frame, byte for byte what :func:`pydicom.encaps.encapsulate` makes.
 
 import io
 import os
-from collections.abc import Sequence
 from struct import pack
 
 __all__ = ["Pieces", "encapsulated", "native"]
@@ -126,20 +125,21 @@ def encapsulated(frames: list[bytes], *, basic_offsets: bool) -> tuple[Pieces, l
     return Pieces(pieces), offsets, lengths
 
 
-def native(frames: Sequence[bytes | memoryview]) -> Pieces:
+def native(frames: list[bytes]) -> Pieces:
     """Return native Pixel Data made of `frames`, padded to even length as pydicom pads it.
 
     Parameters
     ----------
-    frames : sequence of bytes-like
-        The frames; left as they are (the caller may still need them).
+    frames : list of bytes
+        The frames; emptied (they belong to the result).
 
     Returns
     -------
     Pieces
         The value.
     """
-    pieces = list(frames)
+    pieces: list[bytes | memoryview] = list(frames)
+    frames.clear()
     if sum(len(frame) for frame in pieces) % 2:
         pieces.append(b"\x00")
     return Pieces(pieces)

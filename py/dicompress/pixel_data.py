@@ -52,7 +52,7 @@ def store_encapsulated(ds: Dataset, frames: list[bytes]) -> None:
     ds.add(DataElement(_PIXEL_DATA, VR.OB, value, is_undefined_length=True))
 
 
-def store_native(ds: Dataset, frames: Sequence[bytes | memoryview], bits_allocated: int) -> None:
+def store_native(ds: Dataset, frames: list[bytes], bits_allocated: int) -> None:
     """Store uncompressed `frames` as the native Pixel Data of `ds`, in place.
 
     As ``pydicom.pixels.decompress`` does: VR OB for samples of 8 bits or fewer, else OW,
@@ -62,8 +62,8 @@ def store_native(ds: Dataset, frames: Sequence[bytes | memoryview], bits_allocat
     ----------
     ds : pydicom.dataset.Dataset
         The data set to update.
-    frames : sequence of bytes-like
-        Every frame, little endian; not changed.
+    frames : list of bytes
+        Every frame, little endian; emptied (the frames belong to the data set now).
     bits_allocated : int
         Bits Allocated of the image.
     """

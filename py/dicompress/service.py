@@ -223,14 +223,20 @@ def _encode_rle_frame(
 def _write_native(
     ds: Dataset, shape: Geometry, frames: Iterable[bytes], syntax: UID, *, verify: bool
 ) -> bytes:
-    """Store canonical `frames` uncompressed in `ds` and return the file's bytes."""
+    """Store canonical `frames` uncompressed in `ds` and return the file's bytes.
+
+    The frames are let go as pydicom writes them; the written file is then checked to
+    hold exactly those frames.
+    """
     stored = list(frames)
+    lengths = [len(frame) for frame in stored]
+    checksums = [checksum(frame) for frame in stored] if verify else []
     store_native(ds, stored, shape.bits_allocated)
     if shape.samples_per_pixel > 1:
         ds.PlanarConfiguration = 0
     output = _write(ds, syntax)
     if verify:
-        check_written_native(output, stored)
+        check_written_native(output, lengths, checksums)
     return output
 
 

@@ -6,7 +6,8 @@ dicompress's codec made it, else by decoding the frame (pydicom's decoder framew
 the service's plugin) and comparing. Once the file is written, pydicom's own reader must
 find in it exactly those frames: as many items as frames, each where the offset tables
 say, each with the length and the Adler-32 checksum of the frame that was checked.
-Native Pixel Data is compared with the frames where pydicom's reader finds it.
+Native Pixel Data must be, where pydicom's reader finds it, frames of those lengths and
+checksums.
 
 Every failure raises :class:`~dicompress.errors.VerificationError`; the result is then
 discarded.
@@ -134,27 +135,28 @@ def check_written_rle(output: bytes, lengths: Sequence[int], checksums: Sequence
             raise errors.VerificationError(_not_decoding(number))
 
 
-def check_written_native(output: bytes, frames: Sequence[bytes]) -> None:
-    """Raise ``VerificationError`` unless pydicom finds `frames` as the Pixel Data of `output`.
+def check_written_native(output: bytes, lengths: Sequence[int], checksums: Sequence[int]) -> None:
+    """Raise ``VerificationError`` unless the Pixel Data pydicom reads in `output` is frames of these checksums.
 
     Parameters
     ----------
     output : bytes
         The written file, uncompressed (deflated or not).
-    frames : sequence of bytes
-        The frames that were stored.
+    lengths, checksums : sequence of int
+        The length and :func:`checksum` of every frame that was stored.
 
     Raises
     ------
     dicompress.errors.VerificationError
-        If the Pixel Data pydicom reads differs from `frames`.
+        If the Pixel Data pydicom reads differs from the frames.
     """
     value = memoryview(pixel_value(dcmread(BytesIO(output), defer_size=_DEFER_SIZE)))
     start = 0
-    for number, frame in enumerate(frames, start=1):
-        if bytes(value[start : start + len(frame)]) != frame:
+    for number, (length, expected) in enumerate(zip(lengths, checksums), start=1):
+        frame = value[start : start + length]
+        if len(frame) != length or checksum(frame) != expected:
             raise errors.VerificationError(_not_decoding(number))
-        start += len(frame)
+        start += length
 
 
 def _not_decoding(number: int) -> str:
