@@ -19,13 +19,11 @@ from pydicom.pixels import get_decoder
 from pydicom.uid import UID, ExplicitVRBigEndian, RLELossless
 
 from dicompress import errors
+from dicompress.deferred import DEFER_SIZE, deferred_length, pixel_value
 from dicompress.layout import planar_to_interleaved, swap_byte_order
 from dicompress.registration import add_plugins, service_plugin
 
 _FLOAT_KEYWORDS = ("FloatPixelData", "DoubleFloatPixelData")
-# Values longer than this stay in the file's bytes until used: Pixel Data is then read
-# from them without a copy (see pixel_value).
-_DEFER_SIZE = 1 << 16
 # Binary VRs whose values pydicom keeps as raw bytes, with their word sizes.
 _WORD_SIZES = {"OW": 2, "OF": 4, "OL": 4, "OD": 8, "OV": 8}
 
@@ -73,7 +71,7 @@ def read_dataset(data: bytes) -> Dataset:
     if not data:
         raise errors.EmptyFileError("the file is empty (0 bytes)")
     try:
-        ds = dcmread(BytesIO(data), defer_size=_DEFER_SIZE)
+        ds = dcmread(BytesIO(data), defer_size=DEFER_SIZE)  # Pixel Data stays in `data`: see dicompress.deferred
     except InvalidDicomError:
         raise errors.NotDicomError(errors.NO_DICM_MARKER) from None
     except (EOFError, OSError, ValueError, KeyError, TypeError, OverflowError) as exc:
@@ -96,42 +94,13 @@ def _check_last_element_complete(ds: Dataset) -> None:
     declared = getattr(last, "length", None)
     if declared is None or declared == 0xFFFFFFFF:
         return
-    present = len(last.value) if last.value is not None else _deferred_bytes(ds, cast(RawDataElement, last))
+    present = len(last.value) if last.value is not None else deferred_length(ds, cast(RawDataElement, last))
     if present < declared:
         name = dictionary_description(last.tag) if dictionary_has_tag(last.tag) else str(last.tag)
         raise errors.TruncatedFileError(
             f"the file is cut short: {name} should hold {declared} bytes "
             f"but only {present} are present"
         )
-
-
-def _deferred_bytes(ds: Dataset, element: RawDataElement) -> int:
-    """Return how many bytes of a deferred element's value the file holds."""
-    return max(0, min(element.length, len(ds.buffer.getvalue()) - element.value_tell))
-
-
-def pixel_value(ds: Dataset) -> bytes | memoryview:
-    """Return the value of Pixel Data, a view of the file's bytes where reading it was deferred.
-
-    ``BytesIO.getvalue`` returns the very bytes the file was read from (or, deflated, the
-    inflated data set), so a deferred value is neither read again nor copied.
-
-    Parameters
-    ----------
-    ds : pydicom.dataset.Dataset
-        A data set read from bytes by ``dcmread`` (with a ``defer_size`` or not).
-
-    Returns
-    -------
-    bytes or memoryview
-        The value.
-    """
-    element = ds.get_item("PixelData", keep_deferred=True)
-    if isinstance(element, RawDataElement) and element.value is None and ds.buffer is not None:
-        start = element.value_tell
-        return memoryview(ds.buffer.getvalue())[start : start + _deferred_bytes(ds, element)]
-    value: bytes = ds.PixelData
-    return value
 
 
 def transfer_syntax(ds: Dataset) -> UID:

@@ -23,7 +23,8 @@ from pydicom import dcmread
 from pydicom.encaps import encapsulate, parse_basic_offsets, parse_fragments
 
 from dicompress import errors
-from dicompress.dicom_input import Geometry, decode_rle_frames, pixel_value
+from dicompress.deferred import DEFER_SIZE, pixel_value
+from dicompress.dicom_input import Geometry, decode_rle_frames
 from dicompress.layout import interleaved_to_planar
 
 __all__ = ["check_rle_frame", "check_written_native", "check_written_rle", "checksum"]
@@ -31,8 +32,6 @@ __all__ = ["check_rle_frame", "check_written_native", "check_written_rle", "chec
 # (7FE0,0010) OB, undefined length, in Explicit VR Little Endian: how encapsulated Pixel Data begins.
 _ENCAPSULATED_HEADER = b"\xe0\x7f\x10\x00OB\x00\x00\xff\xff\xff\xff"
 _SEQUENCE_DELIMITER = b"\xfe\xff\xdd\xe0\x00\x00\x00\x00"
-# Values longer than this stay in the written file's bytes when it is read back.
-_DEFER_SIZE = 1 << 16
 
 
 def checksum(data: bytes | memoryview) -> int:
@@ -150,7 +149,7 @@ def check_written_native(output: bytes, lengths: Sequence[int], checksums: Seque
     dicompress.errors.VerificationError
         If the Pixel Data pydicom reads differs from the frames.
     """
-    value = memoryview(pixel_value(dcmread(BytesIO(output), defer_size=_DEFER_SIZE)))
+    value = memoryview(pixel_value(dcmread(BytesIO(output), defer_size=DEFER_SIZE)))
     start = 0
     for number, (length, expected) in enumerate(zip(lengths, checksums), start=1):
         frame = value[start : start + length]

@@ -82,16 +82,9 @@ class Certificate(NamedTuple):
 
 
 def certifies(
-    frame: bytes | bytearray | memoryview,
-    certificate: Certificate,
-    source: bytes | bytearray | memoryview,
-    rows: int,
-    columns: int,
-    samples_per_pixel: int,
-    bytes_per_sample: int,
-    *,
-    byteorder: str = "<",
-    planar_configuration: int = 0,
+    frame: bytes | bytearray | memoryview, certificate: Certificate, source: bytes | bytearray | memoryview,
+    rows: int, columns: int, samples_per_pixel: int, bytes_per_sample: int,
+    *, byteorder: str = "<", planar_configuration: int = 0,
 ) -> bool:
     """Return whether `certificate` proves that `frame` decodes to exactly `source`.
 
