@@ -107,7 +107,9 @@ def convert(
         RLE packing: ``"pydicom"`` (default, byte-identical to pydicom's plugin) or
         ``"compact"`` (smallest streams); used with numpy only.
     verify : bool, optional
-        If ``True`` (default) decode the result and compare it with the source pixels.
+        If ``True`` (default) prove that every frame decodes to the source pixels (by
+        the encoder's certificate, else by decoding it and comparing) and that the
+        written file holds exactly those frames (:mod:`dicompress.verification`).
     progress : callable, optional
         Called with (frames done, frames in all) after each frame.
 
