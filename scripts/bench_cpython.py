@@ -3,7 +3,7 @@
 
 Usage::
 
-    .venv/bin/python scripts/bench_cpython.py [--rounds 9] [--no-gdcm] [--cpu] [IMAGE ...]
+    .venv/bin/python scripts/bench_cpython.py [--rounds 9] [--no-gdcm] [--cpu] [--no-corpus] [--no-memory] [IMAGE ...]
 
 Every codec encodes (and decodes) every frame of each image's pixel data, called
 directly on the frame bytes (pydicom's ``_encode_frame`` / ``_rle_decode_frame``,
@@ -19,6 +19,14 @@ rotating order) and the median of the rounds is reported, as MB/s of
 uncompressed data and as ratios ours / peer.  Sizes are the bytes of all
 encoded frames (header, segments and padding) and, for fairness to GDCM, which
 leaves out the padding byte of odd-length segments, the segment data alone.
+
+The same rounds time the whole service, ``dicompress.service.convert(data)`` on the
+file's bytes, with verification and without, against the encoder alone (issue 9: a
+verified conversion within 1.6x of encoding). Then every RLE stream of the corpus
+(pydicom's test files and pydicom-data: our streams of the uncompressed images, the
+files' own streams of the RLE ones) is decoded by ours and by pydicom's plugin, side
+by side (issue 9: never slower). Last, the peak memory of one conversion of RG1_UNCR
+repeated 28 times (201.6 MB), as tracemalloc counts it, the input included.
 """
 
 import argparse
@@ -41,6 +49,11 @@ from pydicom.pixels.encoders.native import _encode_frame as pydicom_encode_frame
 from pydicom.uid import RLELossless
 
 from dicompress import rle as ours
+from dicompress.service import convert
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the repository: its tests' corpus
+from tests import corpus  # noqa: E402
+from tests.test_memory import repeated_frames  # noqa: E402
 
 try:
     from rle import rle as pylibjpeg
@@ -83,6 +96,7 @@ class Image:
         self.geometry = (self.rows, self.columns, self.spp, self.bps)
         self.encoded = [ours.encode_frame(f, *self.geometry) for f in self.frames]
         self.dataset = ds
+        self.data = self.path.read_bytes()
 
 
 # --- the codecs (each call handles every frame of an image) -----------------------
@@ -115,6 +129,17 @@ def dec_pydicom(img):
 
 def dec_pylibjpeg(img):
     return [pylibjpeg.decode_frame(e, img.rows * img.columns, 8 * img.bps, "<") for e in img.encoded]
+
+
+def convert_verified(img):
+    return convert(img.data)
+
+
+def convert_unverified(img):
+    return convert(img.data, verify=False)
+
+
+CONVERSIONS = {"verified": convert_verified, "unverified": convert_unverified}
 
 
 # --- GDCM in a child interpreter ----------------------------------------------------
@@ -245,6 +270,8 @@ def main(argv=None):
     parser.add_argument("--rounds", type=int, default=9, help="rounds (median reported), default 9")
     parser.add_argument("--no-gdcm", action="store_true", help="leave GDCM out")
     parser.add_argument("--cpu", action="store_true", help="time with process CPU time instead of wall time")
+    parser.add_argument("--no-corpus", action="store_true", help="leave out decoding the whole corpus")
+    parser.add_argument("--no-memory", action="store_true", help="leave out the memory of a 28-frame conversion")
     args = parser.parse_args(argv)
     clock = time.process_time if args.cpu else time.perf_counter
     warnings.simplefilter("ignore")
@@ -264,12 +291,8 @@ def main(argv=None):
             assert enc_pylibjpeg(img) == img.encoded, f"{img.name}: not byte-identical to pylibjpeg-rle"
         assert dec_ours(img) == dec_pydicom(img), f"{img.name}: decodes differ"
 
-    times = {
-        (img.name, op, codec): []
-        for img in images
-        for op, group in (("encode", encoders), ("decode", decoders))
-        for codec in group
-    }
+    operations = (("encode", encoders), ("decode", decoders), ("convert", CONVERSIONS))
+    times = {(img.name, op, codec): [] for img in images for op, group in operations for codec in group}
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
         jobs = []
@@ -280,7 +303,7 @@ def main(argv=None):
                     times[(img.name, op, "GDCM")] = []
         for rnd in range(args.rounds):
             for img in images:
-                work = [("encode", c, f) for c, f in encoders.items()] + [("decode", c, f) for c, f in decoders.items()]
+                work = [(op, c, f) for op, group in operations for c, f in group.items()]
                 shift = rnd % len(work)
                 for op, codec, fn in work[shift:] + work[:shift]:
                     started = clock()
@@ -361,6 +384,91 @@ def main(argv=None):
         for img in goal_imgs:
             per = ", ".join(f"{p} {fmt(ratio(img, op, p), 'x')}" for op in ("encode", "decode") for p in peers[:2])
             print(f"  {img.name}: encode/decode ours vs {per}")
+        conversion_goal(goal_imgs, med, fmt)
+
+    if not args.no_corpus:
+        corpus_decode(args.rounds, clock)
+    if not args.no_memory:
+        memory_figure(28)
+
+
+def conversion_goal(goal_imgs, med, fmt):
+    """Print convert() with and without verification against the encoder alone (goal: verified <= 1.6x)."""
+    print("\n### Whole conversion vs encoding alone (convert(data) on the file's bytes)\n")
+    print("| image | encode | convert, verified | ratio | convert, unverified | ratio |")
+    print("|---|---:|---:|---:|---:|---:|")
+    worst = 0.0
+    for img in goal_imgs:
+        encode = med[(img.name, "encode", "ours")]
+        verified, unverified = med[(img.name, "convert", "verified")], med[(img.name, "convert", "unverified")]
+        worst = max(worst, verified / encode)
+        print(f"| {img.name} | {encode * 1e3:.1f} ms | {verified * 1e3:.1f} ms | {fmt(verified / encode, 'x')} "
+              f"| {unverified * 1e3:.1f} ms | {fmt(unverified / encode, 'x')} |")
+    verdict = "met" if worst <= 1.6 else "NOT met"
+    print(f"\nverified conversion vs encoding, slowest image: {worst:.2f}x (goal <= 1.6x on each): {verdict}")
+
+
+def corpus_streams():
+    """Yield (name, geometry, frames) for every RLE stream of the corpus."""
+    for item in corpus.images(uncompressed=True):
+        ds = item.read()
+        size = item.frame_length
+        geometry = (item.rows, item.columns, item.samples_per_pixel, item.sample_width)
+        options = dict(byteorder=">" if item.big_endian else "<", planar_configuration=item.planar_configuration)
+        raw = ds.PixelData
+        frames = [ours.encode_frame(raw[i * size : (i + 1) * size], *geometry, **options) for i in range(item.frames)]
+        yield item.name, geometry, frames
+    for item in corpus.images(rle=True):
+        frames = list(generate_frames(item.read().PixelData, number_of_frames=item.frames))
+        yield item.name, (item.rows, item.columns, item.samples_per_pixel, item.sample_width), frames
+
+
+def corpus_decode(rounds, clock):
+    """Decode every RLE stream of the corpus with ours and pydicom's plugin, side by side (goal: never slower)."""
+    rows = []
+    for name, (r, c, spp, bps), frames in corpus_streams():
+        try:
+            for frame in frames:
+                ours.decode_frame(frame, r, c, spp, bps)
+        except ours.RLEError:
+            continue  # a stream ours refuses (see tests/test_rle_fuzz.py): nothing to compare
+        times = {"ours": [], "pydicom": []}
+        for rnd in range(rounds):
+            pair = [("ours", lambda: [ours.decode_frame(f, r, c, spp, bps) for f in frames]),
+                    ("pydicom", lambda: [_rle_decode_frame(f, r, c, spp, 8 * bps) for f in frames])]
+            for codec, fn in pair[rnd % 2 :] + pair[: rnd % 2]:
+                started = clock()
+                fn()
+                times[codec].append(clock() - started)
+        ours_t, theirs = statistics.median(times["ours"]), statistics.median(times["pydicom"])
+        rows.append((theirs / ours_t, name, ours_t, theirs))
+    rows.sort()
+    print(f"\n### Decoding every RLE stream of the corpus ({len(rows)} images), ours vs pydicom's plugin\n")
+    print("| image | ours | pydicom | ours/pydicom |")
+    print("|---|---:|---:|---:|")
+    for speedup, name, ours_t, theirs in rows[:8]:
+        print(f"| {name} | {ours_t * 1e3:.2f} ms | {theirs * 1e3:.2f} ms | {speedup:.2f}x |")
+    print(f"| ... ({len(rows) - 8} more, all faster) | | | |" if len(rows) > 8 else "")
+    verdict = "met" if rows[0][0] >= 1 else "NOT met"
+    print(f"\ndecode, ours vs pydicom, slowest image: {rows[0][0]:.2f}x on {rows[0][1]} (goal >= 1x): {verdict}")
+
+
+def memory_figure(frames):
+    """Print the peak memory of converting RG1_UNCR repeated `frames` times, the input included."""
+    import tracemalloc
+
+    data = repeated_frames("RG1_UNCR.dcm", frames)
+    convert(Path(get_testdata_file("CT_small.dcm")).read_bytes())  # imports and registration are not counted
+    print(f"\n### Memory of one conversion (RG1_UNCR x {frames} frames, {len(data) / 1e6:.1f} MB)\n")
+    for target in ("rle", "explicit"):
+        tracemalloc.start()
+        convert(data, target)
+        peak = tracemalloc.get_traced_memory()[1]
+        tracemalloc.stop()
+        ratio = (len(data) + peak) / len(data)
+        verdict = "met" if ratio <= 3 else "NOT met"
+        print(f"{target}: peak {(len(data) + peak) / 1e6:.1f} MB held with the input = {ratio:.2f}x the file "
+              f"(goal <= 3x): {verdict}")
 
 
 if __name__ == "__main__":

@@ -213,3 +213,128 @@ def test_an_extended_offset_table_of_the_source_is_not_carried_over(target):
 
     converted = read(convert(rewritten("MR_small_RLE.dcm", extended), target).data)
     assert "ExtendedOffsetTable" not in converted and "ExtendedOffsetTableLengths" not in converted
+
+
+# --- verification: certificates, the written file, memory ---------------------------------
+
+CERTIFIED = ["CT_small.dcm", "US1_UNCR.dcm", "rtdose.dcm", "SC_rgb_expb_16bit.dcm", "MR_small_bigendian.dcm"]
+
+
+@pytest.mark.parametrize("name", CERTIFIED)
+def test_frames_proved_by_their_certificates_are_not_decoded(monkeypatch, name):
+    from dicompress import verification
+
+    def no_decoding(*args, **kwargs):
+        raise AssertionError("decoded")
+
+    monkeypatch.setattr(verification, "decode_rle_frames", no_decoding)
+    assert convert(file_bytes(name)).report.verified
+
+
+def test_a_certificate_that_proves_nothing_falls_back_to_decoding(monkeypatch):
+    from dicompress import rle, verification
+    from dicompress.rle.certificate import Certificate
+
+    real_encode, real_decode = rle.encode_frame, verification.decode_rle_frames
+    decoded = []
+
+    def shifted_certificate(*args, certify=None, **kwargs):
+        return real_encode(*args, certify=lambda c: certify(Certificate(c.positions + 1)), **kwargs)
+
+    def counted(*args, **kwargs):
+        decoded.append(1)
+        return real_decode(*args, **kwargs)
+
+    monkeypatch.setattr(rle, "encode_frame", shifted_certificate)
+    monkeypatch.setattr(verification, "decode_rle_frames", counted)
+    data = file_bytes("rtdose.dcm")
+    assert (pixels(read(convert(data).data)) == pixels(read(data))).all()
+    assert len(decoded) == 15
+
+
+def test_a_frame_changed_while_the_file_is_written_is_caught(monkeypatch):
+    from dicompress import encapsulated
+
+    real_read = encapsulated.Pieces.read
+
+    def damaging_read(self, size=-1):
+        chunk = real_read(self, size)
+        return chunk[:-1] + bytes([chunk[-1] ^ 1]) if len(chunk) > 100 else chunk
+
+    monkeypatch.setattr(encapsulated.Pieces, "read", damaging_read)
+    with pytest.raises(errors.VerificationError, match="frame 1 did not decode to the original pixels"):
+        convert(file_bytes("CT_small.dcm"))
+
+
+def test_a_frame_missing_from_the_written_file_is_caught(monkeypatch):
+    from dicompress import service
+
+    real_store = service.store_encapsulated
+    monkeypatch.setattr(service, "store_encapsulated", lambda ds, frames: real_store(ds, frames[:-1]))
+    with pytest.raises(errors.VerificationError, match="14 of 15 frames were written"):
+        convert(file_bytes("rtdose.dcm"))
+
+
+def _rewritten_by_pydicom(output: bytes) -> bytes:
+    """Return `output` read and written again by pydicom, Pixel Data encapsulated by pydicom's own encapsulate."""
+    from io import BytesIO
+
+    from pydicom.encaps import encapsulate, generate_frames
+
+    ds = read(output)
+    if ds.file_meta.TransferSyntaxUID == RLELossless:
+        frames = list(generate_frames(ds.PixelData, number_of_frames=int(ds.get("NumberOfFrames") or 1)))
+        ds.PixelData = encapsulate(frames)
+        ds["PixelData"].VR = "OB"
+        ds["PixelData"].is_undefined_length = True
+    buffer = BytesIO()
+    ds.save_as(buffer, enforce_file_format=True)
+    return buffer.getvalue()
+
+
+@pytest.mark.parametrize("target", ["rle", "explicit", "deflate"])
+@pytest.mark.parametrize("name", SOURCES)
+def test_the_result_is_byte_for_byte_what_pydicom_writes(name, target):
+    output = convert(file_bytes(name), target).data
+    assert output == _rewritten_by_pydicom(output)
+
+
+def test_the_extended_offset_table_is_used_when_the_basic_one_cannot_hold_the_offsets(monkeypatch):
+    from io import BytesIO
+
+    from pydicom.encaps import encapsulate_extended, generate_frames
+
+    from dicompress import pixel_data
+
+    monkeypatch.setattr(pixel_data, "BASIC_OFFSET_LIMIT", 1000)
+    data = file_bytes("rtdose.dcm")
+    output = convert(data).data
+    ds = read(output)
+    assert (pixels(ds) == pixels(read(data))).all()
+    frames = list(generate_frames(ds.PixelData, number_of_frames=15))
+    ds.PixelData, ds.ExtendedOffsetTable, ds.ExtendedOffsetTableLengths = encapsulate_extended(frames)
+    ds["PixelData"].VR = "OB"
+    ds["PixelData"].is_undefined_length = True
+    buffer = BytesIO()
+    ds.save_as(buffer, enforce_file_format=True)
+    assert output == buffer.getvalue()
+
+
+def test_pixel_data_cut_short_in_a_large_file_is_reported():
+    # Pixel Data this large is left in the input bytes when read: the check counts what is there.
+    from io import BytesIO
+
+    from pydicom import dcmread
+
+    data = file_bytes("MR2_UNCR.dcm")
+    start = dcmread(BytesIO(data), defer_size=1024).get_item("PixelData", keep_deferred=True).value_tell
+    cut_short = r"Pixel Data \(7FE0,0010\) should hold 2097152 bytes but only 1048576 are"
+    with pytest.raises(errors.TruncatedFileError, match=cut_short):
+        convert(data[: start + 1048576])
+
+
+def test_a_bytearray_input_is_left_as_it_was():
+    data = bytearray(file_bytes("US1_UNCR.dcm"))
+    before = bytes(data)
+    assert convert(data).data == convert(before).data
+    assert data == before

@@ -36,6 +36,7 @@ FRAMES_PER_LEVEL = 5
 #: Frames left for everything else: pydicom's calls below the deepest level, the hooks...
 _SPARE_FRAMES = 100
 _SPECIFIC_CHARACTER_SET = 0x00080005
+_PIXEL_DATA = 0x7FE00010
 #: File meta elements a written file needs, and the data set elements that hold the same UIDs.
 _SOP_UIDS = {
     "MediaStorageSOPClassUID": ("SOPClassUID", "SOP Class UID (0008,0016)"),
@@ -78,7 +79,9 @@ def check_elements(ds: Dataset) -> None:
         current = pending.pop()
         charset = current.original_character_set or current._character_set
         for tag in list(current.keys()):
-            element = current.get_item(tag, keep_deferred=True)  # never converts; nothing is deferred
+            element = current.get_item(tag, keep_deferred=True)  # never converts
+            if tag == _PIXEL_DATA and isinstance(element, RawDataElement) and element.value is None:
+                continue  # left in the file's bytes (dicompress.deferred), read as a view later
             if isinstance(element, RawDataElement):
                 encoding = default_encoding if tag == _SPECIFIC_CHARACTER_SET else charset
                 with _decoding(tag):

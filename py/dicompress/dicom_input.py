@@ -19,6 +19,7 @@ from pydicom.uid import UID, ExplicitVRBigEndian, RLELossless
 from dicompress import errors, structure
 from dicompress.compressed_input import decoded_frames, needs_decoder
 from dicompress.data_set_checks import check_elements, check_stack_room, match_read_encoding
+from dicompress.deferred import DEFER_SIZE
 from dicompress.image_pixel import Geometry, geometry, pixel_bytes
 from dicompress.layout import planar_to_interleaved, swap_byte_order
 from dicompress.limits import DEFAULT_LIMITS, Limits
@@ -67,7 +68,7 @@ def read_dataset(data: bytes, limits: Limits = DEFAULT_LIMITS) -> Dataset:
         raise errors.EmptyFileError("the file is empty (0 bytes)")
     check_stack_room(structure.check(data, limits))
     try:
-        ds = dcmread(BytesIO(data))
+        ds = dcmread(BytesIO(data), defer_size=DEFER_SIZE)  # Pixel Data stays in `data`: see dicompress.deferred
     except InvalidDicomError:
         raise errors.NotDicomError(errors.NO_DICM_MARKER) from None
     except (EOFError, OSError, ValueError, KeyError, TypeError, OverflowError, NotImplementedError,
@@ -139,22 +140,23 @@ def _stored_frames(ds: Dataset, shape: Geometry, syntax: UID) -> Iterator[bytes]
         return
     pixels = pixel_bytes(ds)
     big_endian = syntax == ExplicitVRBigEndian
-    if big_endian and shape.sample_width == 1 and ds["PixelData"].VR == "OW":
+    if big_endian and shape.sample_width == 1 and ds.get_item("PixelData", keep_deferred=True).VR == "OW":
         # 8-bit samples in OW words: the words were byte-swapped, an odd last one padded.
-        pixels = swap_byte_order(pixels + b"\0" * (len(pixels) % 2), 2)
+        pixels = swap_byte_order(bytes(pixels) + b"\0" * (len(pixels) % 2), 2)
     yield from _native_frames(pixels, shape, big_endian=big_endian)
 
 
-def _native_frames(pixels: bytes, shape: Geometry, *, big_endian: bool) -> Iterator[bytes]:
+def _native_frames(pixels: bytes | memoryview, shape: Geometry, *, big_endian: bool) -> Iterator[bytes]:
     """Yield the frames of uncompressed pixel data in the canonical layout."""
     length = shape.frame_length
+    view = memoryview(pixels)
     for index in range(shape.frames):
-        frame = pixels[index * length : (index + 1) * length]
+        frame = bytes(view[index * length : (index + 1) * length])
         if big_endian:
             frame = swap_byte_order(frame, shape.sample_width)
         if shape.planar_configuration == 1:
             frame = planar_to_interleaved(frame, shape.samples_per_pixel, shape.sample_width)
-        yield bytes(frame)
+        yield frame
 
 
 def decode_rle_frames(src: Dataset | bytes, **options: Any) -> Iterator[bytes]:

@@ -23,6 +23,8 @@ ENCODER_DEPENDENCIES = {RLELossless: ("numpy",)}
 
 #: Runner option choosing the packing: "pydicom" (byte-identical) or "compact".
 PACKING_OPTION = "rle_packing"
+#: Runner option: a callable given every frame's certificate (:mod:`dicompress.rle.certificate`).
+CERTIFY_OPTION = "rle_certify"
 
 
 def is_available(uid: str) -> bool:
@@ -51,7 +53,8 @@ def encode_frame(src: bytes, runner: "EncodeRunner") -> bytes:
         in the runner's ``byteorder``.
     runner : pydicom.pixels.encoders.base.EncodeRunner
         The runner with the frame's options; the option ``rle_packing`` selects
-        ``"pydicom"`` (default) or ``"compact"``.
+        ``"pydicom"`` (default) or ``"compact"``; the option ``rle_certify``, a
+        callable, is given the frame's certificate.
 
     Returns
     -------
@@ -74,7 +77,7 @@ def encode_frame(src: bytes, runner: "EncodeRunner") -> bytes:
     return rle.encode_frame(
         src, runner.rows, runner.columns, runner.samples_per_pixel, width,
         byteorder=byteorder, planar_configuration=planar,
-        packing=runner.get_option(PACKING_OPTION, "pydicom"),
+        packing=runner.get_option(PACKING_OPTION, "pydicom"), certify=runner.get_option(CERTIFY_OPTION),
     )
 
 

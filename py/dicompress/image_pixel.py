@@ -15,6 +15,7 @@ from pydicom.pixels import as_pixel_options
 from pydicom.pixels.decoders.base import DecodeRunner
 from pydicom.uid import UID, RLELossless
 
+from dicompress.deferred import pixel_value
 from dicompress import errors
 
 _FLOAT_KEYWORDS = ("FloatPixelData", "DoubleFloatPixelData")
@@ -122,23 +123,26 @@ def geometry(ds: Dataset) -> Geometry:
     return shape
 
 
-def pixel_bytes(ds: Dataset) -> bytes:
+def pixel_bytes(ds: Dataset) -> bytes | memoryview:
     """Return the value of Pixel Data, refusing one that holds no bytes.
+
+    A value left in the file's bytes (:mod:`dicompress.deferred`) comes as a view, not a copy.
 
     Raises
     ------
     dicompress.errors.ConversionError
         ``DamagedFileError`` for a value that is no bytes, ``NoPixelDataError`` for none.
     """
-    pixels = ds.PixelData
+    pixels = pixel_value(ds)
     if not pixels:
         raise errors.NoPixelDataError("the Pixel Data (7FE0,0010) is empty: nothing to compress")
-    if not isinstance(pixels, bytes | bytearray):
-        raise errors.DamagedFileError(f"the Pixel Data (7FE0,0010) holds no bytes (VR {ds['PixelData'].VR})")
-    return bytes(pixels)
+    if not isinstance(pixels, bytes | bytearray | memoryview):
+        vr = ds.get_item("PixelData", keep_deferred=True).VR
+        raise errors.DamagedFileError(f"the Pixel Data (7FE0,0010) holds no bytes (VR {vr})")
+    return pixels
 
 
-def _check_decodable(ds: Dataset, shape: Geometry, pixel_data: bytes) -> None:
+def _check_decodable(ds: Dataset, shape: Geometry, pixel_data: bytes | memoryview) -> None:
     """Raise ``GeometryError`` unless pydicom's decoders accept the Image Pixel module of `ds`.
 
     A result is only useful if it can be decoded: pydicom checks Bits Stored, Pixel
@@ -206,7 +210,7 @@ def _check_native_length(length: int, shape: Geometry, ds: Dataset) -> None:
         )
 
 
-def _check_rle_frames(pixel_data: bytes, shape: Geometry, ds: Dataset) -> None:
+def _check_rle_frames(pixel_data: bytes | memoryview, shape: Geometry, ds: Dataset) -> None:
     """Raise unless encapsulated RLE `pixel_data` holds the declared frames and can decode to them.
 
     RLE keeps each frame in one fragment (PS3.5 A.4.2), and pydicom splits the fragments
@@ -222,6 +226,7 @@ def _check_rle_frames(pixel_data: bytes, shape: Geometry, ds: Dataset) -> None:
     extended = None
     if "ExtendedOffsetTable" in ds and "ExtendedOffsetTableLengths" in ds:
         extended = (ds.ExtendedOffsetTable, ds.ExtendedOffsetTableLengths)
+    pixel_data = bytes(pixel_data)  # pydicom's parsers take bytes (the RLE data only, not the image)
     buffer = BytesIO(pixel_data)
     try:
         parse_basic_offsets(buffer)

@@ -5,16 +5,25 @@ call, and :func:`pydicom.pixels.decompress` decodes and stores; the storing tail
 offset table, which VR, defined or undefined length) are not public functions of their
 own. The service cannot call either: it encodes canonical frames itself and verifies
 each one right after encoding, so only one uncompressed frame is held at a time. These
-two functions are those tails, written once, with the standard's reasons.
+two functions are those tails, written once, with the standard's reasons. The values
+are :class:`~dicompress.encapsulated.Pieces`, which pydicom writes from the frames
+themselves (PS3.5 byte for byte as it writes joined bytes), so no joined copy is made.
 """
 
 from collections.abc import Sequence
+from struct import pack
 
+from pydicom.dataelem import DataElement
 from pydicom.dataset import Dataset
-from pydicom.encaps import encapsulate, encapsulate_extended
+from pydicom.tag import Tag
 from pydicom.valuerep import VR
 
+from dicompress.encapsulated import encapsulated, native
+
 _EXTENDED_OFFSETS = ("ExtendedOffsetTable", "ExtendedOffsetTableLengths")
+#: The Basic Offset Table holds 32-bit offsets (PS3.5 A.4).
+BASIC_OFFSET_LIMIT = 2**32
+_PIXEL_DATA = Tag(0x7FE00010)
 
 
 def store_encapsulated(ds: Dataset, frames: list[bytes]) -> None:
@@ -30,22 +39,21 @@ def store_encapsulated(ds: Dataset, frames: list[bytes]) -> None:
     ds : pydicom.dataset.Dataset
         The data set to update.
     frames : list of bytes
-        One encoded frame per item.
+        One encoded frame per item; emptied (the frames belong to the data set now).
     """
-    # Each item before the last adds its length and an 8-byte item header to the offset.
-    last_offset = sum(len(frame) + 8 for frame in frames[:-1])
-    if last_offset < 2**32:
-        ds.PixelData = encapsulate(frames)
+    # Each item before the last adds its (even) length and an 8-byte item header to the offset.
+    basic = sum(len(frame) + len(frame) % 2 + 8 for frame in frames[:-1]) < BASIC_OFFSET_LIMIT
+    value, offsets, lengths = encapsulated(frames, basic_offsets=basic)
+    if basic:
         _delete(ds, _EXTENDED_OFFSETS)
     else:
-        ds.PixelData, ds.ExtendedOffsetTable, ds.ExtendedOffsetTableLengths = encapsulate_extended(frames)
-    element = ds["PixelData"]
-    element.VR = VR.OB
-    element.is_undefined_length = True
+        ds.ExtendedOffsetTable = pack(f"<{len(offsets)}Q", *offsets)
+        ds.ExtendedOffsetTableLengths = pack(f"<{len(lengths)}Q", *lengths)
+    ds.add(DataElement(_PIXEL_DATA, VR.OB, value, is_undefined_length=True))
 
 
-def store_native(ds: Dataset, pixels: bytes, bits_allocated: int) -> None:
-    """Store uncompressed `pixels` as the native Pixel Data of `ds`, in place.
+def store_native(ds: Dataset, frames: list[bytes], bits_allocated: int) -> None:
+    """Store uncompressed `frames` as the native Pixel Data of `ds`, in place.
 
     As ``pydicom.pixels.decompress`` does: VR OB for samples of 8 bits or fewer, else OW,
     and a defined length (PS3.5 8.2); offset tables belong to encapsulated data only.
@@ -54,15 +62,13 @@ def store_native(ds: Dataset, pixels: bytes, bits_allocated: int) -> None:
     ----------
     ds : pydicom.dataset.Dataset
         The data set to update.
-    pixels : bytes
-        Every frame, little endian.
+    frames : list of bytes
+        Every frame, little endian; emptied (the frames belong to the data set now).
     bits_allocated : int
         Bits Allocated of the image.
     """
-    ds.PixelData = pixels
-    element = ds["PixelData"]
-    element.VR = VR.OB if bits_allocated <= 8 else VR.OW
-    element.is_undefined_length = False
+    vr = VR.OB if bits_allocated <= 8 else VR.OW
+    ds.add(DataElement(_PIXEL_DATA, vr, native(frames), is_undefined_length=False))
     _delete(ds, _EXTENDED_OFFSETS)
 
 

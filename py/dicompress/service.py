@@ -7,35 +7,28 @@ and by the browser's worker alike. Every failure a person can cause raises a
 
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import asdict, dataclass
-from hashlib import sha256
 from io import BytesIO
 from time import perf_counter
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from pydicom import dcmread, dcmwrite
+from pydicom import dcmwrite
 from pydicom.dataset import Dataset
-from pydicom.encaps import encapsulate, generate_frames
 from pydicom.pixels.encoders import RLELosslessEncoder
 from pydicom.uid import UID, RLELossless
 
 from dicompress import errors, frontend
 from dicompress.data_set_checks import check_writable
 from dicompress.dependencies import numpy_available
-from dicompress.dicom_input import (
-    Geometry,
-    decode_rle_frames,
-    geometry,
-    read_dataset,
-    source_frames,
-    swap_binary_values,
-    transfer_syntax,
-)
-from dicompress.encoder import PACKING_OPTION
-from dicompress.layout import interleaved_to_planar
+from dicompress.dicom_input import Geometry, geometry, read_dataset, source_frames, swap_binary_values, transfer_syntax
+from dicompress.encoder import CERTIFY_OPTION, PACKING_OPTION
 from dicompress.limits import DEFAULT_LIMITS, Limits
 from dicompress.lossy import is_lossy
 from dicompress.pixel_data import store_encapsulated, store_native
 from dicompress.registration import add_plugins, service_plugin
+from dicompress.verification import check_rle_frame, check_written_native, check_written_rle, checksum
+
+if TYPE_CHECKING:
+    from dicompress.rle.certificate import Certificate
 
 #: Target names accepted by :func:`convert`, and their transfer syntaxes.
 TARGETS: dict[str, UID] = {target.name: UID(target.syntax) for target in frontend.TARGETS}
@@ -124,7 +117,9 @@ def convert(
         RLE packing: ``"pydicom"`` (default, byte-identical to pydicom's plugin) or
         ``"compact"`` (smallest streams); used with numpy only.
     verify : bool, optional
-        If ``True`` (default) decode the result and compare it with the source pixels.
+        If ``True`` (default) prove that every frame decodes to the source pixels (by
+        the encoder's certificate, else by decoding it and comparing) and that the
+        written file holds exactly those frames (:mod:`dicompress.verification`).
     progress : callable, optional
         Called with (frames done, frames in all) after each frame.
     limits : dicompress.limits.Limits, optional
@@ -198,28 +193,28 @@ def _write_rle(
 ) -> bytes:
     """Encode canonical `frames` as RLE Lossless into `ds` and return the file's bytes.
 
-    Frames are verified one at a time, right after encoding, so only one uncompressed
-    frame is held at once; the written file is then checked to hold exactly those frames.
+    Frames are verified one at a time, right after encoding (:mod:`dicompress.verification`),
+    so only one uncompressed frame is held at once; the written file is then checked to
+    hold exactly those frames. The encoded frames are let go as pydicom writes them.
     """
     options = _pixel_options(ds, shape)
     encoded: list[bytes] = []
-    for frame in frames:
-        stream = _encode_rle_frame(frame, plugin, packing, options)
+    checksums: list[int] = []
+    certificates: list[Certificate] = []
+    for number, frame in enumerate(frames, start=1):
+        stream = _encode_rle_frame(frame, plugin, packing, options, certificates.append if verify else None)
         if verify:
-            decoded = decode_rle_frames(encapsulate([stream]), **options)
-            expected = interleaved_to_planar(frame, shape.samples_per_pixel, shape.sample_width)
-            _compare(decoded, [expected], 1, first_frame=len(encoded) + 1)
+            check_rle_frame(stream, certificates.pop() if certificates else None, frame, shape, options, number)
+            checksums.append(checksum(stream))
         encoded.append(stream)
+    lengths = [len(stream) for stream in encoded]
     store_encapsulated(ds, encoded)
-    digests = [_digest(stream) for stream in encoded]
-    del encoded  # the encapsulated copy is all that is needed from here on
     if shape.samples_per_pixel > 1:
         # PS3.5 G.2: RLE stores one segment per sample, i.e. colour-by-plane.
         ds.PlanarConfiguration = 1
     output = _write(ds, RLELossless)
     if verify:
-        written = generate_frames(dcmread(BytesIO(output)).PixelData, number_of_frames=shape.frames)
-        _compare(map(_digest, written), digests, shape.frames)
+        check_written_rle(output, lengths, checksums)
     return output
 
 
@@ -239,9 +234,12 @@ def _pixel_options(ds: Dataset, shape: Geometry) -> dict[str, Any]:
     }
 
 
-def _encode_rle_frame(frame: bytes, plugin: str, packing: str, options: dict[str, Any]) -> bytes:
+def _encode_rle_frame(
+    frame: bytes, plugin: str, packing: str, options: dict[str, Any],
+    certify: Callable[["Certificate"], None] | None,
+) -> bytes:
     """Return one canonical frame encoded by pydicom's RLE encoder with `plugin`."""
-    kwargs = {**options, PACKING_OPTION: packing}
+    kwargs = {**options, PACKING_OPTION: packing, CERTIFY_OPTION: certify}
     try:
         return RLELosslessEncoder.encode(frame, encoding_plugin=plugin, **kwargs)
     except (ValueError, RuntimeError) as exc:
@@ -252,15 +250,20 @@ def _encode_rle_frame(frame: bytes, plugin: str, packing: str, options: dict[str
 def _write_native(
     ds: Dataset, shape: Geometry, frames: Iterable[bytes], syntax: UID, *, verify: bool
 ) -> bytes:
-    """Store canonical `frames` uncompressed in `ds` and return the file's bytes."""
-    pixels = b"".join(frames)
-    store_native(ds, pixels, shape.bits_allocated)
+    """Store canonical `frames` uncompressed in `ds` and return the file's bytes.
+
+    The frames are let go as pydicom writes them; the written file is then checked to
+    hold exactly those frames.
+    """
+    stored = list(frames)
+    lengths = [len(frame) for frame in stored]
+    checksums = [checksum(frame) for frame in stored] if verify else []
+    store_native(ds, stored, shape.bits_allocated)
     if shape.samples_per_pixel > 1:
         ds.PlanarConfiguration = 0
     output = _write(ds, syntax)
     if verify:
-        written = dcmread(BytesIO(output)).PixelData[: len(pixels)]
-        _compare([written], [pixels], 1)
+        check_written_native(output, lengths, checksums)
     return output
 
 
@@ -272,23 +275,3 @@ def _write(ds: Dataset, syntax: UID) -> bytes:
     buffer = BytesIO()
     dcmwrite(buffer, ds, enforce_file_format=True)
     return buffer.getvalue()
-
-
-def _digest(data: bytes) -> bytes:
-    """Return a digest standing in for `data` in comparisons."""
-    return sha256(data).digest()
-
-
-def _compare(
-    actual: Iterable[bytes], expected: Iterable[bytes], frames: int, first_frame: int = 1
-) -> None:
-    """Raise ``VerificationError`` unless both give the same `frames` frames, in order."""
-    count = 0
-    for count, (got, want) in enumerate(zip(actual, expected, strict=False), start=1):
-        if bytes(got) != want:
-            raise errors.VerificationError(
-                f"frame {first_frame + count - 1} did not decode to the original pixels; "
-                "the result was discarded"
-            )
-    if count != frames:
-        raise errors.VerificationError(f"{count} of {frames} frames were written; the result was discarded")

@@ -65,6 +65,9 @@ def check_dimensions(
     RLEError
         If one of them is not an integer of at least 1.
     """
+    if type(rows) is type(columns) is type(samples_per_pixel) is type(bytes_per_sample) is int:
+        if min(rows, columns, samples_per_pixel, bytes_per_sample) >= 1:  # type: ignore[type-var]
+            return rows, columns, samples_per_pixel, bytes_per_sample  # type: ignore[return-value]
     return (
         check_int("rows", rows, 1),
         check_int("columns", columns, 1),

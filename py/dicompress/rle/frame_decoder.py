@@ -63,16 +63,18 @@ def decode_frame(
         segments that decode to too few bytes).
     """
     rows, columns, spp, bps = check_dimensions(rows, columns, samples_per_pixel, bytes_per_sample)
-    frame = as_uint8(src)
-    offsets = parse_header(frame, spp * bps, spp, bps)
+    given = src if isinstance(src, bytes) else as_uint8(src)  # bytes as they are: the small frames' loop reads them
+    offsets = parse_header(given, spp * bps, spp, bps)
     seg_size = rows * columns
     nr_segments = len(offsets)
-    bounds = [*offsets, frame.size]
-    lengths = [bounds[s + 1] - bounds[s] for s in range(nr_segments)]
-    _check_segment_lengths(lengths, rows, columns)
-    if frame.size <= SMALL_FRAME:
-        return decode_small_frame(frame, bounds, seg_size, spp, bps)
+    bounds = [*offsets, len(given)]
+    lengths = [stop - start for start, stop in zip(bounds, bounds[1:])]
+    if 64 * min(lengths) < seg_size:
+        _check_segment_lengths(lengths, rows, columns)
+    if len(given) <= SMALL_FRAME:
+        return decode_small_frame(given if isinstance(given, bytes) else given.tobytes(), bounds, seg_size, spp, bps)
 
+    frame = as_uint8(given) if isinstance(given, bytes) else given
     data, starts = _aligned_segments(frame, bounds, lengths)
     ctrl_pos = control_positions(data, starts, lengths)
     out = bytearray(nr_segments * seg_size)

@@ -9,13 +9,16 @@ one array, parsed into tokens by the chosen packing and written by
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 
+from dicompress.rle.certificate import Certificate
 from dicompress.rle.checks import RLEError, as_uint8, check_geometry
 from dicompress.rle.compact_packing import compact_tokens
 from dicompress.rle.frame_writer import write_frame
 from dicompress.rle.indexing import ByteArray
-from dicompress.rle.pydicom_packing import group_tokens
+from dicompress.rle.pydicom_packing import Tokens, group_tokens
 
 __all__ = ["PACKINGS", "encode_frame", "encode_segments"]
 
@@ -33,6 +36,7 @@ def encode_frame(
     byteorder: str = "<",
     planar_configuration: int = 0,
     packing: str = "pydicom",
+    certify: Callable[[Certificate], None] | None = None,
 ) -> bytes:
     """Return one frame of pixel data encoded as a DICOM RLE Lossless frame.
 
@@ -55,6 +59,10 @@ def encode_frame(
     packing : str, optional
         ``"pydicom"`` (default) for output byte-identical to pydicom's own
         encoder, ``"compact"`` for the smallest stream this module can find.
+    certify : callable, optional
+        Called with the frame's :class:`~dicompress.rle.certificate.Certificate`,
+        for :func:`~dicompress.rle.certificate.certifies` to check the frame
+        against `src` without decoding it.
 
     Returns
     -------
@@ -77,7 +85,7 @@ def encode_frame(
             f"{spp} sample(s) of {bps} byte(s), got {frame.size}"
         )
     segments = _stack_segments(frame, rows, columns, spp, bps, byteorder, planar_configuration)
-    return encode_segments(segments, nr_segments, rows * columns, columns, packing).tobytes()
+    return encode_segments(segments, nr_segments, rows * columns, columns, packing, certify).tobytes()
 
 
 def _check_options(byteorder: str, planar_configuration: int, packing: str) -> None:
@@ -138,7 +146,10 @@ def _stack_segments(
     return segments.reshape(-1)
 
 
-def encode_segments(segments: ByteArray, nr_segments: int, seg_size: int, columns: int, packing: str) -> ByteArray:
+def encode_segments(
+    segments: ByteArray, nr_segments: int, seg_size: int, columns: int, packing: str,
+    certify: Callable[[Certificate], None] | None = None,
+) -> ByteArray:
     """Return the RLE frame of stacked segments.
 
     Parameters
@@ -149,14 +160,22 @@ def encode_segments(segments: ByteArray, nr_segments: int, seg_size: int, column
         The number of segments, the size of each and the length of a row.
     packing : str
         One of :data:`PACKINGS`.
+    certify : callable, optional
+        As for :func:`encode_frame`.
 
     Returns
     -------
     numpy.ndarray
         The frame, ``uint8``.
     """
-    tokens = group_tokens(segments, columns)
     compact = packing == "compact"
-    if compact:
-        tokens = compact_tokens(tokens, columns, segments.size)
-    return write_frame(segments, tokens, nr_segments, seg_size, compact=compact)
+    # The tokens are handed over, not kept here: the writer lets each array go once used.
+    return write_frame(
+        segments, _tokens(segments, columns, compact), nr_segments, seg_size, compact=compact, certify=certify
+    )
+
+
+def _tokens(segments: ByteArray, columns: int, compact: bool) -> Tokens:
+    """Return the tokens of the packing: pydicom's groups, made compact if asked."""
+    tokens = group_tokens(segments, columns)
+    return compact_tokens(tokens, columns, segments.size) if compact else tokens

@@ -11,10 +11,12 @@ header.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import NamedTuple
 
 import numpy as np
 
+from dicompress.rle.certificate import Certificate
 from dicompress.rle.frame_gather import gather_frame
 from dicompress.rle.header import HEADER_SIZE, header_bytes
 from dicompress.rle.indexing import I64, BoolArray, ByteArray, IntArray, repeat_ranks
@@ -45,7 +47,10 @@ class _LiteralControls(NamedTuple):
     more_ctrl: ByteArray
 
 
-def write_frame(segments: ByteArray, tokens: Tokens, nr_segments: int, seg_size: int, *, compact: bool) -> ByteArray:
+def write_frame(
+    segments: ByteArray, tokens: Tokens, nr_segments: int, seg_size: int, *, compact: bool,
+    certify: Callable[[Certificate], None] | None = None,
+) -> ByteArray:
     """Return the RLE frame for `tokens`.
 
     Parameters
@@ -54,13 +59,16 @@ def write_frame(segments: ByteArray, tokens: Tokens, nr_segments: int, seg_size:
         The stacked segments the tokens tile; modified in place (replicate
         control bytes are written over the first byte of every piece).
     tokens : Tokens
-        The parse: every token is written as runs of at most 128 bytes.
+        The parse: every token is written as runs of at most 128 bytes. Handed
+        over: its arrays are let go as soon as they are used.
     nr_segments, seg_size : int
         The number of segments and the size of each.
     compact : bool
         How a replicate token of ``128 * k + 1`` bytes ends: as in the compact
         packing (runs of 127 and 2) if True, as in pydicom's (a one-byte
         literal run) if False.
+    certify : callable, optional
+        Called with the frame's :class:`~dicompress.rle.certificate.Certificate`.
 
     Returns
     -------
@@ -68,6 +76,7 @@ def write_frame(segments: ByteArray, tokens: Tokens, nr_segments: int, seg_size:
         The frame, ``uint8``: header, then the padded segments.
     """
     start, replicate, length = tokens
+    del tokens  # each token array is let go once used: together they are larger than the frame
     runs = length + 127
     runs >>= 7  # replicate pieces or literal runs of every token
     # Output bytes: 2 per replicate piece, the data and one control byte per literal run.
@@ -77,8 +86,11 @@ def write_frame(segments: ByteArray, tokens: Tokens, nr_segments: int, seg_size:
 
     dropped = _write_replicate_controls(segments, start[rep_index], length[rep_index], runs[rep_index], compact)
     layout = _layout(start, out_len, nr_segments, seg_size)
+    del start, out_len
     literal = _literal_controls(layout.token_pos, replicate, length, runs)
+    del length
     jump_at, jump_by = _source_jumps(layout.token_pos, replicate, rep_index, dropped)
+    del rep_index, dropped
 
     pauses = (literal.first_pos, literal.more_pos, layout.pad_pos)
     out = gather_frame(segments, int(layout.seg_offset[-1]), pauses, jump_at, jump_by)
@@ -87,6 +99,9 @@ def write_frame(segments: ByteArray, tokens: Tokens, nr_segments: int, seg_size:
         out[literal.more_pos] = literal.more_ctrl
     out[layout.pad_pos] = 0
     out[:HEADER_SIZE] = header_bytes(layout.seg_offset[:-1])
+    del literal, pauses, jump_at, jump_by
+    if certify is not None:
+        certify(Certificate(_control_positions(layout, replicate, runs)))
     return out
 
 
@@ -169,7 +184,8 @@ def _layout(start: IntArray, out_len: IntArray, nr_segments: int, seg_size: int)
     seg_first_token = np.searchsorted(start, np.arange(nr_segments + 1, dtype=I64) * seg_size)
     pos = np.empty(start.size + 1, dtype=I64)
     pos[0] = 0
-    np.cumsum(out_len, dtype=I64, out=pos[1:])
+    pos[1:] = out_len
+    np.cumsum(pos[1:], out=pos[1:])  # in place: a cumsum that casts makes a copy as large
     seg_begin = pos[seg_first_token[:-1]]
     seg_len = pos[seg_first_token[1:]] - seg_begin
     pad = seg_len & 1
@@ -214,6 +230,35 @@ def _literal_controls(token_pos: IntArray, replicate: BoolArray, length: IntArra
     more_pos = first_pos[owner] + 129 * rank
     more_ctrl = (np.minimum(lit_length[owner] - 128 * rank, 128) - 1).astype(np.uint8)
     return _LiteralControls(first_pos, first_ctrl, more_pos, more_ctrl)
+
+
+def _control_positions(layout: _Layout, replicate: BoolArray, runs: IntArray) -> IntArray:
+    """Return the position of every control byte of the frame, the padding bytes included, in order.
+
+    Every token's first control byte is at its position; the runs after the
+    first of a long token follow every 2 bytes (replicate pieces) or every 129
+    (literal runs of 128 bytes).
+
+    Parameters
+    ----------
+    layout : _Layout
+        Token and padding positions.
+    replicate, runs : numpy.ndarray
+        Kind and number of runs of every token.
+
+    Returns
+    -------
+    numpy.ndarray
+        Positions, increasing: ``int32`` when the frame allows, else ``int64``.
+    """
+    several = np.flatnonzero(runs > 1)
+    owner, rank = repeat_ranks(runs[several] - 1)
+    rank += 1
+    stride = np.where(replicate[several], 2, 129)[owner]
+    more = np.concatenate((layout.token_pos[several][owner] + stride * rank, layout.pad_pos))
+    more.sort()
+    positions = np.insert(layout.token_pos, np.searchsorted(layout.token_pos, more), more)
+    return positions.astype(np.intp, copy=False)
 
 
 def _source_jumps(

@@ -38,13 +38,13 @@ def header_bytes(offsets: IntArray) -> ByteArray:
     return header.view(np.uint8)
 
 
-def parse_header(frame: ByteArray, expected: int, spp: int, bps: int) -> list[int]:
+def parse_header(frame: ByteArray | bytes, expected: int, spp: int, bps: int) -> list[int]:
     """Return the segment offsets of `frame`, checked.
 
     Parameters
     ----------
-    frame : numpy.ndarray
-        The whole frame, ``uint8``.
+    frame : numpy.ndarray or bytes
+        The whole frame (``uint8`` if an array).
     expected : int
         The number of segments the geometry needs (``spp * bps``).
     spp, bps : int
@@ -63,10 +63,10 @@ def parse_header(frame: ByteArray, expected: int, spp: int, bps: int) -> list[in
         :data:`MAX_SEGMENTS` or not `expected` segments, or an offset is out of
         order or out of range.
     """
-    size = frame.size
+    size = len(frame)
     if size < HEADER_SIZE:
         raise RLEError(f"RLE frame is {size} bytes, shorter than its 64-byte header")
-    header = struct.unpack_from("<16L", frame.data)
+    header = struct.unpack("<16L", bytes(frame[:HEADER_SIZE]))
     count = header[0]
     if count > MAX_SEGMENTS:
         raise RLEError(f"RLE header gives {count} segments, more than the {MAX_SEGMENTS} allowed")
