@@ -130,5 +130,5 @@ def test_one_line_folds_white_space():
     assert frontend.one_line(" \n") == "The file could not be converted."
 
 
-def test_the_browser_size_limit_leaves_room_for_seven_copies_in_4_gib():
-    assert frontend.BROWSER_MAX_FILE_BYTES == 4 * 1024**3 // 7
+def test_the_browser_size_limit_leaves_room_for_five_copies_in_4_gib():
+    assert frontend.BROWSER_MAX_FILE_BYTES == 4 * 1024**3 // 5
