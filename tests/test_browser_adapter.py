@@ -62,23 +62,34 @@ def test_convert_offers_the_compact_packing():
 
 def test_conversion_errors_become_one_line_messages():
     result = browser.convert(b"", "rle")
-    assert result == {"ok": False, "skipped": False, "code": "empty", "message": "the file is empty (0 bytes)"}
+    assert result == {"ok": False, "skipped": False, "code": "empty", "message": "the file is empty (0 bytes)",
+                      "warnings": []}
 
 
 def test_a_non_dicom_file_added_fails_and_one_found_in_a_folder_is_skipped():
     png = b"\x89PNG\r\n\x1a\n" + bytes(300)
     message = "not a DICOM file: no 'DICM' marker after the 128-byte preamble"
-    assert browser.convert(png) == {"ok": False, "skipped": False, "code": "not-dicom", "message": message}
+    assert browser.convert(png) == {"ok": False, "skipped": False, "code": "not-dicom", "message": message,
+                                    "warnings": []}
     assert browser.convert(png, in_folder=True) == {"ok": False, "skipped": True, "code": "not-dicom",
-                                                    "message": message}
+                                                    "message": message, "warnings": []}
     failed = browser.convert(file_bytes("JPEG-lossy.dcm"), in_folder=True)
     assert (failed["skipped"], failed["code"]) == (False, "corrupt-pixel-data")
+
+
+def test_warnings_about_the_file_come_with_the_result_one_line_each():
+    result = browser.convert(file_bytes("rtdose.dcm"))  # a UID with a 0-led component, twice
+    assert result["ok"] is True
+    assert result["warnings"] == [
+        "Invalid value for VR UI: '1.2.123.456.78.9.0123.4567.89012345678901'. Please see "
+        "<https://dicom.nema.org/medical/dicom/current/output/html/part05.html#table_6.2-1> for allowed "
+        "values for each VR."]
 
 
 def test_a_file_without_pixel_data_is_copied_as_the_command_line_copies_it():
     result = browser.convert(file_bytes("rtplan.dcm"))
     assert result == {"ok": False, "skipped": False, "copied": True, "code": "no-pixel-data",
-                      "message": "no Pixel Data: copied unchanged"}
+                      "message": "no Pixel Data: copied unchanged", "warnings": []}
 
 
 def test_a_dicomdir_is_left_out_with_the_reason():
@@ -96,7 +107,7 @@ def test_unexpected_exceptions_name_their_type_without_a_traceback(monkeypatch, 
     monkeypatch.setattr(dicompress.service, "convert", broken)
     result = browser.convert(b"DICM", "rle")
     assert result == {"ok": False, "skipped": False, "code": "unexpected",
-                      "message": "Unexpected error (KeyError); the file was not converted."}
+                      "message": "Unexpected error (KeyError); the file was not converted.", "warnings": []}
     assert "Traceback" in capsys.readouterr().err  # for developers, in the console only
 
 
@@ -156,7 +167,7 @@ def test_policy_is_json_safe_and_complete():
     assert "{size}" in policy["messages"]["too_large"]
     assert policy["clutter"] == {"names": [".DS_Store", "Thumbs.db", "desktop.ini", ".dicompress-manifest.jsonl"],
                                  "prefixes": ["._"]}
-    assert policy["max_file_bytes"] == 4 * 1024**3 // 7
+    assert policy["max_file_bytes"] == 4 * 1024**3 // 5
     assert policy["statuses"] == ["converted", "copied", "up to date", "skipped", "failed"]
     assert policy["copied_codes"] == ["no-pixel-data"]
 

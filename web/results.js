@@ -169,6 +169,15 @@ export class ResultRow {
     this.label.append(toggle);
   }
 
+  // What pydicom warned about the file while reading it, once, under its name.
+  setWarnings(warnings) {
+    if (warnings.length === 0) return;
+    const note = cell("span", "result-warnings", `⚠ ${warnings.join(" ")}`);
+    note.dataset.testid = "warnings";
+    note.title = warnings.join("\n");
+    this.label.append(note);
+  }
+
   // The download keeps the input's name (the ZIP keeps its folders and numbers duplicates).
   setDone(report, blob, elements = null) {
     this.report = report;

@@ -195,6 +195,7 @@ export function mountApp(root, { host = document.documentElement, dropTarget = w
         detail: { name: row.path, ok: reply.ok, seconds: reply.report?.seconds, memory: reply.memory },
       });
       row.element.dataset.engine = String(reply.engine);
+      row.setWarnings(reply.warnings ?? []);
       if (reply.ok) row.setDone(reply.report, reply.blob, reply.elements);
       else if (reply.copied) row.setCopied(file, reply.message, reply.code);
       else if (reply.skipped) row.setSkipped(reply.message, reply.code);

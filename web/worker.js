@@ -103,17 +103,18 @@ async function convert(message) {
     const options = packing ? { packing, in_folder: inFolder } : { in_folder: inFolder };
     result = adapter.convert.callKwargs(source, target, progress, verify, options);
     const memory = { wasm_bytes: wasmBytes() };
+    const warnings = toPlain(result.get("warnings"));
     if (!result.get("ok")) {
       const failure = { code: result.get("code"), message: result.get("message"), skipped: result.get("skipped") };
       failure.copied = Boolean(result.get("copied"));
-      post({ type: "result", id, ok: false, ...failure, memory });
+      post({ type: "result", id, ok: false, ...failure, warnings, memory });
       return;
     }
     const data = result.get("data");
     const output = data.toJs();
     data.destroy();
     const report = toPlain(result.get("report"));
-    const reply = { type: "result", id, ok: true, report, elements: report.elements, memory };
+    const reply = { type: "result", id, ok: true, report, elements: report.elements, warnings, memory };
     if (asBlob) post({ ...reply, blob: new Blob([output], { type: "application/dicom" }) });
     else post({ ...reply, buffer: output.buffer }, [output.buffer]);
   } finally {

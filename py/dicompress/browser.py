@@ -158,12 +158,26 @@ def convert(
         ``skipped`` is ``True`` for a skipped file (a DICOMDIR, which would name the old
         transfer syntaxes, is skipped too) and ``copied`` ``True`` for a file with nothing
         to convert (no Pixel Data: the page offers it unchanged, as the CLI copies it).
+        Either has ``warnings``: what pydicom warned about the file, one line each.
     """
+    source = as_bytes(data)
+    try:
+        with frontend.file_warnings() as notes:
+            result = _convert(source, target, progress, verify, packing, in_folder)
+        return {**result, "warnings": notes}
+    finally:
+        del source
+        gc.collect()
+
+
+def _convert(
+    source: bytes, target: str, progress: Progress | None, verify: bool, packing: str, in_folder: bool
+) -> dict[str, Any]:
+    """Do :func:`convert`'s work, warnings aside."""
     from dicompress.errors import ConversionError, DecoderMissingError
     from dicompress.service import convert as service_convert
     from dicompress.study import is_directory
 
-    source = as_bytes(data)
     try:
         reason = frontend.skip_reason(source[: frontend.HEAD_BYTES], in_folder=in_folder)
         if reason:
@@ -183,9 +197,6 @@ def convert(
     except Exception as exc:  # a bug, not the user's fault: log it, show one line
         traceback.print_exc(file=sys.stderr)
         return _failure("unexpected", frontend.message("unexpected", error=type(exc).__name__))
-    finally:
-        del source
-        gc.collect()
 
 
 def needs_pillow(data: Buffer) -> bool:

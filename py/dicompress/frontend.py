@@ -46,7 +46,9 @@ Importing this module imports neither pydicom nor numpy.
 """
 
 import re
-from collections.abc import Iterable
+import warnings
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import PurePosixPath
 
@@ -166,6 +168,25 @@ def message(key: str, **fields: object) -> str:
 def one_line(text: str, fallback: str = "The file could not be converted.") -> str:
     """Return `text` with every run of white space (newlines included) as one space."""
     return " ".join(text.split()) or fallback
+
+
+#: Warnings meant for developers, not about the file: never shown on a file's line.
+_FOR_DEVELOPERS = (DeprecationWarning, PendingDeprecationWarning, FutureWarning)
+
+
+@contextmanager
+def file_warnings() -> Iterator[list[str]]:
+    """Collect the warnings raised meanwhile about one file, to show once on its line.
+
+    Yields a list that is filled, as the block ends, with each warning's message on one
+    line, once each, in order (pydicom's, say; not deprecations, which are for developers).
+    """
+    notes: list[str] = []
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        yield notes
+    about_the_file = (w for w in caught if not issubclass(w.category, _FOR_DEVELOPERS))
+    notes.extend(dict.fromkeys(one_line(str(w.message)) for w in about_the_file))
 
 
 def skip_reason(head: bytes, *, in_folder: bool) -> str | None:

@@ -12,7 +12,6 @@ processes only plans and reports); the service is imported on first use.
 """
 
 import os
-import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from hashlib import sha256
@@ -28,8 +27,6 @@ DEFERRED = "deferred"
 _SYNTAXES = {target.name: target.syntax for target in frontend.TARGETS}
 _RLE_LABEL = next(target.label for target in frontend.TARGETS if target.name == "rle")
 _SKIP_NON_IMAGE = "no Pixel Data: left out (--skip-non-image)"
-# Warnings about code rather than the file (hidden by Python's default filters as well).
-_FOR_DEVELOPERS = (DeprecationWarning, PendingDeprecationWarning, FutureWarning)
 
 
 @dataclass(frozen=True)
@@ -93,17 +90,14 @@ def run(task: Task, progress: Progress | None = None) -> Outcome:
     """
     from dicompress import service
 
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
+    with frontend.file_warnings() as notes:
         try:
             outcome = _run(task, progress)
         except (KeyboardInterrupt, SystemExit):
             raise
         except BaseException as exc:  # a bug, or a plugin's panic (pyo3's PanicException is no Exception)
             outcome = _failed(task.job, "unexpected", frontend.message("unexpected", error=type(exc).__name__))
-    about_the_file = [w for w in caught if not issubclass(w.category, _FOR_DEVELOPERS)]
-    notes = tuple(dict.fromkeys(frontend.one_line(str(w.message)) for w in about_the_file))
-    return replace(outcome, warnings=notes, engine=service.engine_name())
+    return replace(outcome, warnings=tuple(notes), engine=service.engine_name())
 
 
 def lost(task: Task, pid: int, reason: str) -> Outcome:

@@ -53,6 +53,13 @@ def test_compresses_real_file_to_rle_lossless(app: App, rle_batch, name, tmp_pat
     assert_dcmtk_decodes(rle_batch[name], result, tmp_path)
 
 
+def test_warnings_about_a_file_are_shown_once_on_its_row(app: App, rle_batch):
+    warnings = app.row("rtdose.dcm").get_by_test_id("warnings")
+    expect(warnings).to_have_count(1)
+    expect(warnings).to_have_text(re.compile(r"^⚠ Invalid value for VR UI: '1\.2\.123\.456[^⚠]*$"))
+    expect(app.row("CT_small.dcm").get_by_test_id("warnings")).to_have_count(0)
+
+
 def test_compresses_a_whole_folder(app: App, tmp_path):
     study = tmp_path / "study"
     files = {
