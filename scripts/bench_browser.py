@@ -196,6 +196,11 @@ window.benchSetup = async (names) => {
   await NativeCodecs.initializeAsync({ webAssemblyModulePathOrUrl: "./dcmjs-native-codecs.wasm" });
   encoder = new Worker("./encode-worker.js", { type: "module" });
   app = new Worker("../app/worker.js", { type: "module" });
+  // As the page does (engine.js): Python's runtime compiled here, handed over when asked.
+  const runtime = WebAssembly.compileStreaming(fetch("../app/pyodide/pyodide.asm.wasm"));
+  app.addEventListener("message", async ({ data }) => {
+    if (data?.type === "runtime-wanted") app.postMessage({ type: "runtime", module: await runtime });
+  });
   const [encoderReady, appReady] = await Promise.all([
     reply(encoder, (m) => m.type === "ready"),
     reply(app, (m) => m.type === "ready" || m.type === "init-failed"),
