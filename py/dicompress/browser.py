@@ -14,7 +14,6 @@ it loads numpy, and pydicom looks for numpy once, when first imported).
 """
 
 import gc
-import hashlib
 import io
 import sys
 import traceback
@@ -29,11 +28,6 @@ from dicompress import frontend
 Buffer = Any
 #: Called with (frames done, frames in all) after each frame.
 Progress = Callable[[int, int], None]
-
-
-def sha256_hex(data: Buffer) -> str:
-    """Return the hex sha256 of a buffer (e.g. a downloaded wheel, checked before install)."""
-    return hashlib.sha256(as_bytes(data)).hexdigest()
 
 
 def as_bytes(data: Buffer) -> bytes:
@@ -82,14 +76,6 @@ def policy() -> dict[str, Any]:
         "statuses": list(frontend.STATUSES),
         "copied_codes": list(frontend.COPIED_CODES),
     }
-
-
-def output_names(paths: Iterable[str]) -> list[str]:
-    """Return the result name of each input path, in order (see :mod:`dicompress.frontend`).
-
-    Stable as paths are appended: the names of earlier paths never change.
-    """
-    return frontend.output_names(str(path) for path in paths)
 
 
 def engine() -> dict[str, Any]:
