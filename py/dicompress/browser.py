@@ -9,8 +9,8 @@ here: conversions go through :func:`dicompress.service.convert`, previews throug
 :func:`dicompress.preview.describe`, and every decision the command line makes too
 (targets, names, skipped inputs, messages) comes from :mod:`dicompress.frontend`.
 
-Importing this module imports neither pydicom nor numpy (the worker imports it before
-it loads numpy, and pydicom looks for numpy once, when first imported).
+Importing this module imports neither pydicom nor numpy: pydicom looks for numpy once,
+when it is first imported, so nothing here may import it before the worker has loaded numpy.
 """
 
 import gc
