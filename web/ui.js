@@ -6,9 +6,9 @@ import { fromDrop, fromInput, isClutter } from "./files.js";
 import { formatBytes, formatPercent } from "./format.js";
 import { failureText, tooLargeText, workerDiedText } from "./messages.js";
 import { EnginePool } from "./pool.js";
+import { ResultRow } from "./results.js";
 
 const POLICY_URL = new URL("./policy.json", import.meta.url);
-import { ResultRow } from "./results.js";
 
 // Mount the app on `root` (a Document or a ShadowRoot holding index.html's markup).
 // `host` is the element that gets data-ready="true" once the converter has started
