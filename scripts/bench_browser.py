@@ -89,9 +89,9 @@ ENCODE_PY = r"""
 import hashlib, time
 from pydicom.pixels.encoders import RLELosslessEncoder
 from dicompress import service
-from dicompress.dicom_input import geometry, read_dataset, source_frames
-from dicompress.encoder import PACKING_OPTION
-from dicompress.registration import is_registered, register
+from dicompress.reading.dicom_input import geometry, read_dataset, source_frames
+from dicompress.plugins.rle_encoder import PACKING_OPTION
+from dicompress.plugins.registration import is_registered, register
 
 if not is_registered():
     register()

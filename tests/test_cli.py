@@ -5,7 +5,7 @@ import json
 import pytest
 from pydicom.uid import ExplicitVRLittleEndian, RLELossless
 
-from dicompress.cli import main
+from dicompress.cli.main import main
 from tests.cli_helpers import copy_test_file, digests, run_cli, totals_line, tree
 from tests.dicom_files import corrupt_rle_file, file_bytes, pixels, read
 

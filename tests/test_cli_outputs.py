@@ -8,8 +8,8 @@ import threading
 import pytest
 from pydicom.uid import RLELossless
 
-from dicompress import manifest, outputs
-from dicompress.cli import main
+from dicompress.cli import manifest, outputs
+from dicompress.cli.main import main
 from tests.cli_helpers import copy_test_file, digests, run_cli, totals_line, tree
 from tests.dicom_files import file_bytes, read
 

@@ -9,8 +9,9 @@ import time
 
 import pytest
 
-from dicompress import parallel, service
-from dicompress.cli import main
+from dicompress import service
+from dicompress.cli import parallel
+from dicompress.cli.main import main
 from tests.cli_helpers import PACKAGE_ROOT, copy_test_file, digests, presentation_state, run_cli, totals_line
 from tests.dicom_files import file_bytes
 

@@ -4,7 +4,7 @@ import json
 
 import pytest
 
-from dicompress.cli import main
+from dicompress.cli.main import main
 from tests.cli_helpers import copy_test_file, digests, presentation_state, totals_line, tree
 from tests.dicom_files import file_bytes
 

@@ -9,7 +9,7 @@ from tests.cli_helpers import PACKAGE_ROOT
 
 _PROBE = """
 import json, sys
-from dicompress.cli import main
+from dicompress.cli.main import main
 try:
     status = main(sys.argv[1:])
 except SystemExit as exc:

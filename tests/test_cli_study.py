@@ -10,10 +10,11 @@ from pydicom.data import get_testdata_file
 from pydicom.fileset import FileSet
 from pydicom.uid import DeflatedExplicitVRLittleEndian, ExplicitVRLittleEndian, RLELossless
 
-from dicompress.cli import main
+from dicompress.cli.main import main
 from tests import peers
 from tests.cli_helpers import FILE_SET, NOT_IMAGES, digests, make_study, totals_line, tree
 from tests.dicom_files import pixels
+
 
 @pytest.fixture
 def study(tmp_path):

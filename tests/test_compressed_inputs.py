@@ -13,15 +13,15 @@ from pydicom.dataset import Dataset
 from pydicom.encaps import encapsulate, generate_frames
 from pydicom.uid import (
     JPEG2000,
+    MPEG2MPML,
     DeflatedExplicitVRLittleEndian,
     ExplicitVRLittleEndian,
     JPEGLSNearLossless,
-    MPEG2MPML,
     RLELossless,
 )
 
 from dicompress import errors
-from dicompress.cli import main
+from dicompress.cli.main import main
 from dicompress.service import convert
 from tests import corpus
 from tests.cli_helpers import totals_line

@@ -18,9 +18,10 @@ from pydicom.encaps import encapsulate, generate_frames
 from pydicom.pixels.decoders import RLELosslessDecoder
 from pydicom.uid import ExplicitVRLittleEndian
 
-from dicompress import errors, structure
+from dicompress import errors
 from dicompress.limits import DEFAULT_LIMITS, Limits
 from dicompress.preview import describe
+from dicompress.reading import structure
 from dicompress.service import convert
 from tests import hostile_files
 from tests.dicom_files import data_set_bytes, file_bytes, file_head, read, rewritten

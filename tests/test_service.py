@@ -222,7 +222,7 @@ CERTIFIED = ["CT_small.dcm", "US1_UNCR.dcm", "rtdose.dcm", "SC_rgb_expb_16bit.dc
 
 @pytest.mark.parametrize("name", CERTIFIED)
 def test_frames_proved_by_their_certificates_are_not_decoded(monkeypatch, name):
-    from dicompress import verification
+    from dicompress.writing import verification
 
     def no_decoding(*args, **kwargs):
         raise AssertionError("decoded")
@@ -232,8 +232,9 @@ def test_frames_proved_by_their_certificates_are_not_decoded(monkeypatch, name):
 
 
 def test_a_certificate_that_proves_nothing_falls_back_to_decoding(monkeypatch):
-    from dicompress import rle, verification
+    from dicompress import rle
     from dicompress.rle.certificate import Certificate
+    from dicompress.writing import verification
 
     real_encode, real_decode = rle.encode_frame, verification.decode_rle_frames
     decoded = []
@@ -253,7 +254,7 @@ def test_a_certificate_that_proves_nothing_falls_back_to_decoding(monkeypatch):
 
 
 def test_a_frame_changed_while_the_file_is_written_is_caught(monkeypatch):
-    from dicompress import encapsulated
+    from dicompress.writing import encapsulated
 
     real_read = encapsulated.Pieces.read
 
@@ -304,7 +305,7 @@ def test_the_extended_offset_table_is_used_when_the_basic_one_cannot_hold_the_of
 
     from pydicom.encaps import encapsulate_extended, generate_frames
 
-    from dicompress import pixel_data
+    from dicompress.writing import pixel_data
 
     monkeypatch.setattr(pixel_data, "BASIC_OFFSET_LIMIT", 1000)
     data = file_bytes("rtdose.dcm")

@@ -24,7 +24,7 @@ SCRIPT = r"""
 import json, sys
 from importlib.util import find_spec
 assert find_spec("PIL") is None and find_spec("pylibjpeg") is None and find_spec("jpeg_ls") is None
-from dicompress import compressed_input
+from dicompress.reading import compressed_input
 from dicompress.errors import ConversionError
 from dicompress.service import convert
 

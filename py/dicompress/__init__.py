@@ -16,7 +16,7 @@ pydicom decides once, when it is first imported, whether numpy is there.
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from dicompress.registration import PLUGIN_LABEL, register
+    from dicompress.plugins.registration import PLUGIN_LABEL, register
 
 #: The version of the distribution; pyproject.toml reads it from here.
 __version__ = "0.1.0"
@@ -24,9 +24,9 @@ __all__ = ["PLUGIN_LABEL", "register", "__version__"]
 
 
 def __getattr__(name: str) -> Any:
-    """Load ``register`` and ``PLUGIN_LABEL`` from :mod:`dicompress.registration` on first use."""
+    """Load ``register`` and ``PLUGIN_LABEL`` from :mod:`dicompress.plugins.registration` on first use."""
     if name in ("PLUGIN_LABEL", "register"):
-        from dicompress import registration
+        from dicompress.plugins import registration
 
         return getattr(registration, name)
     raise AttributeError(f"module 'dicompress' has no attribute {name!r}")

@@ -2,7 +2,7 @@
 
 import sys
 
-from dicompress.cli import main
+from dicompress.cli.main import main
 
 if __name__ == "__main__":  # not when a worker process (spawn) imports this module as its main
     sys.exit(main())

@@ -161,8 +161,8 @@ def _convert(
 ) -> dict[str, Any]:
     """Do :func:`convert`'s work, warnings aside."""
     from dicompress.errors import ConversionError, DecoderMissingError
+    from dicompress.reading.dicom_input import is_directory
     from dicompress.service import convert as service_convert
-    from dicompress.study import is_directory
 
     try:
         reason = frontend.skip_reason(source[: frontend.HEAD_BYTES], in_folder=in_folder)
@@ -190,14 +190,14 @@ def needs_pillow(data: Buffer) -> bool:
 
     After loading it, the page calls :func:`enable_pillow`.
     """
-    from dicompress.compressed_input import needs_pillow as needs
+    from dicompress.reading.compressed_input import needs_pillow as needs
 
     return needs(as_bytes(data))
 
 
 def enable_pillow() -> bool:
     """Let pydicom decode JPEG with Pillow, just installed; return whether it can now."""
-    from dicompress.compressed_input import enable_pillow as enable
+    from dicompress.reading.compressed_input import enable_pillow as enable
 
     return enable()
 

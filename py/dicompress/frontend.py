@@ -1,7 +1,7 @@
 """The front-end policy: what the command line and the web page decide the same way.
 
 Both convert through :func:`dicompress.service.convert`; the decisions around it live
-here, once, for :mod:`dicompress.cli` and for the page's adapter :mod:`dicompress.browser`.
+here, once, for :mod:`dicompress.cli.main` and for the page's adapter :mod:`dicompress.browser`.
 
 Targets and packings
     ``rle`` (RLE Lossless, the default), ``explicit`` (Explicit VR Little Endian) and
@@ -30,7 +30,7 @@ Inputs: converted, copied, up to date, skipped or failed
     unchanged, so that a study's output folder is complete; the command line's
     ``--skip-non-image`` leaves such files out (:data:`COPIED_CODES`). A DICOMDIR copied
     next to converted files names their new transfer syntax, or is left out with the
-    reason (:mod:`dicompress.study`). A result the command line finds already written
+    reason (:mod:`dicompress.cli.study`). A result the command line finds already written
     by an earlier run for the same input and options is *up to date*. Files found while
     walking a folder (on the command line, or a folder dropped on the page) are
     *skipped*, and counted, when they are obviously not DICOM: no ``DICM`` marker after
@@ -95,7 +95,7 @@ _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
 #: How many bytes from the start of a file :func:`skip_reason` needs.
 HEAD_BYTES = 132
-#: The command line's record of the results it wrote, in its output folder (:mod:`dicompress.manifest`).
+#: The command line's record of the results it wrote, in its output folder (:mod:`dicompress.cli.manifest`).
 MANIFEST_NAME = ".dicompress-manifest.jsonl"
 CLUTTER_NAMES = (".DS_Store", "Thumbs.db", "desktop.ini", MANIFEST_NAME)
 CLUTTER_PREFIXES = ("._",)

@@ -1,6 +1,6 @@
 """Limits that keep a hostile file from exhausting the stack or the memory, each one a person can override.
 
-A file is looked at (:mod:`dicompress.structure`) before pydicom reads it, and refused with a
+A file is looked at (:mod:`dicompress.reading.structure`) before pydicom reads it, and refused with a
 :class:`~dicompress.errors.LimitExceededError` when it exceeds one of these:
 
 Sequence depth
@@ -28,7 +28,7 @@ class Limits:
     max_sequence_depth : int
         Sequences may nest this many levels deep (a sequence at the top of the data set is
         level 1). Python's stack holds about 170 levels of pydicom's recursion with its
-        default recursion limit (see :mod:`dicompress.data_set_checks`).
+        default recursion limit (see :mod:`dicompress.reading.data_set_checks`).
     max_inflation : int
         A deflated data set may inflate to this many times its deflated size...
     min_inflation_budget : int

@@ -10,9 +10,9 @@ from typing import Literal
 from pydicom.dataset import Dataset
 
 from dicompress import errors
-from dicompress.dicom_input import Geometry, geometry, read_dataset, source_frames, transfer_syntax
-from dicompress.image_pixel import whole_number
 from dicompress.limits import DEFAULT_LIMITS, Limits
+from dicompress.reading.dicom_input import Geometry, geometry, read_dataset, source_frames, transfer_syntax
+from dicompress.reading.image_pixel import whole_number
 
 #: Longest side of a thumbnail, in pixels.
 THUMBNAIL_SIDE = 160
@@ -117,7 +117,7 @@ def thumbnail(ds: Dataset, shape: Geometry, frame: bytes, side: int = THUMBNAIL_
     shape : Geometry
         Its pixel geometry.
     frame : bytes
-        One frame in the canonical layout of :mod:`dicompress.dicom_input`.
+        One frame in the canonical layout of :mod:`dicompress.reading.dicom_input`.
     side : int, optional
         The longest side of the thumbnail.
 

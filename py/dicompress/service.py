@@ -17,15 +17,22 @@ from pydicom.pixels.encoders import RLELosslessEncoder
 from pydicom.uid import UID, RLELossless
 
 from dicompress import errors, frontend
-from dicompress.data_set_checks import check_writable
-from dicompress.dependencies import numpy_available
-from dicompress.dicom_input import Geometry, geometry, read_dataset, source_frames, swap_binary_values, transfer_syntax
-from dicompress.encoder import CERTIFY_OPTION, PACKING_OPTION
 from dicompress.limits import DEFAULT_LIMITS, Limits
-from dicompress.lossy import is_lossy
-from dicompress.pixel_data import store_encapsulated, store_native
-from dicompress.registration import add_plugins, service_plugin
-from dicompress.verification import check_rle_frame, check_written_native, check_written_rle, checksum
+from dicompress.plugins.dependencies import numpy_available
+from dicompress.plugins.registration import add_plugins, service_plugin
+from dicompress.plugins.rle_encoder import CERTIFY_OPTION, PACKING_OPTION
+from dicompress.reading.data_set_checks import check_writable
+from dicompress.reading.dicom_input import (
+    Geometry,
+    geometry,
+    read_dataset,
+    source_frames,
+    swap_binary_values,
+    transfer_syntax,
+)
+from dicompress.reading.lossy import is_lossy
+from dicompress.writing.pixel_data import store_encapsulated, store_native
+from dicompress.writing.verification import check_rle_frame, check_written_native, check_written_rle, checksum
 
 if TYPE_CHECKING:
     from dicompress.rle.certificate import Certificate
@@ -44,7 +51,7 @@ class Report:
     """What a conversion did; `elements` counts the data elements written (all levels).
 
     `lossy_source` says the pixels have been through lossy compression: the file says so,
-    or they were decoded from a lossy stream (:mod:`dicompress.lossy`).
+    or they were decoded from a lossy stream (:mod:`dicompress.reading.lossy`).
     """
 
     source_syntax: str
@@ -109,7 +116,7 @@ def convert(
     data : bytes
         A DICOM Part 10 file, uncompressed (any of the native transfer syntaxes,
         deflated included), RLE Lossless, or compressed in a syntax an installed
-        pydicom plugin decodes (:mod:`dicompress.compressed_input`).
+        pydicom plugin decodes (:mod:`dicompress.reading.compressed_input`).
     target : str, optional
         ``"rle"`` (RLE Lossless, default), ``"explicit"`` (Explicit VR Little Endian)
         or ``"deflate"`` (Deflated Explicit VR Little Endian).
@@ -119,7 +126,7 @@ def convert(
     verify : bool, optional
         If ``True`` (default) prove that every frame decodes to the source pixels (by
         the encoder's certificate, else by decoding it and comparing) and that the
-        written file holds exactly those frames (:mod:`dicompress.verification`).
+        written file holds exactly those frames (:mod:`dicompress.writing.verification`).
     progress : callable, optional
         Called with (frames done, frames in all) after each frame.
     limits : dicompress.limits.Limits, optional
@@ -193,7 +200,7 @@ def _write_rle(
 ) -> bytes:
     """Encode canonical `frames` as RLE Lossless into `ds` and return the file's bytes.
 
-    Frames are verified one at a time, right after encoding (:mod:`dicompress.verification`),
+    Frames are verified one at a time, right after encoding (:mod:`dicompress.writing.verification`),
     so only one uncompressed frame is held at once; the written file is then checked to
     hold exactly those frames. The encoded frames are let go as pydicom writes them.
     """

@@ -3,7 +3,7 @@
 Results are named by the rule of :mod:`dicompress.frontend` (names kept, each folder
 argument's tree mirrored below the output folder, `` (2)`` only where names collide).
 The output folder may lie inside an input folder, or be one: the results an earlier run
-recorded there (:mod:`dicompress.manifest`) are never taken as inputs, and a result never
+recorded there (:mod:`dicompress.cli.manifest`) are never taken as inputs, and a result never
 takes the name of an input that is already in the output folder.
 
 Importing this module imports neither pydicom nor numpy.
@@ -14,9 +14,9 @@ from collections.abc import Collection, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
-from dicompress.limits import DEFAULT_LIMITS, Limits
 from dicompress import frontend
-from dicompress.outputs import TEMP_SUFFIX
+from dicompress.cli.outputs import TEMP_SUFFIX
+from dicompress.limits import DEFAULT_LIMITS, Limits
 
 
 @dataclass(frozen=True)

@@ -1,8 +1,8 @@
 """The ``dicompress`` command: convert DICOM files and folders with the file service.
 
-The run is planned by :mod:`dicompress.batch`, each file is done by
-:func:`dicompress.tasks.run` (in this process, or in worker processes of
-:mod:`dicompress.parallel` for ``--jobs``), and :mod:`dicompress.report` tells what
+The run is planned by :mod:`dicompress.cli.batch`, each file is done by
+:func:`dicompress.cli.tasks.run` (in this process, or in worker processes of
+:mod:`dicompress.cli.parallel` for ``--jobs``), and :mod:`dicompress.cli.report` tells what
 happened. Importing this module imports neither pydicom, numpy nor tqdm, so
 ``dicompress --version`` and ``--help`` answer at once.
 """
@@ -15,13 +15,13 @@ from pathlib import Path
 from time import perf_counter
 from typing import TYPE_CHECKING
 
-from dicompress.limits import DEFAULT_LIMITS, MIB, Limits
 from dicompress import __version__, frontend
+from dicompress.limits import DEFAULT_LIMITS, MIB, Limits
 
 if TYPE_CHECKING:
-    from dicompress.batch import Job, Options
-    from dicompress.manifest import Record
-    from dicompress.tasks import Outcome, Task
+    from dicompress.cli.batch import Job, Options
+    from dicompress.cli.manifest import Record
+    from dicompress.cli.tasks import Outcome, Task
 
 EXAMPLES = """\
 examples:
@@ -103,7 +103,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         not be written), 2 for usage errors, 130 if interrupted (Ctrl-C).
     """
     args = parse_arguments(argv)
-    from dicompress import batch, manifest, report
+    from dicompress.cli import batch, manifest, report
 
     started = perf_counter()
     limits = Limits(max_sequence_depth=args.max_sequence_depth, max_inflation=args.max_inflation)
@@ -126,7 +126,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     print(report.summary(outcomes, seconds, workers))
     failed = any(o.status == "failed" for o in outcomes)
     if args.report:
-        from dicompress.outputs import write_new
+        from dicompress.cli.outputs import write_new
 
         settings = {key: value for key, value in vars(args).items() if key not in ("paths", "output", "report")}
         try:
@@ -141,7 +141,7 @@ def _run(
     jobs: list["Job"], output: Path, options: "Options", records: dict[str, list["Record"]], workers: int
 ) -> list["Outcome"]:
     """Do every job with a progress bar: files first, then DICOMDIRs (which name the files' results)."""
-    from dicompress import batch, tasks
+    from dicompress.cli import batch, tasks
 
     clashing = set(batch.clashes(jobs, output))
     todo = [tasks.Task(job, output, options, tuple(records.get(job.name, ()))) for job in jobs if job not in clashing]
@@ -151,7 +151,7 @@ def _run(
         if workers == 1:
             outcomes = _two_turns(_in_process(bar), todo)
         else:
-            from dicompress import parallel
+            from dicompress.cli import parallel
 
             with parallel.Pool(workers, tasks.prepare_worker) as pool:
 
@@ -168,7 +168,7 @@ def _two_turns(run_all: Callable[[list["Task"]], list["Outcome"]], todo: list["T
     """Run `todo`, then the DICOMDIRs deferred by the first turn, with what became of their files."""
     from dataclasses import replace
 
-    from dicompress.tasks import DEFERRED, members
+    from dicompress.cli.tasks import DEFERRED, members
 
     outcomes = run_all(todo)
     deferred = [i for i, o in enumerate(outcomes) if o.status == DEFERRED]
@@ -180,7 +180,7 @@ def _two_turns(run_all: Callable[[list["Task"]], list["Outcome"]], todo: list["T
 
 def _in_process(bar: "_Bar") -> Callable[[list["Task"]], list["Outcome"]]:
     """Return a runner that does tasks one by one in this process, showing frames on `bar`."""
-    from dicompress.tasks import run
+    from dicompress.cli.tasks import run
 
     def run_all(items: list["Task"]) -> list["Outcome"]:
         outcomes = []
@@ -232,7 +232,7 @@ class _Bar:
 
     def done(self, index: int, outcome: "Outcome") -> None:
         """Count a task's outcome, unless it is a DICOMDIR waiting for its turn."""
-        from dicompress.tasks import DEFERRED
+        from dicompress.cli.tasks import DEFERRED
 
         if outcome.status != DEFERRED:
             self.advance(outcome.job.shown)

@@ -6,7 +6,7 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 
 from dicompress import __version__, frontend
-from dicompress.tasks import Outcome
+from dicompress.cli.tasks import Outcome
 
 _HEADER = ("file", "status", "input", "output", "ratio", "frames", "plugin", "seconds", "message")
 

@@ -29,7 +29,6 @@ from dicompress import frontend
 if TYPE_CHECKING:
     from pydicom.dataset import Dataset
 
-MEDIA_STORAGE_DIRECTORY = "1.2.840.10008.1.3.10"
 _ROOT_OFFSETS = (
     "OffsetOfTheFirstDirectoryRecordOfTheRootDirectoryEntity",
     "OffsetOfTheLastDirectoryRecordOfTheRootDirectoryEntity",
@@ -49,14 +48,6 @@ class Member:
 
 class LeftOut(Exception):
     """The DICOMDIR cannot be copied truthfully; ``str(exc)`` says why, on one line."""
-
-
-def is_directory(data: bytes) -> bool:
-    """Return whether the DICOM file `data` is a DICOMDIR (a Media Storage Directory)."""
-    from pydicom import dcmread
-
-    ds = dcmread(BytesIO(data), stop_before_pixels=True, specific_tags=[])
-    return bool(ds.file_meta.get("MediaStorageSOPClassUID") == MEDIA_STORAGE_DIRECTORY)
 
 
 def rewrite(data: bytes, members: Mapping[str, Member], folder: Path) -> tuple[bytes, int]:

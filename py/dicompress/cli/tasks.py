@@ -3,7 +3,7 @@
 :func:`run` reads the input, finds an up-to-date result or converts the file with
 :func:`dicompress.service.convert` (a file without Pixel Data is copied unchanged, a
 DICOMDIR once the files it lists are done), records the result in the manifest and
-writes it safely (:mod:`dicompress.outputs`). It never raises for a file: every end is
+writes it safely (:mod:`dicompress.cli.outputs`). It never raises for a file: every end is
 an :class:`Outcome`, and the warnings raised meanwhile about the file (pydicom's, say;
 not deprecations) ride along on it, one line each, instead of reaching the screen.
 
@@ -18,9 +18,10 @@ from hashlib import sha256
 from pathlib import Path, PurePosixPath
 from typing import Any
 
-from dicompress import frontend, manifest, outputs
-from dicompress.batch import Job, Options
-from dicompress.study import LeftOut, Member
+from dicompress import frontend
+from dicompress.cli import manifest, outputs
+from dicompress.cli.batch import Job, Options
+from dicompress.cli.study import LeftOut, Member
 
 #: The status of a DICOMDIR whose turn comes once the files it lists are done.
 DEFERRED = "deferred"
@@ -155,8 +156,9 @@ def _run(task: Task, progress: Progress | None) -> Outcome:
 
 def _file_result(task: Task, data: bytes, progress: Progress | None) -> "_Result | Outcome":
     """Convert `data`, or copy it if it has no Pixel Data; a DICOMDIR is deferred."""
-    from dicompress import service, study
+    from dicompress import service
     from dicompress.errors import ConversionError
+    from dicompress.reading.dicom_input import is_directory
 
     options = task.options
     try:
@@ -169,7 +171,7 @@ def _file_result(task: Task, data: bytes, progress: Progress | None) -> "_Result
             return _failed(task.job, exc.code, str(exc))
         if not options.copy_non_image:
             return Outcome(task.job, "skipped", _SKIP_NON_IMAGE, code=exc.code, input_bytes=len(data))
-        if study.is_directory(data):
+        if is_directory(data):
             return Outcome(task.job, DEFERRED)
         return _Result("copied", data, {}, frontend.message("copied"))  # whatever the options
     report = conversion.report.as_dict()
@@ -182,7 +184,7 @@ def _file_result(task: Task, data: bytes, progress: Progress | None) -> "_Result
 
 def _directory_result(task: Task, data: bytes) -> "_Result | Outcome":
     """Return the DICOMDIR `data` rewritten for its files' results, or why it is left out."""
-    from dicompress import study
+    from dicompress.cli import study
 
     try:
         rewritten, changed = study.rewrite(data, task.members or {}, task.job.source.parent)

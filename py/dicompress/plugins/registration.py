@@ -10,7 +10,7 @@ from pydicom.pixels.encoders import RLELosslessEncoder
 from pydicom.pixels.encoders.base import ENCODING_PROFILES
 from pydicom.uid import RLELossless
 
-from dicompress.dependencies import numpy_available
+from dicompress.plugins.dependencies import numpy_available
 
 #: The label of both plugins in pydicom.
 PLUGIN_LABEL = "dicompress"
@@ -18,8 +18,8 @@ PLUGIN_LABEL = "dicompress"
 PYDICOM_LABEL = "pydicom"
 
 _PLUGINS: tuple[tuple[CoderBase, tuple[str, str]], ...] = (
-    (RLELosslessEncoder, ("dicompress.encoder", "encode_frame")),
-    (RLELosslessDecoder, ("dicompress.decoder", "decode_frame")),
+    (RLELosslessEncoder, ("dicompress.plugins.rle_encoder", "encode_frame")),
+    (RLELosslessDecoder, ("dicompress.plugins.rle_decoder", "decode_frame")),
 )
 
 # PS3.5 G.2 allows up to 15 segments, but pydicom's profile table stops at 16 bits.

@@ -4,7 +4,7 @@ from typing import TYPE_CHECKING
 
 from pydicom.uid import RLELossless
 
-from dicompress.dependencies import numpy_available
+from dicompress.plugins.dependencies import numpy_available
 
 if TYPE_CHECKING:
     from pydicom.pixels.decoders.base import DecodeRunner

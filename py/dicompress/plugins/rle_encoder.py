@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 
 from pydicom.uid import RLELossless
 
-from dicompress.dependencies import numpy_available
+from dicompress.plugins.dependencies import numpy_available
 
 if TYPE_CHECKING:
     from pydicom.pixels.encoders.base import EncodeRunner

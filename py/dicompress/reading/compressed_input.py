@@ -4,7 +4,7 @@ JPEG, JPEG-LS, JPEG 2000 and HTJ2K pixel data are decoded by pydicom's decoders 
 whichever of their plugins are installed: ``pip install "dicompress[codecs]"`` brings
 pylibjpeg (with pylibjpeg-libjpeg and pylibjpeg-openjpeg) and pyjpegls; Pillow (the
 browser's decoder: JPEG Baseline and 8-bit JPEG Extended) and GDCM are used too when
-present. The frames come out in the canonical layout of :mod:`dicompress.dicom_input`,
+present. The frames come out in the canonical layout of :mod:`dicompress.reading.dicom_input`,
 and the data set's Image Pixel description is updated to describe them:
 
 * Photometric Interpretation as decoded: JPEG ``YBR_FULL``/``YBR_FULL_422`` and JPEG 2000
@@ -13,25 +13,24 @@ and the data set's Image Pixel description is updated to describe them:
 * Samples per Pixel, Bits Stored (High Bit with it) and Pixel Representation as the
   decoder reports them; Bits Allocated stays, the samples widened to it where a plugin
   returns a narrower container; Planar Configuration is the service's (it writes);
-* Lossy Image Compression as :mod:`dicompress.lossy` says.
+* Lossy Image Compression as :mod:`dicompress.reading.lossy` says.
 """
 
 import importlib
 from collections.abc import Iterator
 from contextlib import suppress
 from io import BytesIO
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from pydicom import dcmread
 from pydicom.dataset import Dataset
 from pydicom.encaps import generate_frames
 from pydicom.pixels import get_decoder
-from pydicom.uid import UID, JPEG2000, JPEG2000Lossless, JPEGBaseline8Bit, JPEGExtended12Bit, RLELossless
+from pydicom.uid import JPEG2000, UID, JPEG2000Lossless, JPEGBaseline8Bit, JPEGExtended12Bit, RLELossless
 
-from dicompress import errors, lossy
-
-if TYPE_CHECKING:  # dicom_input imports this module
-    from dicompress.dicom_input import Geometry
+from dicompress import errors
+from dicompress.reading import lossy
+from dicompress.reading.image_pixel import Geometry
 
 #: The command that installs the decoders, named in messages.
 CODECS_INSTALL = 'pip install "dicompress[codecs]"'
@@ -102,7 +101,7 @@ def _decodes(plugin: str, syntax: UID, bits_stored: int) -> bool:
     return not (plugin == _PILLOW and syntax == JPEGExtended12Bit and bits_stored > 8)
 
 
-def decoded_frames(ds: Dataset, shape: "Geometry") -> Iterator[bytes]:
+def decoded_frames(ds: Dataset, shape: Geometry) -> Iterator[bytes]:
     """Decode the first frame of `ds` now, describe the decoded pixels in `ds`, return every frame.
 
     The first plugin of :func:`decoding_plugins` that decodes the first frame decodes
@@ -114,7 +113,7 @@ def decoded_frames(ds: Dataset, shape: "Geometry") -> Iterator[bytes]:
     ----------
     ds : pydicom.dataset.Dataset
         A data set whose transfer syntax :func:`needs_decoder`.
-    shape : dicompress.dicom_input.Geometry
+    shape : dicompress.reading.image_pixel.Geometry
         Its geometry.
 
     Returns
@@ -138,7 +137,7 @@ def decoded_frames(ds: Dataset, shape: "Geometry") -> Iterator[bytes]:
 
 
 def _lossy_method(ds: Dataset, syntax: UID, frames: int) -> str | None:
-    """Return :func:`dicompress.lossy.lossy_method` of the encoded frames of `ds`."""
+    """Return :func:`dicompress.reading.lossy.lossy_method` of the encoded frames of `ds`."""
     try:
         return lossy.lossy_method(syntax, generate_frames(ds.PixelData, number_of_frames=frames))
     except MemoryError:
@@ -166,7 +165,7 @@ def _decode_first(
 
 
 def _canonical_frames(
-    first: Any, rest: Iterator[tuple[Any, dict]], shape: "Geometry", syntax: UID
+    first: Any, rest: Iterator[tuple[Any, dict]], shape: Geometry, syntax: UID
 ) -> Iterator[bytes]:
     """Yield `first` and the next ``shape.frames - 1`` decoded frames in the canonical layout."""
     yield _canonical(first, shape)
@@ -184,7 +183,7 @@ def _canonical_frames(
         yield _canonical(array, shape)
 
 
-def _canonical(array: Any, shape: "Geometry") -> bytes:
+def _canonical(array: Any, shape: Geometry) -> bytes:
     """Return one decoded frame (rows, columns[, samples]) as little-endian containers of Bits Allocated."""
     if array.dtype.itemsize > shape.sample_width:
         raise errors.GeometryError(

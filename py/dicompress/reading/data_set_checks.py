@@ -21,14 +21,14 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 from pydicom.charset import default_encoding
-from pydicom.dataelem import RawDataElement, convert_raw_data_element
 from pydicom.datadict import dictionary_has_tag, dictionary_VR
+from pydicom.dataelem import RawDataElement, convert_raw_data_element
 from pydicom.dataset import Dataset
 from pydicom.tag import Tag
 from pydicom.valuerep import VR
 
 from dicompress import errors
-from dicompress.structure import element_name
+from dicompress.reading.structure import element_name
 
 #: Python frames pydicom's recursion takes per level of nested sequences (to read one of
 #: undefined length: 5; to write one: 4).
@@ -81,7 +81,7 @@ def check_elements(ds: Dataset) -> None:
         for tag in list(current.keys()):
             element = current.get_item(tag, keep_deferred=True)  # never converts
             if tag == _PIXEL_DATA and isinstance(element, RawDataElement) and element.value is None:
-                continue  # left in the file's bytes (dicompress.deferred), read as a view later
+                continue  # left in the file's bytes (dicompress.reading.deferred), read as a view later
             if isinstance(element, RawDataElement):
                 encoding = default_encoding if tag == _SPECIFIC_CHARACTER_SET else charset
                 with _decoding(tag):

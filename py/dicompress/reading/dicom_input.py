@@ -16,35 +16,57 @@ from pydicom.errors import BytesLengthException, InvalidDicomError
 from pydicom.pixels import get_decoder
 from pydicom.uid import UID, ExplicitVRBigEndian, RLELossless
 
-from dicompress import errors, structure
-from dicompress.compressed_input import decoded_frames, needs_decoder
-from dicompress.data_set_checks import check_elements, check_stack_room, match_read_encoding
-from dicompress.deferred import DEFER_SIZE
-from dicompress.image_pixel import Geometry, geometry, pixel_bytes
-from dicompress.layout import planar_to_interleaved, swap_byte_order
+from dicompress import errors
 from dicompress.limits import DEFAULT_LIMITS, Limits
-from dicompress.registration import add_plugins, service_plugin
+from dicompress.plugins.registration import add_plugins, service_plugin
+from dicompress.reading import structure
+from dicompress.reading.compressed_input import decoded_frames, needs_decoder
+from dicompress.reading.data_set_checks import check_elements, check_stack_room, match_read_encoding
+from dicompress.reading.deferred import DEFER_SIZE
+from dicompress.reading.image_pixel import Geometry, geometry, pixel_bytes
+from dicompress.reading.layout import planar_to_interleaved, swap_byte_order
 
 __all__ = [
     "Geometry",
     "decode_rle_frames",
     "geometry",
+    "is_directory",
     "read_dataset",
     "source_frames",
     "swap_binary_values",
     "transfer_syntax",
 ]
 
+#: The SOP Class of a DICOMDIR.
+MEDIA_STORAGE_DIRECTORY = "1.2.840.10008.1.3.10"
+
 # Binary VRs whose values pydicom keeps as raw bytes, with their word sizes.
 _WORD_SIZES = {"OW": 2, "OF": 4, "OL": 4, "OD": 8, "OV": 8}
+
+
+def is_directory(data: bytes) -> bool:
+    """Return whether the DICOM file `data` is a DICOMDIR (a Media Storage Directory).
+
+    Parameters
+    ----------
+    data : bytes
+        A DICOM Part 10 file.
+
+    Returns
+    -------
+    bool
+        True if its Media Storage SOP Class is the Media Storage Directory's.
+    """
+    ds = dcmread(BytesIO(data), stop_before_pixels=True, specific_tags=[])
+    return bool(ds.file_meta.get("MediaStorageSOPClassUID") == MEDIA_STORAGE_DIRECTORY)
 
 
 def read_dataset(data: bytes, limits: Limits = DEFAULT_LIMITS) -> Dataset:
     """Return the data set in the bytes of a DICOM Part 10 file, once every element has decoded.
 
-    The file's structure is checked against `limits` first (:mod:`dicompress.structure`),
+    The file's structure is checked against `limits` first (:mod:`dicompress.reading.structure`),
     so pydicom never recurses or inflates beyond them; then every element is decoded once on
-    the side (:mod:`dicompress.data_set_checks`), so nothing fails later while writing.
+    the side (:mod:`dicompress.reading.data_set_checks`), so nothing fails later while writing.
 
     Parameters
     ----------
@@ -68,7 +90,7 @@ def read_dataset(data: bytes, limits: Limits = DEFAULT_LIMITS) -> Dataset:
         raise errors.EmptyFileError("the file is empty (0 bytes)")
     check_stack_room(structure.check(data, limits))
     try:
-        ds = dcmread(BytesIO(data), defer_size=DEFER_SIZE)  # Pixel Data stays in `data`: see dicompress.deferred
+        ds = dcmread(BytesIO(data), defer_size=DEFER_SIZE)  # Pixel Data stays in `data`: see reading.deferred
     except InvalidDicomError:
         raise errors.NotDicomError(errors.NO_DICM_MARKER) from None
     except (EOFError, OSError, ValueError, KeyError, TypeError, OverflowError, NotImplementedError,
@@ -105,7 +127,7 @@ def source_frames(ds: Dataset, shape: Geometry) -> Iterator[bytes]:
     """Return every frame of `ds` in the canonical layout, one at a time.
 
     Compressed pixel data other than RLE Lossless is decoded by
-    :func:`~dicompress.compressed_input.decoded_frames`: its first frame at once, so that
+    :func:`~dicompress.reading.compressed_input.decoded_frames`: its first frame at once, so that
     the Image Pixel description of `ds` fits the decoded pixels before anything is written.
 
     Parameters
@@ -162,7 +184,7 @@ def _native_frames(pixels: bytes | memoryview, shape: Geometry, *, big_endian: b
 def decode_rle_frames(src: Dataset | bytes, **options: Any) -> Iterator[bytes]:
     """Yield the decoded frames of RLE Lossless pixel data, Planar Configuration 1 order.
 
-    Names its plugin (:func:`~dicompress.registration.service_plugin`: dicompress's with
+    Names its plugin (:func:`~dicompress.plugins.registration.service_plugin`: dicompress's with
     numpy, else pydicom's), so a frame our decoder refuses is never handed on to
     another installed plugin, and pydicom's plugin order is left as it is.
 

@@ -15,8 +15,8 @@ from pydicom.pixels import as_pixel_options
 from pydicom.pixels.decoders.base import DecodeRunner
 from pydicom.uid import UID, RLELossless
 
-from dicompress.deferred import pixel_value
 from dicompress import errors
+from dicompress.reading.deferred import pixel_value
 
 _FLOAT_KEYWORDS = ("FloatPixelData", "DoubleFloatPixelData")
 _NAMES = {
@@ -72,7 +72,7 @@ def geometry(ds: Dataset) -> Geometry:
     Parameters
     ----------
     ds : pydicom.dataset.Dataset
-        A data set read by :func:`dicompress.dicom_input.read_dataset`.
+        A data set read by :func:`dicompress.reading.dicom_input.read_dataset`.
 
     Returns
     -------
@@ -114,7 +114,7 @@ def geometry(ds: Dataset) -> Geometry:
         )
     pixels = pixel_bytes(ds)
     if syntax.is_compressed and syntax != RLELossless:
-        return shape  # other compressed data: its decoder checks it (dicompress.compressed_input)
+        return shape  # other compressed data: its decoder checks it (dicompress.reading.compressed_input)
     if syntax == RLELossless:
         _check_rle_frames(pixels, shape, ds)
     else:
@@ -126,7 +126,7 @@ def geometry(ds: Dataset) -> Geometry:
 def pixel_bytes(ds: Dataset) -> bytes | memoryview:
     """Return the value of Pixel Data, refusing one that holds no bytes.
 
-    A value left in the file's bytes (:mod:`dicompress.deferred`) comes as a view, not a copy.
+    A value left in the file's bytes (:mod:`dicompress.reading.deferred`) comes as a view, not a copy.
 
     Raises
     ------

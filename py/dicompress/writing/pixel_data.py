@@ -6,7 +6,7 @@ offset table, which VR, defined or undefined length) are not public functions of
 own. The service cannot call either: it encodes canonical frames itself and verifies
 each one right after encoding, so only one uncompressed frame is held at a time. These
 two functions are those tails, written once, with the standard's reasons. The values
-are :class:`~dicompress.encapsulated.Pieces`, which pydicom writes from the frames
+are :class:`~dicompress.writing.encapsulated.Pieces`, which pydicom writes from the frames
 themselves (PS3.5 byte for byte as it writes joined bytes), so no joined copy is made.
 """
 
@@ -18,7 +18,7 @@ from pydicom.dataset import Dataset
 from pydicom.tag import Tag
 from pydicom.valuerep import VR
 
-from dicompress.encapsulated import encapsulated, native
+from dicompress.writing.encapsulated import encapsulated, native
 
 _EXTENDED_OFFSETS = ("ExtendedOffsetTable", "ExtendedOffsetTableLengths")
 #: The Basic Offset Table holds 32-bit offsets (PS3.5 A.4).

@@ -23,9 +23,9 @@ from pydicom import dcmread
 from pydicom.encaps import encapsulate, parse_basic_offsets, parse_fragments
 
 from dicompress import errors
-from dicompress.deferred import DEFER_SIZE, pixel_value
-from dicompress.dicom_input import Geometry, decode_rle_frames
-from dicompress.layout import interleaved_to_planar
+from dicompress.reading.deferred import DEFER_SIZE, pixel_value
+from dicompress.reading.dicom_input import Geometry, decode_rle_frames
+from dicompress.reading.layout import interleaved_to_planar
 
 __all__ = ["check_rle_frame", "check_written_native", "check_written_rle", "checksum"]
 
