@@ -4,13 +4,18 @@
 //   <dicompress-app></dicompress-app>
 //
 // Attribute `base-url`: the folder of the built app (dist/), absolute or relative to the
-// host page; by default the folder this script was loaded from. The app lives in an open
+// host page; by default the folder this script was loaded from. The converter (Python and
+// its packages, about 19 MB) is downloaded only once a reader shows intent: a pointer over
+// the element, focus in it, a drag over it, or a file given. Attribute `preload` starts it
+// at once. The app lives in an open
 // shadow root with its own stylesheet: the host page's styles do not reach it and its
 // styles do not reach the host page. The test hooks (data-testid) are the same as on the
 // app's own page; the element gets data-ready="true" once the converter has started.
 // Offline use (the service worker) belongs to the app's own page, not to host pages.
 
 const OWN_FOLDER = new URL("./", import.meta.url).href;
+// Signs that a reader is about to use the converter (composed events: they reach the host).
+const INTENT_EVENTS = ["pointerover", "focusin", "dragenter"];
 
 function folderUrl(value, relativeTo) {
   const url = new URL(value, relativeTo);
@@ -27,11 +32,20 @@ class DicompressApp extends HTMLElement {
     return attribute ? folderUrl(attribute, document.baseURI) : OWN_FOLDER;
   }
 
+  // Settles at the first sign that a reader is about to use the converter (from the moment
+  // the element is on the page, before the app's markup is there), or at once with `preload`.
+  #intent() {
+    if (this.hasAttribute("preload")) return Promise.resolve();
+    return new Promise((resolve) => {
+      for (const type of INTENT_EVENTS) this.addEventListener(type, resolve, { once: true });
+    });
+  }
+
   connectedCallback() {
     if (this.#started) return;
     this.#started = true;
     const root = this.attachShadow({ mode: "open" });
-    this.#start(root, this.baseUrl).catch((err) => {
+    this.#start(root, this.baseUrl, this.#intent()).catch((err) => {
       console.error(err);
       const message = document.createElement("p");
       message.setAttribute("role", "alert");
@@ -41,7 +55,7 @@ class DicompressApp extends HTMLElement {
     });
   }
 
-  async #start(root, base) {
+  async #start(root, base, intent) {
     const style = document.createElement("link");
     style.rel = "stylesheet";
     style.href = new URL("style.css", base).href;
@@ -69,7 +83,7 @@ class DicompressApp extends HTMLElement {
     const { mountApp } = await import(new URL("ui.js", base).href);
     await styled;
     loading.replaceWith(document.importNode(app, true));
-    mountApp(root, { host: this, dropTarget: this });
+    mountApp(root, { host: this, dropTarget: this, startWhen: intent });
   }
 }
 

@@ -13,8 +13,10 @@ const POLICY_URL = new URL("./policy.json", import.meta.url);
 // Mount the app on `root` (a Document or a ShadowRoot holding index.html's markup).
 // `host` is the element that gets data-ready="true" once the converter has started
 // (the test hook); `dropTarget` is where stray file drops are caught (the page: the
-// whole window; an embed: only its own element). Returns the Engine.
-export function mountApp(root, { host = document.documentElement, dropTarget = window } = {}) {
+// whole window; an embed: only its own element). `startWhen`, a promise, delays the
+// converter until it settles (an embed waits for a sign of use); without it it starts at
+// once, and files given first start it too. Returns the Engine.
+export function mountApp(root, { host = document.documentElement, dropTarget = window, startWhen = null } = {}) {
   const $ = (selector) => root.querySelector(selector);
   const ui = {
     engine: $("[data-testid=engine]"),
@@ -135,6 +137,7 @@ export function mountApp(root, { host = document.documentElement, dropTarget = w
   const nextTask = () => new Promise((resolve) => setTimeout(resolve));
 
   async function addFiles(items) {
+    startEngine();
     await policyReady;
     const target = ui.syntax.value;
     const files = items.filter(({ path }) => !isClutter(path, policy.clutter));
@@ -301,7 +304,20 @@ export function mountApp(root, { host = document.documentElement, dropTarget = w
     addFiles(await fromDrop(event.dataTransfer));
   });
 
+  // The converter downloads Python and its packages (about 19 MB): nothing heavy is
+  // fetched before it starts.
+  let started = false;
+  function startEngine() {
+    if (started) return;
+    started = true;
+    ui.phase.textContent = "Starting…";
+    engine.start();
+  }
+
   update();
-  engine.start();
+  if (startWhen) {
+    ui.phase.textContent = "The converter starts when you point at it or add files.";
+    startWhen.then(startEngine);
+  } else startEngine();
   return engine;
 }

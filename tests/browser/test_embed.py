@@ -65,7 +65,9 @@ def embedded(browser, servers, dist, tmp_path_factory) -> Iterator[App]:
     app.ready_selector = "dicompress-app"
     errors: list[str] = []
     app.page.on("pageerror", lambda error: errors.append(str(error)))
-    app.open().wait_ready()
+    app.open()
+    app.page.hover("dicompress-app")  # a reader's pointer starts the converter
+    app.wait_ready()
     app.errors = errors
     yield app
     app.context.close()

@@ -37,9 +37,9 @@ def converts_in(site_url: str, browser, dist, tmp_path) -> None:
     app = new_app(browser, site_url, tmp_path / "downloads", "numpy", dist)
     app.ready_selector = "dicompress-app"
     try:
-        app.open().wait_ready()
+        app.open()
         source = copy_as(get_testdata_file("MR_small.dcm"), tmp_path, "docs-MR_small.dcm")
-        app.add([source])
+        app.add([source])  # a file given before the converter has started starts it
         assert app.wait_finished(source.name) == "done", app.row(source.name).inner_text()
     finally:
         app.context.close()
