@@ -3,7 +3,8 @@
     .venv/bin/python scripts/build.py [--out dist] [--pyodide-dist DIR | --numpy-url URL | --no-numpy]
                                       [--numpy-timeout SECONDS]
 
-dist/ gets the page (web/), Pyodide's core from the pinned npm package, Pyodide's own
+dist/ gets the page (web/, and in vendor/ the npm modules it imports with their licences),
+Pyodide's core from the pinned npm package, Pyodide's own
 numpy, micropip, packaging and Pillow wheels, the pydicom wheel from PyPI and our own
 dicompress wheel (both precompiled to .pyc by Pyodide's own Python) and manifest.json
 with the build's version and the sha256 of every file. The service worker (sw.js) gets
@@ -53,6 +54,9 @@ CSP_PLACEHOLDER = "{{NUMPY_SOURCE}}"
 PRIVACY_PLACEHOLDER = "{{NUMPY_PRIVACY}}"
 EMBEDDED_PRIVACY_PLACEHOLDER = "{{NUMPY_SITE}}"
 SERVICE_WORKER = "sw.js"
+#: ES modules the page imports from npm packages: {package: (module, licence)}, copied to dist/vendor/
+#: as PACKAGE.js and PACKAGE.LICENSE.txt.
+VENDOR_MODULES = {"client-zip": ("index.js", "LICENSE.txt")}
 BUILD_PLACEHOLDER = "/*{{BUILD}}*/ null"
 
 
@@ -234,6 +238,18 @@ def copy_web(out: Path, numpy_url: str | None) -> None:
             shutil.copy2(path, target)
 
 
+def copy_vendor_modules(out: Path) -> None:
+    """Copy the npm modules the page imports (VENDOR_MODULES), with their licences, into out/vendor/."""
+    vendor = out / "vendor"
+    vendor.mkdir()
+    for package, (module, licence) in VENDOR_MODULES.items():
+        folder = ROOT / "node_modules" / package
+        if not (folder / module).is_file():
+            sys.exit(f"build: node_modules lacks {package}; run npm ci")
+        shutil.copy2(folder / module, vendor / f"{package}.js")
+        shutil.copy2(folder / licence, vendor / f"{package}.LICENSE.txt")
+
+
 def write_policy(out: Path) -> None:
     """Write out/policy.json: the targets, names, skip rules and messages the page shares with the CLI.
 
@@ -339,6 +355,7 @@ def build(out: Path, pyodide_dist: Path | None, numpy_url: str | None, *,
     else:
         numpy_url = "pyodide/"
     copy_web(out, numpy_url)
+    copy_vendor_modules(out)
     write_policy(out)
     (out / "wheels").mkdir()
     with tempfile.TemporaryDirectory() as tmp:

@@ -33,7 +33,9 @@ extras=""
 [ "$mode" = test ] && extras="[test]"
 .venv/bin/python -m pip install -q --disable-pip-version-check -c constraints.txt -e ".$extras"
 
-if [ ! -d node_modules/pyodide ]; then
+# Again whenever package-lock.json changed since the last install (npm keeps its own copy).
+if ! cmp -s package-lock.json node_modules/.dicompress-package-lock.json; then
   echo "setup: installing npm packages"
   npm ci --no-audit --no-fund
+  cp package-lock.json node_modules/.dicompress-package-lock.json
 fi

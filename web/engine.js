@@ -68,10 +68,10 @@ export class Engine extends EventTarget {
     return this.#request(message, [], { onProgress, onPreview });
   }
 
-  // Build a ZIP of [{name, blob}] in the worker (named by the shared rule); resolves with
-  // the worker's reply: {ok, blob} or {ok: false, code, reason}.
-  zip(entries) {
-    return this.#request({ type: "zip", entries }, []);
+  // The names of a ZIP's entries for these result paths, by the rule the command line
+  // uses for its output files; resolves with the worker's reply: {ok, names} or {ok: false, code, reason}.
+  zipNames(paths) {
+    return this.#request({ type: "zip-names", paths }, []);
   }
 
   #request(message, transfer, callbacks = {}) {
@@ -100,7 +100,6 @@ export class Engine extends EventTarget {
         pending?.onPreview?.(message);
         return;
       case "result":
-      case "zip-result":
         this.#pending.delete(message.id);
         pending?.resolve(message);
         return;

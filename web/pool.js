@@ -73,8 +73,8 @@ export class EnginePool extends EventTarget {
     }
   }
 
-  zip(entries) {
-    return this.#engines[0].zip(entries);
+  zipNames(paths) {
+    return this.#engines[0].zipNames(paths);
   }
 
   #idle() {

@@ -7,6 +7,8 @@ import { formatBytes, formatPercent } from "./format.js";
 import { failureText, tooLargeText, workerDiedText } from "./messages.js";
 import { EnginePool } from "./pool.js";
 import { ResultRow } from "./results.js";
+import { pickSaveFile, saveStream } from "./saving.js";
+import { downloadZip } from "./vendor/client-zip.js";
 
 const POLICY_URL = new URL("./policy.json", import.meta.url);
 
@@ -243,17 +245,10 @@ export function mountApp(root, { host = document.documentElement, dropTarget = w
     ui.clear.disabled = rows.length === 0 || waiting > 0;
   }
 
-  function save(blob, name) {
-    const url = URL.createObjectURL(blob);
-    const link = document.createElement("a");
-    link.href = url;
-    link.download = name;
-    document.body.append(link);
-    link.click();
-    link.remove();
-    setTimeout(() => URL.revokeObjectURL(url), 60_000);
-  }
+  const ZIP_NAME = "dicompress-results.zip";
 
+  // The ZIP is streamed from the result Blobs by client-zip (ZIP64 where needed), never
+  // built in memory; its entries are named by the command line's rule (in Python).
   async function downloadAll() {
     const done = rows.filter((r) => r.blob);
     if (done.length === 0) return;
@@ -261,9 +256,15 @@ export function mountApp(root, { host = document.documentElement, dropTarget = w
     const label = ui.downloadAll.textContent;
     ui.downloadAll.textContent = "Preparing ZIP…";
     try {
-      const reply = await engine.zip(done.map((r) => ({ name: r.path, blob: r.blob })));
-      if (reply.ok) save(reply.blob, "dicompress-results.zip");
-      else ui.phase.textContent = `The ZIP could not be made: ${failureText(reply, policy.messages)}`;
+      const handle = await pickSaveFile(ZIP_NAME, "ZIP archive");
+      if (handle === "cancelled") return;
+      const reply = await engine.zipNames(done.map((r) => r.path));
+      if (!reply.ok) {
+        ui.phase.textContent = `The ZIP could not be made: ${failureText(reply, policy.messages)}`;
+        return;
+      }
+      const entries = done.map((r, i) => ({ name: reply.names[i], input: r.blob }));
+      await saveStream(downloadZip(entries), ZIP_NAME, handle);
     } catch (err) {
       ui.phase.textContent = `The ZIP could not be made: ${err.message}`;
     } finally {

@@ -5,7 +5,7 @@
 //
 // Messages in:  {type: "runtime", module} (pyodide.asm.wasm compiled by the page, or null)
 //               {type: "convert", id, name, target, packing?, inFolder?, file | buffer, verify?, preview?}
-//               {type: "zip", id, entries: [{name, blob | buffer}]}
+//               {type: "zip-names", id, paths} (the names of a ZIP's entries, by the CLI's rule)
 // A convert request with a `file` (a File or Blob: passed by reference) is read here and
 // answered with a `blob`, so the page's thread never copies the bytes; one with a
 // transferred `buffer` is answered with a transferred `buffer`.
@@ -14,7 +14,7 @@
 //               {type: "ready", engine, numpy, seconds, timings, build} | {type: "init-failed", reason}
 //               {type: "preview", id, ok, details, thumbnail: {width, height, rgba}}  (when asked)
 //               {type: "progress", id, done, total} | {type: "result", id, ok, ..., memory}
-//               {type: "zip-result", id, ok, blob | buffer | code, reason} | {type: "fatal", id, reason}
+//               {type: "result", id, ok, names} (to zip-names) | {type: "fatal", id, reason}
 import { start } from "./startup.js";
 
 let pyodide = null;
@@ -123,25 +123,12 @@ async function convert(message) {
   }
 }
 
-// Entries carry a `blob` (read here; answered with a `blob`) or a transferred `buffer`.
-async function zip({ id, entries }) {
-  const asBlob = entries.some((e) => e.blob);
-  let pairs;
+function zipNames({ id, paths }) {
+  const names = adapter.zip_names(paths);
   try {
-    pairs = await Promise.all(
-      entries.map(async ({ name, blob, buffer }) => [name, new Uint8Array(blob ? await blob.arrayBuffer() : buffer)]),
-    );
-  } catch (err) {
-    post({ type: "zip-result", id, ok: false, code: "unreadable", reason: err.name || String(err) });
-    return;
-  }
-  const archive = adapter.make_zip(pairs);
-  try {
-    const bytes = archive.toJs();
-    if (asBlob) post({ type: "zip-result", id, ok: true, blob: new Blob([bytes], { type: "application/zip" }) });
-    else post({ type: "zip-result", id, ok: true, buffer: bytes.buffer }, [bytes.buffer]);
+    post({ type: "result", id, ok: true, names: names.toJs() });
   } finally {
-    archive.destroy();
+    names.destroy();
   }
 }
 
@@ -175,15 +162,14 @@ self.onmessage = (event) => {
     if (!(await booted)) return;
     try {
       if (message.type === "convert") await convert(message);
-      else if (message.type === "zip") await zip(message);
+      else if (message.type === "zip-names") zipNames(message);
     } catch (err) {
       console.error(err);
       const line = String(err.message || err).trim().split("\n").at(-1);
       if (err instanceof pyodide.ffi.PythonError) {
-        // A Python exception the adapter does not turn into a result (e.g. MemoryError while
-        // zipping): that request fails, Python itself is fine.
-        const type = message.type === "zip" ? "zip-result" : "result";
-        post({ type, id: message.id, ok: false, code: "unexpected", reason: line });
+        // A Python exception the adapter does not turn into a result: that request fails,
+        // Python itself is fine.
+        post({ type: "result", id: message.id, ok: false, code: "unexpected", reason: line });
       } else {
         // Pyodide itself failed (e.g. out of memory in WebAssembly): the page restarts this worker.
         post({ type: "fatal", id: message.id, reason: line });

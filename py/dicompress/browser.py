@@ -14,10 +14,8 @@ when it is first imported, so nothing here may import it before the worker has l
 """
 
 import gc
-import io
 import sys
 import traceback
-import zipfile
 from collections.abc import Callable, Iterable
 from dataclasses import asdict
 from typing import Any
@@ -202,14 +200,24 @@ def enable_pillow() -> bool:
     return enable()
 
 
-def make_zip(entries: Iterable[tuple[str, Buffer]]) -> bytes:
-    """Return a ZIP archive of ``(name, data)`` pairs, named by the rule of :mod:`dicompress.frontend`."""
-    buffer = io.BytesIO()
+def zip_names(paths: Iterable[str]) -> list[str]:
+    """Return the names of a ZIP's entries for these result paths, by the rule of :mod:`dicompress.frontend`.
+
+    The page streams the ZIP itself (client-zip) from the result Blobs; only the names come
+    from here, so the page names its entries as the command line names its output files.
+
+    Parameters
+    ----------
+    paths : iterable of str
+        The results' paths as the person dropped them (``/``-separated).
+
+    Returns
+    -------
+    list of str
+        One safe, unique name per path, in order.
+    """
     names = frontend.OutputNames()
-    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as archive:
-        for name, data in entries:
-            archive.writestr(names.take(frontend.safe_name(str(name))), as_bytes(data))
-    return buffer.getvalue()
+    return [names.take(frontend.safe_name(str(path))) for path in paths]
 
 
 def _failure(code: str, message: str, *, skipped: bool = False) -> dict[str, Any]:

@@ -216,6 +216,10 @@ def new_app(browser: Browser, url: str, downloads: Path, engine: str, dist: Path
             route.abort("blockedbyclient")
 
     context.route("**/*", only_localhost)
+    # Headless Chromium answers the save dialog (showSaveFilePicker) at once as if the person
+    # had cancelled it; without it the page saves as browsers without one do (a Blob and a
+    # download). test_app's ZIP test gives the page a picker of its own to test the other path.
+    context.add_init_script("delete window.showSaveFilePicker;")
     # Playwright sets an attribute on each handler, which a builtin such as list.append refuses.
     context.on("request", lambda request: requests.append(request))  # noqa: PLW0108
     page = context.new_page()

@@ -169,6 +169,31 @@ def test_download_all_gives_a_zip_with_every_result(app: App, rle_batch):
         dcmread(io.BytesIO(archive.read(name)))
 
 
+def test_download_all_streams_the_zip_into_the_file_the_person_picks(app: App, rle_batch):
+    # The browser's save dialog picks a file of the Origin Private File System here (headless
+    # Chromium shows none); the page writes the ZIP into it as it streams.
+    expect(app.page.locator("[data-testid=download-all]")).to_be_enabled(timeout=30_000)
+    app.page.evaluate("""() => {
+      window.showSaveFilePicker = async ({ suggestedName }) => {
+        window.pickedName = suggestedName;
+        return (await navigator.storage.getDirectory()).getFileHandle("picked.zip", { create: true });
+      };
+    }""")
+    try:
+        app.page.get_by_test_id("download-all").click()
+        expect(app.page.get_by_test_id("download-all")).to_have_text("Download all (ZIP)", timeout=60_000)
+        saved = app.page.evaluate("""async () => {
+          const file = await (await (await navigator.storage.getDirectory()).getFileHandle("picked.zip")).getFile();
+          return Array.from(new Uint8Array(await file.arrayBuffer()));
+        }""")
+    finally:
+        app.page.evaluate("() => { delete window.showSaveFilePicker; }")
+    assert app.page.evaluate("window.pickedName") == "dicompress-results.zip"
+    archive = zipfile.ZipFile(io.BytesIO(bytes(saved)))
+    assert archive.read("RG1_UNCR.dcm") == app.download("RG1_UNCR.dcm").read_bytes()
+    assert archive.testzip() is None
+
+
 def test_screenshot_of_the_finished_page(app: App, rle_batch, artifacts):
     app.page.screenshot(path=artifacts / f"app-{app.engine}.png", full_page=True)
     app.page.set_viewport_size({"width": 390, "height": 844})
