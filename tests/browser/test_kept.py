@@ -46,6 +46,8 @@ def test_a_study_to_rle_gives_a_whole_zip_with_the_kept_files_unchanged(app: App
     assert "MPEG2" in app.error_text("study/ES/video.dcm")
     expect(app.row("study/ES/video.dcm")).to_have_attribute("data-code", "already-compressed")
     expect(app.page.locator("#summary")).to_contain_text("4 kept")
+    for path in ("SEG/liver.dcm", "SEG/liver_expb.dcm", "MR/float.dcm"):  # previews of 1-bit and float pixels
+        expect(app.row(f"study/{path}").get_by_test_id("thumbnail")).to_have_count(1)
 
     archive = _zip(app, study)
     for path in KEPT_FOR_RLE:
