@@ -108,6 +108,11 @@ def dcmdrle(src: Path, dst: Path) -> Path:
     return _produce(["dcmdrle", str(src), str(dst)], f"dcmdrle {Path(src).name}", dst)
 
 
+def dcmconv(src: Path, dst: Path, *options: str) -> Path:
+    """Convert `src` with DCMTK's ``dcmconv`` and its `options` (e.g. ``+te``: Explicit VR LE); return `dst`."""
+    return _produce(["dcmconv", *options, str(src), str(dst)], f"dcmconv {Path(src).name}", dst)
+
+
 def dcmdjpeg(src: Path, dst: Path) -> Path:
     """Decode the JPEG file `src` with DCMTK's ``dcmdjpeg`` (YCbCr becomes RGB, its default)."""
     return _produce(["dcmdjpeg", str(src), str(dst)], f"dcmdjpeg {Path(src).name}", dst)

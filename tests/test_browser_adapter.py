@@ -92,6 +92,21 @@ def test_a_file_without_pixel_data_is_copied_as_the_command_line_copies_it():
                       "message": "no Pixel Data: copied unchanged", "warnings": []}
 
 
+def test_a_file_the_target_cannot_hold_is_kept_unless_strict():
+    from tests.kept_files import float_image, mpeg2_video
+
+    result = browser.convert(float_image(), "rle")
+    assert result == {"ok": False, "skipped": False, "kept": True, "code": "float-pixel-data", "warnings": [],
+                      "message": "kept unchanged: the image is stored as Float Pixel Data, which RLE Lossless "
+                                 "cannot hold"}
+    assert browser.convert(mpeg2_video(), "explicit")["kept"] is True
+    strict = browser.convert(float_image(), "rle", strict=True)
+    assert (strict["ok"], "kept" in strict, strict["message"]) == (
+        False, False, "the image is stored as Float Pixel Data, which RLE Lossless cannot hold")
+    converted = browser.convert(float_image(), "explicit", strict=True)
+    assert converted["ok"] and read(converted["data"]).file_meta.TransferSyntaxUID == ExplicitVRLittleEndian
+
+
 def test_a_dicomdir_is_left_out_with_the_reason():
     result = browser.convert(file_bytes("DICOMDIR"), in_folder=True)
     assert result["skipped"] is True and result["code"] == "dicomdir-left-out"
@@ -163,8 +178,9 @@ def test_policy_is_json_safe_and_complete():
     assert policy["clutter"] == {"names": [".DS_Store", "Thumbs.db", "desktop.ini", ".dicompress-manifest.jsonl"],
                                  "prefixes": ["._"]}
     assert policy["max_file_bytes"] == 4 * 1024**3 // 5
-    assert policy["statuses"] == ["converted", "copied", "up to date", "skipped", "failed"]
+    assert policy["statuses"] == ["converted", "copied", "kept", "up to date", "skipped", "failed"]
     assert policy["copied_codes"] == ["no-pixel-data"]
+    assert policy["kept_codes"] == ["float-pixel-data", "bit-packed-pixel-data", "already-compressed", "unsupported"]
 
 
 def test_engine_names_the_plugin_and_numpy():

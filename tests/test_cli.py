@@ -171,7 +171,7 @@ def test_report_writes_one_record_per_file(study, tmp_path, capsys):
     assert first["conversion"]["frames"] == 1 and first["conversion"]["verified"] is True
     assert document["files"][1]["code"] == "not-dicom" and document["files"][1]["result"] is None
     assert document["totals"] == {
-        "files": 4, "converted": 2, "copied": 0, "up to date": 0, "skipped": 2, "failed": 0,
+        "files": 4, "converted": 2, "copied": 0, "kept": 0, "up to date": 0, "skipped": 2, "failed": 0,
         "input_bytes": first["input_bytes"] + document["files"][2]["input_bytes"],
         "output_bytes": first["output_bytes"] + document["files"][2]["output_bytes"],
     }

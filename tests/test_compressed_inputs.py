@@ -241,9 +241,13 @@ def test_the_command_line_converts_compressed_files(tmp_path, capsys):
     assert totals_line(capsys.readouterr().out) == expected
 
 
-def test_the_command_line_names_why_a_compressed_file_fails(tmp_path, capsys):
+def test_the_command_line_keeps_a_file_nothing_here_decodes_and_names_why(tmp_path, capsys):
     source = tmp_path / "video.dcm"
     source.write_bytes(relabelled("JPGExtended.dcm", MPEG2MPML))
-    assert main([str(source), "-o", str(tmp_path / "out")]) == 1
-    assert "compressed as MPEG2 Main Profile / Main Level, which pydicom has no decoder for" in capsys.readouterr().out
+    why = "compressed as MPEG2 Main Profile / Main Level, which pydicom has no decoder for"
+    assert main([str(source), "-o", str(tmp_path / "out")]) == 0
+    assert f"kept unchanged: the pixel data is {why}" in capsys.readouterr().out
+    assert (tmp_path / "out" / "video.dcm").read_bytes() == source.read_bytes()
+    assert main([str(source), "-o", str(tmp_path / "strict"), "--strict"]) == 1
+    assert why in capsys.readouterr().out
 

@@ -43,8 +43,30 @@ def test_a_reserved_name_is_numbered_like_a_name_handed_out():
 
 def test_files_without_pixel_data_are_copied_and_every_outcome_has_a_word():
     assert frontend.COPIED_CODES == ("no-pixel-data",)
-    assert frontend.STATUSES == ("converted", "copied", "up to date", "skipped", "failed")
+    assert frontend.STATUSES == ("converted", "copied", "kept", "up to date", "skipped", "failed")
     assert frontend.message("copied") == "no Pixel Data: copied unchanged"
+
+
+@pytest.mark.parametrize("code, status, strict_status", [
+    ("no-pixel-data", "copied", "copied"),
+    ("float-pixel-data", "kept", "failed"),
+    ("bit-packed-pixel-data", "kept", "failed"),
+    ("already-compressed", "kept", "failed"),  # video, JPIP: pydicom has no decoder
+    ("unsupported", "kept", "failed"),
+    ("decoder-missing", "failed", "failed"),  # installing the codecs converts it
+    ("truncated", "failed", "failed"),
+    ("not-dicom", "failed", "failed"),
+    ("geometry", "failed", "failed"),
+])
+def test_valid_files_that_cannot_be_converted_are_kept_unless_strict(code, status, strict_status):
+    assert frontend.unconverted_status(code) == status
+    assert frontend.unconverted_status(code, strict=True) == strict_status
+    assert frontend.message("kept", reason="why") == "kept unchanged: why"
+
+
+def test_only_native_targets_hold_1_bit_and_float_pixels():
+    assert frontend.NATIVE_TARGETS == ("explicit", "deflate")
+    assert set(frontend.NATIVE_TARGETS) < set(frontend.target_names())
 
 
 def test_the_command_line_s_manifest_is_left_out_of_folders_like_clutter():
@@ -118,7 +140,7 @@ def test_operating_system_clutter(name, clutter):
 def test_messages_are_one_line_and_name_the_command_line_where_the_page_cannot_help():
     for key in frontend.MESSAGES:
         text = frontend.message(key, error="RangeError", size="1.2 GB", limit="613.6 MB", syntax="JPEG 2000",
-                                count=3, file="IM1", fate="failed")
+                                count=3, file="IM1", fate="failed", reason="why")
         assert "\n" not in text and "{" not in text
     for key in ("out_of_memory", "unreadable_memory", "too_large", "converter_restarted", "browser_decoder_missing"):
         assert "dicompress command line" in frontend.message(key, error="e", size="s", limit="l", syntax="x")

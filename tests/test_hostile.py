@@ -153,7 +153,7 @@ def _rows_as(vr, value):
     (lambda: _with_meta("CT_small.dcm", lambda m: setattr(m, "TransferSyntaxUID", "")),
      errors.NotDicomError, "not a DICOM file: the file meta has no Transfer Syntax UID"),
     (lambda: rewritten("CT_small.dcm", lambda ds: setattr(ds, "PixelData", b"")),
-     errors.NoPixelDataError, "the Pixel Data (7FE0,0010) is empty: nothing to compress"),
+     errors.NoPixelDataError, "the Pixel Data (7FE0,0010) is empty: nothing to convert"),
     (lambda: rewritten("CT_small.dcm", lambda ds: setattr(ds, "BitsStored", 0)), errors.GeometryError,
      "the image cannot be decoded as described: A (0028,0101) 'Bits Stored' value of '0' is invalid"),
     (lambda: rewritten("CT_small.dcm", lambda ds: setattr(ds, "SamplesPerPixel", 2)), errors.GeometryError,

@@ -34,6 +34,28 @@ def test_ybr_full_thumbnail_is_converted_to_rgb():
     assert red > 240 and green < 20 and blue < 20
 
 
+def test_1_bit_thumbnail_shows_the_segment_in_white_on_black():
+    from tests.kept_files import one_bit
+
+    details, thumbnail = describe(file_bytes("liver.dcm"))  # 512 x 512, 3 frames
+    assert (details.bits_allocated, details.frames, thumbnail.width) == (1, 3, THUMBNAIL_SIDE)
+    assert set(thumbnail.rgba[0::4]) == {0, 255}
+    data, pixels = one_bit(101, 133, 3)  # frames not ending on a byte boundary: the first one is shown
+    _, small = describe(data)
+    assert (small.width, small.height) == (133, 101)
+    assert list(small.rgba[0::4]) == [255 * int(v) for v in pixels[0].ravel()]
+
+
+@pytest.mark.parametrize("keyword", ["FloatPixelData", "DoubleFloatPixelData"])
+def test_float_thumbnail_spans_the_full_window(keyword):
+    from tests.kept_files import float_image
+
+    details, thumbnail = describe(float_image(keyword, big_endian=True))
+    assert (details.bits_allocated, details.bits_stored) == ((32, 32) if keyword == "FloatPixelData" else (64, 64))
+    assert (min(thumbnail.rgba[0::4]), max(thumbnail.rgba[0::4])) == (0, 255)
+    assert thumbnail.rgba[0::4] == describe(file_bytes("MR_small.dcm"))[1].rgba[0::4]  # the same picture, scaled
+
+
 def test_small_images_are_not_enlarged():
     _, thumbnail = describe(file_bytes("rtdose.dcm"))
     assert (thumbnail.width, thumbnail.height) == (10, 10)

@@ -135,8 +135,8 @@ BAD_INPUTS = {
              "the JPEG Extended (Process 2 and 4) pixel data cannot be decoded"),
     "no pixel data": (lambda: file_bytes("rtplan.dcm"), errors.NoPixelDataError,
                       "no Pixel Data"),
-    "float": (lambda: rewritten("CT_small.dcm", _float_pixels), errors.FloatPixelDataError,
-              "Float Pixel Data"),
+    "16-bit float": (lambda: rewritten("CT_small.dcm", _float_pixels), errors.GeometryError,
+                     "Float Pixel Data (7FE0,0008) needs Bits Allocated 32, not 16"),
     "geometry": (lambda: rewritten("CT_small.dcm", lambda ds: setattr(ds, "Rows", 1000)),
                  errors.GeometryError, "holds 32768 bytes, but 1 frame(s) of 1000 x 128"),
     "huge": (lambda: rewritten("CT_small.dcm", lambda ds: ds.update(

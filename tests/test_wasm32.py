@@ -10,7 +10,10 @@ sha256-checked numpy, PyPI pydicom), mounts the working tree's ``py/`` and runs
 * ``packing="compact"`` writes what it writes on CPython;
 * our streams, DCMTK's (``dcmcrle``) and pylibjpeg-rle's decode to the source pixels;
 * corrupt streams raise the same :class:`~dicompress.rle.RLEError`, with the same
-  message, as on CPython (and an overrunning segment is cut with the same warning).
+  message, as on CPython (and an overrunning segment is cut with the same warning);
+* the file service converts 1-bit and float images to Explicit VR Little Endian and
+  Deflated byte for byte as on CPython, to the source pixels, and refuses them for RLE
+  Lossless with the same error code (the page then keeps them unchanged).
 
 Streams longer than the decoder's small-frame threshold (24576 bytes) take its numpy
 path; the cases reach it at 1, 2 and 4 bytes per sample. Nothing here is skipped: a
@@ -23,6 +26,7 @@ import shutil
 import struct
 import subprocess
 from collections.abc import Callable
+from io import BytesIO
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -32,9 +36,11 @@ from typing import Any
 import numpy as np
 import pytest
 from pydicom import dcmread
+from pydicom.data import get_testdata_file
 from pydicom.encaps import generate_frames
 
 from tests import corpus, peers
+from tests.kept_files import float_image, mpeg2_video, one_bit
 from tests.pyodide import checks
 from tests.test_rle import corpus_frames, planar_little_endian
 
@@ -70,6 +76,33 @@ WIDENED = {
     "US1_UNCR.dcm as 32-bit": ("US1_UNCR.dcm", "<"),
 }
 ENCODE_CASES = ENCODE_IMAGES + list(WIDENED)
+
+
+def _testdata(name: str) -> Callable[[], tuple[bytes, np.ndarray | None]]:
+    """Return a maker of pydicom's test file `name` and its pixels."""
+    return lambda: (Path(get_testdata_file(name)).read_bytes(), dcmread(get_testdata_file(name)).pixel_array)
+
+
+def _float(keyword: str, big_endian: bool) -> Callable[[], tuple[bytes, np.ndarray | None]]:
+    """Return a maker of a float image and its pixels."""
+    def make() -> tuple[bytes, np.ndarray | None]:
+        data = float_image(keyword, big_endian=big_endian)
+        return data, dcmread(BytesIO(data)).pixel_array
+    return make
+
+
+#: Whole files the service converts in Pyodide: (maker of the file and its pixels, target).
+CONVERT_CASES: dict[str, tuple[Callable[[], tuple[bytes, np.ndarray | None]], str]] = {
+    "liver.dcm to explicit": (_testdata("liver.dcm"), "explicit"),
+    "liver_expb.dcm to deflate": (_testdata("liver_expb.dcm"), "deflate"),
+    "1-bit 7 x 5 x 3 to explicit": (lambda: one_bit(7, 5, 3), "explicit"),
+    "1-bit 7 x 5 x 3 big endian OW to explicit": (lambda: one_bit(7, 5, 3, big_endian=True, vr="OW"), "explicit"),
+    "float to explicit": (_float("FloatPixelData", False), "explicit"),
+    "double float big endian to deflate": (_float("DoubleFloatPixelData", True), "deflate"),
+    "liver.dcm to rle": (_testdata("liver.dcm"), "rle"),
+    "float to rle": (_float("FloatPixelData", False), "rle"),
+    "MPEG-2 video to explicit": (lambda: (mpeg2_video(), None), "explicit"),
+}
 #: What the peers encode: DCMTK needs a file, pylibjpeg-rle takes any frame.
 DCMCRLE_CASES = ENCODE_IMAGES
 PYLIBJPEG_CASES = ENCODE_CASES
@@ -283,9 +316,24 @@ def add_corrupt_cases(cases: Cases) -> None:
                       {**checks.decode_outcome(broken, item.geometry), "stream_length": len(broken)})
 
 
+def _little_endian(pixels: np.ndarray) -> bytes:
+    """Return the bytes of `pixels` little endian (a big-endian source's pixel_array is big endian)."""
+    return pixels.astype(pixels.dtype.newbyteorder("<")).tobytes()
+
+
+def add_convert_cases(cases: Cases) -> None:
+    """Add whole files to convert; expect CPython's outcome, and the source pixels where pixels are given."""
+    for number, (case, (make, target)) in enumerate(CONVERT_CASES.items()):
+        data, pixels = make()
+        expected = {**checks.convert_outcome(data, target),
+                    "source_pixels": None if pixels is None else checks.digest(_little_endian(pixels))}
+        cases.add("convert", case, {"file": cases.write(f"convert/{number}.dcm", data), "target": target}, expected)
+
+
 def prepare_cases(folder: Path) -> Cases:
     """Write every case into `folder` (with ``manifest.json``) and return it with CPython's expectations."""
-    cases = Cases(folder, {"encode": [], "decode": [], "corrupt": []}, {"encode": {}, "decode": {}, "corrupt": {}})
+    cases = Cases(folder, {"encode": [], "decode": [], "corrupt": [], "convert": []},
+                  {"encode": {}, "decode": {}, "corrupt": {}, "convert": {}})
     for case in ENCODE_CASES:
         add_encode_case(cases, case)
     for case in DCMCRLE_CASES:
@@ -293,6 +341,7 @@ def prepare_cases(folder: Path) -> Cases:
     for case in PYLIBJPEG_CASES:
         add_peer_case(cases, "pylibjpeg-rle", case, pylibjpeg_streams(case))
     add_corrupt_cases(cases)
+    add_convert_cases(cases)
     (folder / "manifest.json").write_text(json.dumps(cases.manifest))
     return cases
 
@@ -465,3 +514,26 @@ def test_the_corrupt_streams_reach_both_decoders(wasm32):
     assert all(length <= SMALL_FRAME for case, length in lengths.items() if case.startswith(small))
     numpy_path = [case for case in lengths if case.startswith(large) and not case.endswith("header cut short")]
     assert all(lengths[case] > SMALL_FRAME for case in numpy_path)
+
+
+# --- whole files through the service: 1-bit, float and video ---------------------------
+
+
+@pytest.mark.parametrize("case", [case for case, (_, target) in CONVERT_CASES.items() if target != "rle"
+                                  and "video" not in case])
+def test_1_bit_and_float_files_convert_in_pyodide_as_on_cpython_to_the_source_pixels(wasm32, case):
+    ours, expected = wasm32.results["convert"][case], wasm32.expected["convert"][case]
+    assert ours["code"] is None
+    assert ours == {key: value for key, value in expected.items() if key != "source_pixels"}
+    assert ours["pixels"] == expected["source_pixels"]
+
+
+@pytest.mark.parametrize("case, code", [
+    ("liver.dcm to rle", "bit-packed-pixel-data"),
+    ("float to rle", "float-pixel-data"),
+    ("MPEG-2 video to explicit", "already-compressed"),
+])
+def test_what_the_target_cannot_hold_raises_the_same_kept_error_in_pyodide(wasm32, case, code):
+    expected = {key: value for key, value in wasm32.expected["convert"][case].items() if key != "source_pixels"}
+    assert expected["code"] == code
+    assert wasm32.results["convert"][case] == expected

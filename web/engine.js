@@ -63,8 +63,9 @@ export class Engine extends EventTarget {
   // worker first sends a preview (details and thumbnail, or {ok: false}) to `onPreview`,
   // then (frames done, frames in all) to `onProgress` as it goes.
   // `inFolder`: the file was found in a dropped folder (obviously not DICOM: skipped, not failed).
-  convert(name, file, target, { inFolder = false, onProgress, onPreview } = {}) {
-    const message = { type: "convert", name, target, inFolder, file, preview: true };
+  // `strict`: a valid file that cannot be converted fails instead of being kept unchanged.
+  convert(name, file, target, { inFolder = false, strict = false, onProgress, onPreview } = {}) {
+    const message = { type: "convert", name, target, inFolder, strict, file, preview: true };
     return this.#request(message, [], { onProgress, onPreview });
   }
 

@@ -1,4 +1,4 @@
-// One row per file in the results table: queued -> working -> done | error, with a
+// One row per file in the results table: queued -> working -> done | error | copied | kept | skipped, with a
 // thumbnail of the first frame and a details panel once the worker has read the file.
 import { baseName, formatBytes, formatRatio, formatSeconds } from "./format.js";
 
@@ -232,6 +232,13 @@ export class ResultRow {
   // unchanged, so a study keeps all its files.
   setCopied(file, message, code = "") {
     this.#showMessage("copied", "Copied", message, code);
+    this.#offer(file);
+  }
+
+  // A valid file that cannot be converted (1-bit or float pixels for RLE, a video...):
+  // offered unchanged with the reason, so a study keeps all its files.
+  setKept(file, message, code = "") {
+    this.#showMessage("kept", "Kept", message, code);
     this.#offer(file);
   }
 

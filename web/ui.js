@@ -30,6 +30,7 @@ export function mountApp(root, { host = document.documentElement, dropTarget = w
     pickFolder: $("#pick-folder"),
     dropzone: $("#dropzone"),
     syntax: $("[data-testid=syntax]"),
+    strict: $("[data-testid=strict]"),
     results: $("#results"),
     resultsTable: $("#results-table"),
     empty: $("#results-empty"),
@@ -142,6 +143,7 @@ export function mountApp(root, { host = document.documentElement, dropTarget = w
     startEngine();
     await policyReady;
     const target = ui.syntax.value;
+    const strict = ui.strict.checked;
     const files = items.filter(({ path }) => !isClutter(path, policy.clutter));
     for (let start = 0; start < files.length; start += ADD_BATCH) {
       if (start > 0) await nextTask();
@@ -153,7 +155,7 @@ export function mountApp(root, { host = document.documentElement, dropTarget = w
         if (startFailed) row.setError(startFailed);
         else {
           if (!engine.ready) row.setQueued("Queued, waiting for the converter");
-          queue.push({ row, file, target });
+          queue.push({ row, file, target, strict });
         }
       }
       ui.results.append(...added);
@@ -187,12 +189,13 @@ export function mountApp(root, { host = document.documentElement, dropTarget = w
     return file.size > limit ? tooLargeText(file.size, policy.messages, limit) : null;
   }
 
-  async function convert({ row, file, target }) {
+  async function convert({ row, file, target, strict }) {
     row.setWorking();
     performance.mark("dicompress:start", { detail: { name: row.path } });
     try {
       const reply = await engine.convert(row.path, file, target, {
         inFolder: row.path.includes("/"),
+        strict,
         onProgress: (done, total) => row.setWorking(done, total),
         onPreview: (preview) => row.setPreview(preview),
       });
@@ -203,6 +206,7 @@ export function mountApp(root, { host = document.documentElement, dropTarget = w
       row.setWarnings(reply.warnings ?? []);
       if (reply.ok) row.setDone(reply.report, reply.blob, reply.elements);
       else if (reply.copied) row.setCopied(file, reply.message, reply.code);
+      else if (reply.kept) row.setKept(file, reply.message, reply.code);
       else if (reply.skipped) row.setSkipped(reply.message, reply.code);
       else row.setError(failureText(reply, policy.messages), reply.code);
     } catch (err) {
@@ -218,6 +222,7 @@ export function mountApp(root, { host = document.documentElement, dropTarget = w
     let failed = 0;
     let skipped = 0;
     let copied = 0;
+    let kept = 0;
     let before = 0;
     let after = 0;
     for (const r of rows) {
@@ -226,22 +231,24 @@ export function mountApp(root, { host = document.documentElement, dropTarget = w
       else if (status === "error") failed += 1;
       else if (status === "skipped") skipped += 1;
       else if (status === "copied") copied += 1;
+      else if (status === "kept") kept += 1;
       if (r.report) {
         before += r.report.input_bytes;
         after += r.report.output_bytes;
       }
     }
-    const waiting = rows.length - done - failed - skipped - copied;
+    const waiting = rows.length - done - failed - skipped - copied - kept;
     ui.empty.hidden = rows.length > 0;
     ui.resultsTable.hidden = rows.length === 0;
     const parts = [`${rows.length} file${rows.length === 1 ? "" : "s"}`, `${done} done`];
     if (failed) parts.push(`${failed} failed`);
     if (copied) parts.push(`${copied} copied`);
+    if (kept) parts.push(`${kept} kept`);
     if (skipped) parts.push(`${skipped} skipped`);
     if (waiting) parts.push(`${waiting} to go`);
     if (done) parts.push(`${formatBytes(before)} → ${formatBytes(after)}`);
     ui.summary.textContent = rows.length ? parts.join(" · ") : "No files yet.";
-    ui.downloadAll.disabled = done + copied === 0 || waiting > 0;
+    ui.downloadAll.disabled = done + copied + kept === 0 || waiting > 0;
     ui.clear.disabled = rows.length === 0 || waiting > 0;
   }
 

@@ -78,7 +78,7 @@ async function readInput(message) {
 }
 
 async function convert(message) {
-  const { id, target, packing, inFolder = false, verify = true } = message;
+  const { id, target, packing, inFolder = false, strict = false, verify = true } = message;
   let input = await readInput(message);
   if (!(input instanceof Uint8Array)) {
     post({ type: "result", id, ok: false, ...input });
@@ -100,13 +100,14 @@ async function convert(message) {
   try {
     if (adapter.needs_pillow(source)) await loadPillow();
     if (message.preview) sendPreview(id, source);
-    const options = packing ? { packing, in_folder: inFolder } : { in_folder: inFolder };
+    const options = packing ? { packing, in_folder: inFolder, strict } : { in_folder: inFolder, strict };
     result = adapter.convert.callKwargs(source, target, progress, verify, options);
     const memory = { wasm_bytes: wasmBytes() };
     const warnings = toPlain(result.get("warnings"));
     if (!result.get("ok")) {
       const failure = { code: result.get("code"), message: result.get("message"), skipped: result.get("skipped") };
       failure.copied = Boolean(result.get("copied"));
+      failure.kept = Boolean(result.get("kept"));
       post({ type: "result", id, ok: false, ...failure, warnings, memory });
       return;
     }

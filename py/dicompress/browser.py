@@ -62,8 +62,9 @@ def policy() -> dict[str, Any]:
     dict
         ``{"targets": targets(), "packings": [{"name", "label", "default"}],
         "messages": messages(), "clutter": {"names": [...], "prefixes": [...]},
-        "max_file_bytes": int, "statuses": [...], "copied_codes": [...]}``: a failure
-        whose code is in ``copied_codes`` is a file to copy unchanged.
+        "max_file_bytes": int, "statuses": [...], "copied_codes": [...], "kept_codes": [...]}``:
+        a failure whose code is in ``copied_codes`` is a file to copy unchanged, one in
+        ``kept_codes`` a file to keep unchanged unless the page is strict.
     """
     return {
         "targets": targets(),
@@ -73,6 +74,7 @@ def policy() -> dict[str, Any]:
         "max_file_bytes": frontend.BROWSER_MAX_FILE_BYTES,
         "statuses": list(frontend.STATUSES),
         "copied_codes": list(frontend.COPIED_CODES),
+        "kept_codes": list(frontend.KEPT_CODES),
     }
 
 
@@ -121,6 +123,7 @@ def convert(
     *,
     packing: str = frontend.DEFAULT_PACKING,
     in_folder: bool = False,
+    strict: bool = False,
 ) -> dict[str, Any]:
     """Convert the bytes of one DICOM file; never raise.
 
@@ -133,6 +136,8 @@ def convert(
     in_folder : bool, optional
         ``True`` for a file found in a dropped folder: one that is obviously not DICOM
         is then skipped rather than failed.
+    strict : bool, optional
+        ``True`` to fail a file that would be kept unchanged (the page's option, as ``--strict``).
 
     Returns
     -------
@@ -141,13 +146,15 @@ def convert(
         number of data elements in the written file) or a failure dict, whose
         ``skipped`` is ``True`` for a skipped file (a DICOMDIR, which would name the old
         transfer syntaxes, is skipped too) and ``copied`` ``True`` for a file with nothing
-        to convert (no Pixel Data: the page offers it unchanged, as the CLI copies it).
+        to convert (no Pixel Data: the page offers it unchanged, as the CLI copies it),
+        ``kept`` ``True`` for a valid file that cannot be converted (offered unchanged with
+        the reason, as the CLI keeps it; :func:`dicompress.frontend.unconverted_status`).
         Either has ``warnings``: what pydicom warned about the file, one line each.
     """
     source = as_bytes(data)
     try:
         with frontend.file_warnings() as notes:
-            result = _convert(source, target, progress, verify, packing, in_folder)
+            result = _convert(source, target, progress, verify, packing, in_folder, strict)
         return {**result, "warnings": notes}
     finally:
         del source
@@ -155,7 +162,8 @@ def convert(
 
 
 def _convert(
-    source: bytes, target: str, progress: Progress | None, verify: bool, packing: str, in_folder: bool
+    source: bytes, target: str, progress: Progress | None, verify: bool, packing: str, in_folder: bool,
+    strict: bool,
 ) -> dict[str, Any]:
     """Do :func:`convert`'s work, warnings aside."""
     from dicompress.errors import ConversionError, DecoderMissingError
@@ -173,8 +181,11 @@ def _convert(
     except ConversionError as exc:
         if exc.code in frontend.COPIED_CODES and is_directory(source):
             return _failure("dicomdir-left-out", frontend.message("browser_dicomdir_left_out"), skipped=True)
-        if exc.code in frontend.COPIED_CODES:  # nothing to convert: the page offers the file as it is
+        status = frontend.unconverted_status(exc.code, strict=strict)
+        if status == "copied":  # nothing to convert: the page offers the file as it is
             return {**_failure(exc.code, frontend.message("copied")), "copied": True}
+        if status == "kept":  # valid, not convertible here: offered as it is, so the study stays whole
+            return {**_failure(exc.code, frontend.message("kept", reason=str(exc))), "kept": True}
         return _failure(exc.code, str(exc))
     except MemoryError:
         return _failure("out-of-memory", frontend.message("out_of_memory"))

@@ -47,9 +47,15 @@ class NoPixelDataError(ConversionError):
 
 
 class FloatPixelDataError(ConversionError):
-    """Float or Double Float Pixel Data, which RLE Lossless cannot hold."""
+    """Float or Double Float Pixel Data, which the target (RLE Lossless, say) cannot hold."""
 
     code = "float-pixel-data"
+
+
+class BitPackedPixelDataError(ConversionError):
+    """1-bit (bit-packed) Pixel Data, which the target (RLE Lossless, say) cannot hold."""
+
+    code = "bit-packed-pixel-data"
 
 
 class AlreadyCompressedError(ConversionError):

@@ -23,21 +23,26 @@ Output names
     suffix: ``x (2).dcm``; so does a name an input already has in the output folder
     (see :meth:`OutputNames.reserve`), so that a result never takes an input's place.
 
-Inputs: converted, copied, up to date, skipped or failed
+Inputs: converted, copied, kept, up to date, skipped or failed
     A file named on the command line or added to the page is converted, or fails with a
-    one-line message. A DICOM file without Pixel Data (a DICOMDIR, a structured report,
-    an RT structure set, a presentation state, a key-object note...) is *copied*
-    unchanged, so that a study's output folder is complete; the command line's
-    ``--skip-non-image`` leaves such files out (:data:`COPIED_CODES`). A DICOMDIR copied
-    next to converted files names their new transfer syntax, or is left out with the
-    reason (:mod:`dicompress.cli.study`). A result the command line finds already written
-    by an earlier run for the same input and options is *up to date*. Files found while
+    one-line message. A study stays whole: a valid DICOM file that cannot be converted
+    (pixels the target cannot hold, such as 1-bit or float pixels in RLE Lossless; a
+    transfer syntax nothing here decodes, such as MPEG-2 or H.264) is *kept* unchanged,
+    byte for byte, with the reason (:data:`KEPT_CODES`); ``--strict`` and the page's
+    option fail it instead. Damaged files (cut short, not DICOM) fail. A DICOM file
+    without Pixel Data (a DICOMDIR, a structured report, an RT structure set, a
+    presentation state, a key-object note...) is *copied* unchanged, so that a study's
+    output folder is complete; the command line's ``--skip-non-image`` leaves such files
+    out (:data:`COPIED_CODES`). A DICOMDIR copied next to converted files names their new
+    transfer syntax, or is left out with the reason (:mod:`dicompress.cli.study`). A
+    result the command line finds already written by an earlier run for the same input
+    and options is *up to date*. Files found while
     walking a folder (on the command line, or a folder dropped on the page) are
     *skipped*, and counted, when they are obviously not DICOM: no ``DICM`` marker after
     the 128-byte preamble. Operating-system clutter in folders (``.DS_Store``,
     ``Thumbs.db``, ``desktop.ini``, ``._*``) and the command line's own bookkeeping
     (:data:`MANIFEST_NAME`) are left out without a word. A file in a folder that does
-    look like DICOM and cannot be converted fails like any other.
+    look like DICOM is converted, copied, kept or failed like any other.
 
 Messages
     The one-line messages and the advice to use the command line that the page shows.
@@ -79,6 +84,10 @@ TARGETS = (
     Target("deflate", "Deflated Explicit VR Little Endian", "1.2.840.10008.1.2.1.99", "deflate the whole file"),
 )
 DEFAULT_TARGET = "rle"
+#: Targets that store pixels as they are, so they hold everything native pixel data holds
+#: (1-bit, Float and Double Float Pixel Data too); the others (RLE Lossless and any
+#: compressing target) cannot, and keep such files (:data:`KEPT_CODES`).
+NATIVE_TARGETS = ("explicit", "deflate")
 
 PACKINGS = (
     Packing("pydicom", "byte-identical to pydicom's own RLE plugin"),
@@ -110,10 +119,41 @@ _PEAK_FACTOR = 5
 BROWSER_MAX_FILE_BYTES = _WASM_MAX_BYTES // _PEAK_FACTOR
 
 #: What can happen to one input, in the order summaries count them.
-STATUSES = ("converted", "copied", "up to date", "skipped", "failed")
+STATUSES = ("converted", "copied", "kept", "up to date", "skipped", "failed")
 #: Error codes (:attr:`dicompress.errors.ConversionError.code`) of DICOM files that are
 #: copied unchanged rather than failed: there is nothing in them to convert.
 COPIED_CODES = ("no-pixel-data",)
+#: Error codes of valid DICOM files that cannot be converted here, *kept* unchanged rather
+#: than failed (``--strict`` and the page's option fail them): pixels the target cannot
+#: hold, a transfer syntax nothing here decodes (video, JPIP...), an image nothing here writes.
+KEPT_CODES = ("float-pixel-data", "bit-packed-pixel-data", "already-compressed", "unsupported")
+
+
+def unconverted_status(code: str, *, strict: bool = False) -> str:
+    """Return what becomes of a DICOM file whose conversion raised error `code`.
+
+    Parameters
+    ----------
+    code : str
+        The error's :attr:`~dicompress.errors.ConversionError.code`.
+    strict : bool, optional
+        Whether every file with pixels must be converted (``--strict``): kept files fail.
+
+    Returns
+    -------
+    str
+        ``"copied"`` (:data:`COPIED_CODES`), ``"kept"`` (:data:`KEPT_CODES`) or ``"failed"``.
+
+    Examples
+    --------
+    >>> unconverted_status("float-pixel-data"), unconverted_status("float-pixel-data", strict=True)
+    ('kept', 'failed')
+    """
+    if code in COPIED_CODES:
+        return "copied"
+    if code in KEPT_CODES and not strict:
+        return "kept"
+    return "failed"
 
 #: Where the page cannot convert a file, this is what a person can do instead.
 CLI_ADVICE = "use the dicompress command line on your computer instead: dicompress FILE -o OUT/"
@@ -141,6 +181,7 @@ MESSAGES = {
         'computer instead: pip install "dicompress[codecs]", then dicompress FILE -o OUT/'
     ),
     "copied": "no Pixel Data: copied unchanged",
+    "kept": "kept unchanged: {reason}",
     "dicomdir_updated": "DICOMDIR: copied, with the new transfer syntax of the {count} files converted",
     "dicomdir_left_out": "DICOMDIR left out: it lists {file}, which {fate}",
     "converter_restarted": (

@@ -4,6 +4,8 @@ Pure Python (no numpy), so the browser can show it whichever engine is loaded. P
 identifying values are never part of the details.
 """
 
+import math
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from typing import Literal
 
@@ -100,7 +102,7 @@ def details(ds: Dataset, shape: Geometry) -> Details:
         frames=shape.frames,
         samples_per_pixel=shape.samples_per_pixel,
         bits_allocated=shape.bits_allocated,
-        bits_stored=whole_number(ds, "BitsStored"),
+        bits_stored=whole_number(ds, "BitsStored", shape.bits_allocated),  # float pixels have none
         photometric_interpretation=str(ds.get("PhotometricInterpretation", "")),
         transfer_syntax=transfer_syntax(ds).name,
         elements=sum(1 for _ in ds.iterall()),
@@ -134,16 +136,17 @@ def thumbnail(ds: Dataset, shape: Geometry, frame: bytes, side: int = THUMBNAIL_
     rgba = bytearray(width * height * 4)
     if shape.samples_per_pixel == 1:
         # Grey images are windowed to the range of their values.
-        low, high = min(samples), max(samples)
+        finite = [v for v in samples if math.isfinite(v)] or [0]  # float pixels may hold NaN
+        low, high = min(finite), max(finite)
         span = (high - low) or 1
-        levels = bytes((v - low) * 255 // span for v in samples)
+        levels = bytes(int((v - low) * 255 // span) if math.isfinite(v) else 0 for v in samples)
         if photometric == "MONOCHROME1":
             levels = bytes(255 - v for v in levels)
         rgba[0::4] = rgba[1::4] = rgba[2::4] = levels
     else:
         # Colour keeps its values, only scaled to 8 bits, so hues stay true.
         top = (1 << whole_number(ds, "BitsStored")) - 1
-        scaled = [max(v, 0) * 255 // top for v in samples]
+        scaled = [int(max(v, 0) * 255 // top) for v in samples]
         red, green, blue = (scaled[s::shape.samples_per_pixel] for s in range(3))
         if photometric.startswith("YBR_FULL"):
             red, green, blue = _ybr_to_rgb(red, green, blue)
@@ -152,19 +155,28 @@ def thumbnail(ds: Dataset, shape: Geometry, frame: bytes, side: int = THUMBNAIL_
     return Thumbnail(width=width, height=height, rgba=bytes(rgba))
 
 
-def _sampled_values(ds: Dataset, shape: Geometry, frame: bytes, width: int, height: int) -> list[int]:
+def _sampled_values(ds: Dataset, shape: Geometry, frame: bytes, width: int, height: int) -> list[float]:
     """Return the frame's sample values at a width x height grid, pixel by pixel."""
-    signed = whole_number(ds, "PixelRepresentation") == 1
-    formats = _SIGNED_FORMATS if signed else _UNSIGNED_FORMATS
-    values = memoryview(frame).cast(formats[shape.sample_width])
+    value = _sample_reader(ds, shape, frame)
     spp = shape.samples_per_pixel
     rows = [y * shape.rows // height for y in range(height)]
     columns = [x * shape.columns // width for x in range(width)]
+    return [value((row * shape.columns + column) * spp + sample)
+            for row in rows for column in columns for sample in range(spp)]
+
+
+def _sample_reader(ds: Dataset, shape: Geometry, frame: bytes) -> Callable[[int], float]:
+    """Return a function giving the value of the frame's sample number `index`."""
+    if shape.bit_packed:  # PS3.5 D: the first sample in the lowest bit of the first byte
+        return lambda index: (frame[index >> 3] >> (index & 7)) & 1
+    if shape.keyword != "PixelData":
+        floats = memoryview(frame).cast("f" if shape.sample_width == 4 else "d")
+        return lambda index: floats[index]
+    signed = whole_number(ds, "PixelRepresentation") == 1
+    formats = _SIGNED_FORMATS if signed else _UNSIGNED_FORMATS
+    values = memoryview(frame).cast(formats[shape.sample_width])
     stored = whole_number(ds, "BitsStored")
-    return [
-        _stored_value(values[(row * shape.columns + column) * spp + sample], stored, signed)
-        for row in rows for column in columns for sample in range(spp)
-    ]
+    return lambda index: _stored_value(values[index], stored, signed)
 
 
 def _stored_value(value: int, bits_stored: int, signed: bool) -> int:

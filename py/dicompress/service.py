@@ -164,8 +164,9 @@ def _convert(
     ds = read_dataset(data, limits)
     source = transfer_syntax(ds)
     shape = geometry(ds)
+    _check_target_holds(shape, target)
     check_writable(ds)
-    frames = _reporting(source_frames(ds, shape), shape.frames, progress)
+    frames = _reporting(source_frames(ds, shape), shape.pieces, progress)
     if TARGETS[target] == RLELossless:
         plugin = encoding_plugin()
         output = _write_rle(ds, shape, frames, plugin=plugin, packing=packing, verify=verify)
@@ -185,6 +186,29 @@ def _convert(
         lossy_source=is_lossy(ds),
     )
     return Conversion(data=output, report=report)
+
+
+def _check_target_holds(shape: Geometry, target: str) -> None:
+    """Raise unless `target` can hold the pixels `shape` describes as they are.
+
+    Only the native targets (:data:`dicompress.frontend.NATIVE_TARGETS`) hold 1-bit and float
+    pixels; RLE Lossless has neither (PS3.5 G.2: byte segments of integer samples).
+
+    Raises
+    ------
+    dicompress.errors.ConversionError
+        ``BitPackedPixelDataError`` or ``FloatPixelDataError``, naming the target.
+    """
+    if target in frontend.NATIVE_TARGETS:
+        return
+    label = TARGETS[target].name
+    if shape.bit_packed:
+        raise errors.BitPackedPixelDataError(
+            f"the image has 1-bit pixels (Bits Allocated 1), which {label} cannot hold"
+        )
+    if shape.keyword != "PixelData":
+        name = "Float" if shape.keyword == "FloatPixelData" else "Double Float"
+        raise errors.FloatPixelDataError(f"the image is stored as {name} Pixel Data, which {label} cannot hold")
 
 
 def _reporting(frames: Iterable[bytes], total: int, progress: Progress | None) -> Iterator[bytes]:
@@ -265,12 +289,12 @@ def _write_native(
     stored = list(frames)
     lengths = [len(frame) for frame in stored]
     checksums = [checksum(frame) for frame in stored] if verify else []
-    store_native(ds, stored, shape.bits_allocated)
+    store_native(ds, stored, shape.bits_allocated, shape.keyword)
     if shape.samples_per_pixel > 1:
         ds.PlanarConfiguration = 0
     output = _write(ds, syntax)
     if verify:
-        check_written_native(output, lengths, checksums)
+        check_written_native(output, lengths, checksums, shape.keyword)
     return output
 
 

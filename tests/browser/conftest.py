@@ -181,11 +181,11 @@ class App:
         return self.page.locator(f'[data-testid=result][data-filename="{filename}"]')
 
     def wait_finished(self, filename: str, timeout: int = FILE_TIMEOUT_MS) -> str:
-        """Wait until the row of `filename` is finished (done, error, copied or skipped); return its status."""
+        """Wait until the row of `filename` is finished (done, error, copied, kept or skipped); return its status."""
         row = self.row(filename)
         expect(row, f"no result row for {filename}").to_have_count(1, timeout=10_000)
         expect(row, f"{filename} was not converted within {timeout / 1000} s").to_have_attribute(
-            "data-status", re.compile("^(done|error|copied|skipped)$"), timeout=timeout)
+            "data-status", re.compile("^(done|error|copied|kept|skipped)$"), timeout=timeout)
         return row.get_attribute("data-status")
 
     def download(self, filename: str) -> Path:

@@ -9,12 +9,14 @@ The folder holds ``manifest.json`` and the frames as files. The manifest::
 
     {"encode":  [{"case": ..., "geometry": {...}, "frames": [{"raw": path, "le": path}, ...]}],
      "decode":  [{"case": ..., "geometry": {...}, "frames": [path, ...]}],
-     "corrupt": [{"case": ..., "geometry": {...}, "frame": path}]}
+     "corrupt": [{"case": ..., "geometry": {...}, "frame": path}],
+     "convert": [{"case": ..., "file": path, "target": "explicit"}]}
 
 ``geometry`` holds ``rows``, ``columns``, ``samples_per_pixel``, ``bytes_per_sample``,
 ``byteorder`` and ``planar_configuration``; ``raw`` is a frame as the file stores it, ``le``
 the same samples little endian and interleaved (what pydicom's encoder takes). Paths are
-relative to the folder.
+relative to the folder. A ``convert`` case is a whole DICOM file converted by the file
+service (``dicompress.service.convert``), as the page converts it (:func:`convert_outcome`).
 
 Only the public face of the codec is used (``from dicompress import rle``: ``encode_frame``,
 ``decode_frame``, ``RLEError``) and pydicom's plugin API, so the checks do not depend on how
@@ -162,6 +164,39 @@ def _corrupt_case(folder: Path, case: dict[str, Any]) -> dict[str, Any]:
     return decode_outcome((folder / case["frame"]).read_bytes(), case["geometry"])
 
 
+def convert_outcome(data: bytes, target: str) -> dict[str, Any]:
+    """Convert a whole DICOM file with the file service; return its result or its error's code.
+
+    Parameters
+    ----------
+    data : bytes
+        The file.
+    target : str
+        The service's target name.
+
+    Returns
+    -------
+    dict
+        ``{"code": None, "output": digest, "pixels": digest}`` (``pixels``: pydicom's
+        ``pixel_array`` of the result, as bytes) or ``{"code": str, "message": str}``.
+    """
+    from io import BytesIO
+
+    from dicompress import errors, service
+
+    try:
+        result = service.convert(data, target)
+    except errors.ConversionError as exc:
+        return {"code": exc.code, "message": str(exc)}
+    pixels = pydicom.dcmread(BytesIO(result.data)).pixel_array
+    return {"code": None, "output": digest(result.data), "pixels": digest(pixels.tobytes())}
+
+
+def _convert_case(folder: Path, case: dict[str, Any]) -> dict[str, Any]:
+    """Convert the file of a convert case to its target."""
+    return convert_outcome((folder / case["file"]).read_bytes(), case["target"])
+
+
 def environment() -> dict[str, Any]:
     """Return what this interpreter is: versions, platform, the size of ``np.intp``, where dicompress is."""
     return {
@@ -188,11 +223,12 @@ def run(folder: str) -> str:
     -------
     str
         JSON: ``environment``, ``seconds`` (per section) and, per case name, the
-        results of ``encode``, ``decode`` and ``corrupt``.
+        results of ``encode``, ``decode``, ``corrupt`` and ``convert``.
     """
     root = Path(folder)
     manifest = json.loads((root / "manifest.json").read_text())
-    sections = {"encode": _encode_case, "decode": _decode_case, "corrupt": _corrupt_case}
+    sections = {"encode": _encode_case, "decode": _decode_case, "corrupt": _corrupt_case,
+                "convert": _convert_case}
     results: dict[str, Any] = {"environment": environment(), "seconds": {}}
     for section, check in sections.items():
         start = time.perf_counter()

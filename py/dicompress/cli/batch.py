@@ -29,6 +29,7 @@ class Options:
     overwrite: bool
     copy_non_image: bool
     limits: Limits = DEFAULT_LIMITS
+    strict: bool = False  #: fail files that would be kept unchanged (:func:`dicompress.frontend.unconverted_status`)
 
     def result_options(self) -> dict[str, object]:
         """Return what a result depends on, as the manifest records it."""

@@ -34,7 +34,9 @@ The output folder mirrors each folder named (study/series2/x.dcm -> study-rle/se
 files named go to its top. Names are kept; when two would collide, the later one gets
 " (2)" before its suffix. DICOM files without pixel data (DICOMDIR, reports, RT structure
 sets...) are copied unchanged, and a DICOMDIR names the new transfer syntax of the files
-converted. Inputs are never modified. Run the same command again and results already
+converted. Valid DICOM files that cannot be converted (1-bit or float pixels for RLE,
+video) are kept unchanged with the reason, so the output study is whole; --strict fails
+them instead. Inputs are never modified. Run the same command again and results already
 written for the same input are "up to date". A file named here that cannot be converted
 fails; in folders, files that are not DICOM are skipped. The exit status is 1 if any
 file failed, 130 if interrupted, 0 otherwise.
@@ -62,6 +64,9 @@ def build_parser() -> argparse.ArgumentParser:
                         help="replace results that already exist in OUTDIR, even up-to-date ones (never an input)")
     parser.add_argument("--skip-non-image", dest="copy_non_image", action="store_false",
                         help="leave out DICOM files without pixel data instead of copying them")
+    parser.add_argument("--strict", action="store_true",
+                        help="fail files that cannot be converted (1-bit or float pixels for RLE, video...) "
+                        "instead of keeping them unchanged")
     parser.add_argument("--jobs", "-j", type=_positive, default=_cpus(), metavar="N",
                         help=f"files converted at once, in worker processes (default: {_cpus()}, the CPUs here)")
     parser.add_argument("--max-sequence-depth", type=_positive, default=DEFAULT_LIMITS.max_sequence_depth,
@@ -108,7 +113,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     started = perf_counter()
     limits = Limits(max_sequence_depth=args.max_sequence_depth, max_inflation=args.max_inflation)
     options = batch.Options(args.syntax, "compact" if args.compact else frontend.DEFAULT_PACKING,
-                            args.verify, args.overwrite, args.copy_non_image, limits)
+                            args.verify, args.overwrite, args.copy_non_image, limits, args.strict)
     records = manifest.load(args.output)
     jobs = batch.plan(args.paths, args.output, recorded=records.keys())
     if not jobs:

@@ -2,8 +2,8 @@
 
 Each result the command line writes gets one JSON line in the file
 :data:`~dicompress.frontend.MANIFEST_NAME` at the top of its output folder: its name
-there, the sha256 of its input and of itself, what it is (``converted`` or
-``copied``), its transfer syntax when that changed, and the options it was made with.
+there, the sha256 of its input and of itself, what it is (``converted``, ``copied``
+or ``kept``), its transfer syntax when that changed, and the options it was made with.
 A result is *up to date* when its file's sha256 equals that of a line for its name with
 the same input sha256 and the same values of the options the line names (a file copied
 unchanged names none; a verified result also serves a run without verification).
@@ -86,7 +86,7 @@ def record(
     source_sha256, result_sha256 : str
         Hex digests of the input and of the result.
     status : str
-        ``"converted"`` or ``"copied"``.
+        ``"converted"``, ``"copied"`` or ``"kept"``.
     syntax : str or None
         The result's Transfer Syntax UID if the conversion changed it.
     options : mapping

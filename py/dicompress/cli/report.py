@@ -28,10 +28,11 @@ def summary(outcomes: Sequence[Outcome], seconds: float, processes: int) -> str:
 def totals(outcomes: Sequence[Outcome], seconds: float, processes: int) -> list[str]:
     """Return the closing lines: files by status; bytes in and out; time and engine.
 
-    Bytes count the files that have a result (converted, copied or up to date).
+    Bytes count the files that have a result (converted, copied, kept or up to date).
     """
     count = counts(outcomes)
-    statuses = ", ".join(f"{count[s]} {s}" for s in frontend.STATUSES)
+    # "kept" is named only when a file was: most runs keep none.
+    statuses = ", ".join(f"{count[s]} {s}" for s in frontend.STATUSES if s != "kept" or count[s])
     size_in, size_out = count["input_bytes"], count["output_bytes"]
     ratio = f" (ratio {size_in / size_out:.2f})" if size_out else ""
     workers = f"{processes} processes" if processes > 1 else "1 process"

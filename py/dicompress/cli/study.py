@@ -34,7 +34,7 @@ _ROOT_OFFSETS = (
     "OffsetOfTheLastDirectoryRecordOfTheRootDirectoryEntity",
 )
 _RECORD_OFFSETS = ("OffsetOfTheNextDirectoryRecord", "OffsetOfReferencedLowerLevelDirectoryEntity")
-_KEPT = ("converted", "copied", "up to date")
+_KEPT = ("converted", "copied", "kept", "up to date")
 
 
 @dataclass(frozen=True)

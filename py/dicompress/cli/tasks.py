@@ -2,10 +2,11 @@
 
 :func:`run` reads the input, finds an up-to-date result or converts the file with
 :func:`dicompress.service.convert` (a file without Pixel Data is copied unchanged, a
-DICOMDIR once the files it lists are done), records the result in the manifest and
-writes it safely (:mod:`dicompress.cli.outputs`). It never raises for a file: every end is
-an :class:`Outcome`, and the warnings raised meanwhile about the file (pydicom's, say;
-not deprecations) ride along on it, one line each, instead of reaching the screen.
+DICOMDIR once the files it lists are done; a valid file it cannot convert is kept
+unchanged), records the result in the manifest and writes it safely
+(:mod:`dicompress.cli.outputs`). It never raises for a file: every end is an
+:class:`Outcome`, and the warnings raised meanwhile about the file (pydicom's, say; not
+deprecations) ride along on it, one line each, instead of reaching the screen.
 
 Importing this module imports neither pydicom nor numpy (the parent of worker
 processes only plans and reports); the service is imported on first use.
@@ -53,7 +54,7 @@ class Outcome:
     job: Job
     status: str  #: one of :data:`dicompress.frontend.STATUSES`, or :data:`DEFERRED`
     message: str = ""
-    code: str = ""  #: for failures and skips: the error's code
+    code: str = ""  #: for failures, skips and kept files: the error's code
     warnings: tuple[str, ...] = ()
     report: dict[str, Any] | None = None  #: the service's report of a conversion
     input_bytes: int | None = None
@@ -74,6 +75,7 @@ class _Result:
     report: dict[str, Any] | None = None
     syntax: str | None = None
     plugin: str = ""
+    code: str = ""  #: for a kept file: the error's code
 
 
 Progress = Callable[[int, int], None]
@@ -155,7 +157,7 @@ def _run(task: Task, progress: Progress | None) -> Outcome:
 
 
 def _file_result(task: Task, data: bytes, progress: Progress | None) -> "_Result | Outcome":
-    """Convert `data`, or copy it if it has no Pixel Data; a DICOMDIR is deferred."""
+    """Convert `data`, copy it if it has no Pixel Data, keep it if it cannot be converted; a DICOMDIR is deferred."""
     from dicompress import service
     from dicompress.errors import ConversionError
     from dicompress.reading.dicom_input import is_directory
@@ -167,7 +169,11 @@ def _file_result(task: Task, data: bytes, progress: Progress | None) -> "_Result
             limits=options.limits,
         )
     except ConversionError as exc:
-        if exc.code not in frontend.COPIED_CODES:
+        status = frontend.unconverted_status(exc.code, strict=options.strict)
+        if status == "kept":  # valid DICOM this run cannot convert: the study stays whole
+            return _Result("kept", data, options.result_options(), frontend.message("kept", reason=str(exc)),
+                           code=exc.code)
+        if status == "failed":
             return _failed(task.job, exc.code, str(exc))
         if not options.copy_non_image:
             return Outcome(task.job, "skipped", _SKIP_NON_IMAGE, code=exc.code, input_bytes=len(data))
@@ -207,6 +213,8 @@ def _existing(task: Task, size: int, source_sha256: str) -> Outcome:
         record = manifest.find(manifest.load(task.output).get(job.name, ()), **found)
     if record is None:
         return _failed(job, "exists", in_the_way)
+    if record.get("status") == "kept" and task.options.strict:
+        return _failed(job, "kept", f"{job.name} was kept unchanged by an earlier run, not converted (--strict)")
     return Outcome(job, "up to date", input_bytes=size, output_bytes=target.stat().st_size,
                    syntax=record.get("syntax"))
 
@@ -228,7 +236,7 @@ def _save(task: Task, size: int, source_sha256: str, result: _Result) -> Outcome
                                       "this result was discarded (use --overwrite to replace it)")
     except OSError as exc:
         return _failed(job, "unwritable", f"cannot write {job.name}: {exc.strerror or exc}")
-    return Outcome(job, result.status, result.message, report=result.report, input_bytes=size,
+    return Outcome(job, result.status, result.message, code=result.code, report=result.report, input_bytes=size,
                    output_bytes=len(result.data), syntax=result.syntax, plugin=result.plugin)
 
 

@@ -36,7 +36,8 @@ FRAMES_PER_LEVEL = 5
 #: Frames left for everything else: pydicom's calls below the deepest level, the hooks...
 _SPARE_FRAMES = 100
 _SPECIFIC_CHARACTER_SET = 0x00080005
-_PIXEL_DATA = 0x7FE00010
+#: Pixel Data, Float Pixel Data and Double Float Pixel Data: left in the file's bytes when long.
+_PIXEL_TAGS = (0x7FE00010, 0x7FE00008, 0x7FE00009)
 #: File meta elements a written file needs, and the data set elements that hold the same UIDs.
 _SOP_UIDS = {
     "MediaStorageSOPClassUID": ("SOPClassUID", "SOP Class UID (0008,0016)"),
@@ -80,7 +81,7 @@ def check_elements(ds: Dataset) -> None:
         charset = current.original_character_set or current._character_set
         for tag in list(current.keys()):
             element = current.get_item(tag, keep_deferred=True)  # never converts
-            if tag == _PIXEL_DATA and isinstance(element, RawDataElement) and element.value is None:
+            if tag in _PIXEL_TAGS and isinstance(element, RawDataElement) and element.value is None:
                 continue  # left in the file's bytes (dicompress.reading.deferred), read as a view later
             if isinstance(element, RawDataElement):
                 encoding = default_encoding if tag == _SPECIFIC_CHARACTER_SET else charset

@@ -34,22 +34,24 @@ def deferred_length(ds: Dataset, element: RawDataElement) -> int:
     return max(0, min(element.length, len(ds.buffer.getvalue()) - element.value_tell))
 
 
-def pixel_value(ds: Dataset) -> bytes | memoryview:
+def pixel_value(ds: Dataset, keyword: str = "PixelData") -> bytes | memoryview:
     """Return the value of Pixel Data: a view of the file's bytes if reading it was deferred.
 
     Parameters
     ----------
     ds : pydicom.dataset.Dataset
         A data set read from bytes by ``dcmread`` (with a ``defer_size`` or not).
+    keyword : str, optional
+        Which pixel element: ``PixelData``, ``FloatPixelData`` or ``DoubleFloatPixelData``.
 
     Returns
     -------
     bytes or memoryview
         The value.
     """
-    element = ds.get_item("PixelData", keep_deferred=True)
+    element = ds.get_item(keyword, keep_deferred=True)
     if isinstance(element, RawDataElement) and element.value is None and ds.buffer is not None:
         start = element.value_tell
         return memoryview(ds.buffer.getvalue())[start : start + deferred_length(ds, element)]
-    value: bytes = ds.PixelData
+    value: bytes = ds[keyword].value
     return value

@@ -1,7 +1,8 @@
 """Read the bytes of a DICOM file and hand out its frames in one canonical layout.
 
 Canonical frames are little-endian, interleaved (Planar Configuration 0), one
-*Bits Allocated* container per sample, exactly as many bytes as the geometry says.
+*Bits Allocated* container per sample, exactly as many bytes as the geometry says;
+bit-packed (1-bit) frames come as one piece, as they are packed one after the other.
 Every check raises a :class:`~dicompress.errors.ConversionError` with a one-line message.
 """
 
@@ -42,6 +43,8 @@ MEDIA_STORAGE_DIRECTORY = "1.2.840.10008.1.3.10"
 
 # Binary VRs whose values pydicom keeps as raw bytes, with their word sizes.
 _WORD_SIZES = {"OW": 2, "OF": 4, "OL": 4, "OD": 8, "OV": 8}
+#: The pixel elements, which the service stores anew, little endian.
+_PIXEL_KEYWORDS = ("PixelData", "FloatPixelData", "DoubleFloatPixelData")
 
 
 def is_directory(data: bytes) -> bool:
@@ -126,6 +129,9 @@ def transfer_syntax(ds: Dataset) -> UID:
 def source_frames(ds: Dataset, shape: Geometry) -> Iterator[bytes]:
     """Return every frame of `ds` in the canonical layout, one at a time.
 
+    Bit-packed (1-bit) pixels come as one piece holding every frame (see :attr:`Geometry.pieces`),
+    the bits in PS3.5 D's little-endian order, padding after the last frame cut off.
+
     Compressed pixel data other than RLE Lossless is decoded by
     :func:`~dicompress.reading.compressed_input.decoded_frames`: its first frame at once, so that
     the Image Pixel description of `ds` fits the decoded pixels before anything is written.
@@ -160,11 +166,15 @@ def _stored_frames(ds: Dataset, shape: Geometry, syntax: UID) -> Iterator[bytes]
         for frame in decode_rle_frames(ds):
             yield planar_to_interleaved(frame, shape.samples_per_pixel, shape.sample_width)
         return
-    pixels = pixel_bytes(ds)
+    pixels = pixel_bytes(ds, shape.keyword)
     big_endian = syntax == ExplicitVRBigEndian
-    if big_endian and shape.sample_width == 1 and ds.get_item("PixelData", keep_deferred=True).VR == "OW":
-        # 8-bit samples in OW words: the words were byte-swapped, an odd last one padded.
+    if big_endian and shape.sample_width <= 1 and ds.get_item(shape.keyword, keep_deferred=True).VR == "OW":
+        # 8-bit or bit-packed samples in OW words: the words were byte-swapped, an odd last one padded.
         pixels = swap_byte_order(bytes(pixels) + b"\0" * (len(pixels) % 2), 2)
+    if shape.bit_packed:
+        # One piece for all frames: bit-packed frames need not end on a byte boundary.
+        yield bytes(memoryview(pixels)[: shape.data_length])
+        return
     yield from _native_frames(pixels, shape, big_endian=big_endian)
 
 
@@ -221,7 +231,7 @@ def decode_rle_frames(src: Dataset | bytes, **options: Any) -> Iterator[bytes]:
 
 
 def swap_binary_values(ds: Dataset) -> None:
-    """Byte-swap, in place, every OW/OF/OL/OD/OV value of a big-endian data set but Pixel Data.
+    """Byte-swap, in place, every OW/OF/OL/OD/OV value of a big-endian data set but the pixels.
 
     pydicom re-encodes numbers and text when a big-endian data set is written as little
     endian, but leaves these raw binary values (LUT data, overlays, ...) as they were.
@@ -233,5 +243,5 @@ def swap_binary_values(ds: Dataset) -> None:
     """
     for element in ds.iterall():
         width = _WORD_SIZES.get(element.VR)
-        if width and element.keyword != "PixelData" and element.value:
+        if width and element.keyword not in _PIXEL_KEYWORDS and element.value:
             element.value = swap_byte_order(element.value, width)

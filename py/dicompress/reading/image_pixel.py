@@ -18,8 +18,13 @@ from pydicom.uid import UID, RLELossless
 from dicompress import errors
 from dicompress.reading.deferred import pixel_value
 
-_FLOAT_KEYWORDS = ("FloatPixelData", "DoubleFloatPixelData")
+#: The float pixel elements and the Bits Allocated of each (PS3.3 C.7.6.24).
+_FLOAT_KEYWORDS = {"FloatPixelData": 32, "DoubleFloatPixelData": 64}
+_PIXEL_KEYWORDS = ("PixelData", *_FLOAT_KEYWORDS)
 _NAMES = {
+    "PixelData": "Pixel Data (7FE0,0010)",
+    "FloatPixelData": "Float Pixel Data (7FE0,0008)",
+    "DoubleFloatPixelData": "Double Float Pixel Data (7FE0,0009)",
     "Rows": "Rows (0028,0010)",
     "Columns": "Columns (0028,0011)",
     "SamplesPerPixel": "Samples per Pixel (0028,0002)",
@@ -43,16 +48,38 @@ class Geometry:
     bits_allocated: int
     frames: int
     planar_configuration: int
+    #: The element holding the pixels: ``PixelData``, ``FloatPixelData`` or ``DoubleFloatPixelData``.
+    keyword: str = "PixelData"
 
     @property
     def sample_width(self) -> int:
-        """Bytes per sample container."""
+        """Bytes per sample container (0 for bit-packed 1-bit samples)."""
         return self.bits_allocated // 8
 
     @property
     def frame_length(self) -> int:
-        """Bytes in one uncompressed frame."""
+        """Bytes in one uncompressed frame (0 for bit-packed frames: see :attr:`data_length`)."""
         return self.rows * self.columns * self.samples_per_pixel * self.sample_width
+
+    @property
+    def bit_packed(self) -> bool:
+        """Whether samples are single bits, packed eight to a byte (PS3.5 D), frames not byte-aligned."""
+        return self.bits_allocated == 1
+
+    @property
+    def frame_bits(self) -> int:
+        """Bits in one uncompressed frame."""
+        return self.rows * self.columns * self.samples_per_pixel * self.bits_allocated
+
+    @property
+    def data_length(self) -> int:
+        """Bytes of all frames uncompressed, without padding."""
+        return -(-self.frame_bits * self.frames // 8)
+
+    @property
+    def pieces(self) -> int:
+        """How many pieces the canonical frames come in: one per frame, one in all when bit-packed."""
+        return 1 if self.bit_packed else self.frames
 
     def describe(self, frames: int) -> str:
         """Return `frames` frames of this geometry in words, for messages."""
@@ -82,18 +109,10 @@ def geometry(ds: Dataset) -> Geometry:
     Raises
     ------
     dicompress.errors.ConversionError
-        ``FloatPixelDataError``, ``NoPixelDataError``, ``UnsupportedImageError``, ``GeometryError``,
-        ``DamagedFileError`` or
+        ``NoPixelDataError``, ``UnsupportedImageError``, ``GeometryError``, ``DamagedFileError`` or
         ``CorruptPixelDataError``.
     """
-    for keyword in _FLOAT_KEYWORDS:
-        if keyword in ds:
-            name = "Float" if keyword == "FloatPixelData" else "Double Float"
-            raise errors.FloatPixelDataError(
-                f"the image is stored as {name} Pixel Data, which RLE Lossless cannot hold"
-            )
-    if "PixelData" not in ds:
-        raise errors.NoPixelDataError("the file has no Pixel Data (7FE0,0010): nothing to compress")
+    keyword = _pixel_keyword(ds)
     syntax = UID(ds.file_meta.TransferSyntaxUID)
     shape = Geometry(
         rows=whole_number(ds, "Rows"),
@@ -102,17 +121,32 @@ def geometry(ds: Dataset) -> Geometry:
         bits_allocated=whole_number(ds, "BitsAllocated"),
         frames=whole_number(ds, "NumberOfFrames", 1),
         planar_configuration=whole_number(ds, "PlanarConfiguration", 0),
+        keyword=keyword,
     )
-    if shape.bits_allocated not in (8, 16, 32, 64):
-        raise errors.UnsupportedImageError(
-            f"Bits Allocated {shape.bits_allocated} is not supported (8, 16, 32 or 64 only)"
+    if shape.bits_allocated != 1 and (shape.bits_allocated < 8 or shape.bits_allocated % 8):
+        raise errors.GeometryError(
+            f"Bits Allocated {shape.bits_allocated} is neither 1 nor a multiple of 8 (PS3.5 8.1.1)"
         )
+    if shape.bits_allocated not in (1, 8, 16, 32, 64):
+        raise errors.UnsupportedImageError(
+            f"Bits Allocated {shape.bits_allocated} is not supported (1, 8, 16, 32 or 64 only)"
+        )
+    if keyword in _FLOAT_KEYWORDS and shape.bits_allocated != _FLOAT_KEYWORDS[keyword]:
+        raise errors.GeometryError(
+            f"{_NAMES[keyword]} needs Bits Allocated {_FLOAT_KEYWORDS[keyword]}, not {shape.bits_allocated}"
+        )
+    if keyword in _FLOAT_KEYWORDS and syntax.is_compressed:
+        raise errors.GeometryError(f"{_NAMES[keyword]} cannot be in a compressed transfer syntax ({syntax.name})")
     if min(shape.rows, shape.columns, shape.samples_per_pixel, shape.frames) < 1:
         raise errors.GeometryError(
             f"the image has {shape.rows} rows, {shape.columns} columns, "
-            f"{shape.samples_per_pixel} samples and {shape.frames} frames: nothing to encode"
+            f"{shape.samples_per_pixel} samples and {shape.frames} frames: nothing to convert"
         )
-    pixels = pixel_bytes(ds)
+    if shape.bit_packed and syntax.is_compressed:
+        raise errors.UnsupportedImageError(
+            f"1-bit pixel data compressed as {syntax.name} cannot be decoded here"
+        )
+    pixels = pixel_bytes(ds, keyword)
     if syntax.is_compressed and syntax != RLELossless:
         return shape  # other compressed data: its decoder checks it (dicompress.reading.compressed_input)
     if syntax == RLELossless:
@@ -123,8 +157,8 @@ def geometry(ds: Dataset) -> Geometry:
     return shape
 
 
-def pixel_bytes(ds: Dataset) -> bytes | memoryview:
-    """Return the value of Pixel Data, refusing one that holds no bytes.
+def pixel_bytes(ds: Dataset, keyword: str = "PixelData") -> bytes | memoryview:
+    """Return the value of the pixel element `keyword`, refusing one that holds no bytes.
 
     A value left in the file's bytes (:mod:`dicompress.reading.deferred`) comes as a view, not a copy.
 
@@ -133,13 +167,29 @@ def pixel_bytes(ds: Dataset) -> bytes | memoryview:
     dicompress.errors.ConversionError
         ``DamagedFileError`` for a value that is no bytes, ``NoPixelDataError`` for none.
     """
-    pixels = pixel_value(ds)
+    pixels = pixel_value(ds, keyword)
     if not pixels:
-        raise errors.NoPixelDataError("the Pixel Data (7FE0,0010) is empty: nothing to compress")
+        raise errors.NoPixelDataError(f"the {_NAMES[keyword]} is empty: nothing to convert")
     if not isinstance(pixels, bytes | bytearray | memoryview):
-        vr = ds.get_item("PixelData", keep_deferred=True).VR
-        raise errors.DamagedFileError(f"the Pixel Data (7FE0,0010) holds no bytes (VR {vr})")
+        vr = ds.get_item(keyword, keep_deferred=True).VR
+        raise errors.DamagedFileError(f"the {_NAMES[keyword]} holds no bytes (VR {vr})")
     return pixels
+
+
+def _pixel_keyword(ds: Dataset) -> str:
+    """Return which pixel element `ds` has: Pixel Data, Float Pixel Data or Double Float Pixel Data.
+
+    Raises
+    ------
+    dicompress.errors.ConversionError
+        ``NoPixelDataError`` for none, ``GeometryError`` for more than one.
+    """
+    present = [keyword for keyword in _PIXEL_KEYWORDS if keyword in ds]
+    if not present:
+        raise errors.NoPixelDataError("the file has no Pixel Data (7FE0,0010): nothing to convert")
+    if len(present) > 1:
+        raise errors.GeometryError(f"the file has both {_NAMES[present[0]]} and {_NAMES[present[1]]}")
+    return present[0]
 
 
 def _check_decodable(ds: Dataset, shape: Geometry, pixel_data: bytes | memoryview) -> None:
@@ -161,7 +211,7 @@ def _check_decodable(ds: Dataset, shape: Geometry, pixel_data: bytes | memoryvie
             if options.get(name) is not None:
                 options[name] = whole_number(ds, keyword)
         runner.set_options(**options)
-        runner.set_option("pixel_keyword", "PixelData")
+        runner.set_option("pixel_keyword", shape.keyword)
         runner.set_source(pixel_data)
         runner.validate()
     except (AttributeError, ValueError, TypeError, KeyError) as exc:
@@ -195,15 +245,16 @@ def _check_native_length(length: int, shape: Geometry, ds: Dataset) -> None:
     """Raise ``GeometryError`` unless `length` bytes of native Pixel Data hold exactly the declared frames.
 
     Shorter is damage. Longer by less than a frame is padding (pydicom drops it too); by a
-    whole frame or more, frames would be lost without a word.
+    whole frame or more, frames would be lost without a word. Bit-packed frames are
+    counted in bits: they need not end on a byte boundary.
     """
-    needed = shape.frame_length * shape.frames
+    needed = shape.data_length
     if length < needed:
         raise errors.GeometryError(
             f"the Pixel Data holds {length} bytes, but {shape.describe(shape.frames)} need {needed}"
         )
-    if length - needed >= shape.frame_length and length > needed + needed % 2:
-        found = length // shape.frame_length
+    if 8 * length - shape.frame_bits * shape.frames >= shape.frame_bits and length > needed + needed % 2:
+        found = 8 * length // shape.frame_bits
         raise errors.GeometryError(
             f"the Pixel Data holds {length} bytes, {shape.describe(found)}, but {_declared(ds, shape)}; "
             f"converting would lose frames. {_advice(found)}"

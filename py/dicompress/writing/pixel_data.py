@@ -24,6 +24,7 @@ _EXTENDED_OFFSETS = ("ExtendedOffsetTable", "ExtendedOffsetTableLengths")
 #: The Basic Offset Table holds 32-bit offsets (PS3.5 A.4).
 BASIC_OFFSET_LIMIT = 2**32
 _PIXEL_DATA = Tag(0x7FE00010)
+_FLOAT_VRS = {"FloatPixelData": VR.OF, "DoubleFloatPixelData": VR.OD}
 
 
 def store_encapsulated(ds: Dataset, frames: list[bytes]) -> None:
@@ -52,11 +53,12 @@ def store_encapsulated(ds: Dataset, frames: list[bytes]) -> None:
     ds.add(DataElement(_PIXEL_DATA, VR.OB, value, is_undefined_length=True))
 
 
-def store_native(ds: Dataset, frames: list[bytes], bits_allocated: int) -> None:
+def store_native(ds: Dataset, frames: list[bytes], bits_allocated: int, keyword: str = "PixelData") -> None:
     """Store uncompressed `frames` as the native Pixel Data of `ds`, in place.
 
     As ``pydicom.pixels.decompress`` does: VR OB for samples of 8 bits or fewer, else OW,
     and a defined length (PS3.5 8.2); offset tables belong to encapsulated data only.
+    Float and Double Float Pixel Data keep their element, VR OF and OD.
 
     Parameters
     ----------
@@ -66,9 +68,11 @@ def store_native(ds: Dataset, frames: list[bytes], bits_allocated: int) -> None:
         Every frame, little endian; emptied (the frames belong to the data set now).
     bits_allocated : int
         Bits Allocated of the image.
+    keyword : str, optional
+        The pixel element: ``PixelData``, ``FloatPixelData`` or ``DoubleFloatPixelData``.
     """
-    vr = VR.OB if bits_allocated <= 8 else VR.OW
-    ds.add(DataElement(_PIXEL_DATA, vr, native(frames), is_undefined_length=False))
+    vr = _FLOAT_VRS.get(keyword) or (VR.OB if bits_allocated <= 8 else VR.OW)
+    ds.add(DataElement(Tag(keyword), vr, native(frames), is_undefined_length=False))
     _delete(ds, _EXTENDED_OFFSETS)
 
 

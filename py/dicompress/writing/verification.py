@@ -134,7 +134,9 @@ def check_written_rle(output: bytes, lengths: Sequence[int], checksums: Sequence
             raise errors.VerificationError(_not_decoding(number))
 
 
-def check_written_native(output: bytes, lengths: Sequence[int], checksums: Sequence[int]) -> None:
+def check_written_native(
+    output: bytes, lengths: Sequence[int], checksums: Sequence[int], keyword: str = "PixelData"
+) -> None:
     """Raise ``VerificationError`` unless the Pixel Data pydicom reads in `output` is frames of these checksums.
 
     Parameters
@@ -142,14 +144,19 @@ def check_written_native(output: bytes, lengths: Sequence[int], checksums: Seque
     output : bytes
         The written file, uncompressed (deflated or not).
     lengths, checksums : sequence of int
-        The length and :func:`checksum` of every frame that was stored.
+        The length and :func:`checksum` of every frame (or piece of bit-packed frames) that was stored.
+    keyword : str, optional
+        The pixel element: ``PixelData``, ``FloatPixelData`` or ``DoubleFloatPixelData``.
 
     Raises
     ------
     dicompress.errors.VerificationError
         If the Pixel Data pydicom reads differs from the frames.
     """
-    value = memoryview(pixel_value(dcmread(BytesIO(output), defer_size=DEFER_SIZE)))
+    written = dcmread(BytesIO(output), defer_size=DEFER_SIZE)
+    if keyword not in written:
+        raise errors.VerificationError(f"the written file has no {keyword}; the result was discarded")
+    value = memoryview(pixel_value(written, keyword))
     start = 0
     for number, (length, expected) in enumerate(zip(lengths, checksums), start=1):
         frame = value[start : start + length]
