@@ -110,6 +110,21 @@ def test_the_data_set_describes_what_was_written_and_keeps_everything_else(name,
         ["PhotometricInterpretation"] if expected != source.PhotometricInterpretation else [])
 
 
+def colour_transform(codestream: bytes) -> int:
+    """Return the multiple component transform flag of a JPEG 2000 codestream's COD marker (1: RCT)."""
+    cod = codestream.index(b"\xff\x52")
+    return codestream[cod + 8]  # marker, Lcod, Scod, then SGcod: progression order, layers (2), MCT
+
+
+@pytest.mark.parametrize("target", ["j2k", "htj2k"])
+@pytest.mark.parametrize(("name", "transform"), [
+    ("US1_UNCR.dcm", 1), ("SC_rgb_16bit.dcm", 1), ("SC_ybr_full_uncompressed.dcm", 0), ("MR2_UNCR.dcm", 0)])
+def test_the_codestream_uses_the_colour_transform_the_data_set_names(name, transform, target):
+    ds = written(name, target)
+    assert colour_transform(next(generate_frames(ds.PixelData, number_of_frames=1))) == transform
+    assert (ds.PhotometricInterpretation == "YBR_RCT") == bool(transform)
+
+
 @pytest.mark.parametrize("target", SYNTAXES)
 def test_a_multi_frame_image_keeps_every_frame(target):
     ours = written("emri_small.dcm", target)
