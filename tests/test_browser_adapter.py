@@ -156,11 +156,12 @@ def test_targets_for_the_page():
         {"name": "deflate", "label": "Deflated Explicit VR Little Endian", "syntax": "1.2.840.10008.1.2.1.99",
          "hint": "deflate the whole file", "surfaces": page, "default": False},
         {"name": "jpeg-ls", "label": "JPEG-LS Lossless Image Compression", "syntax": "1.2.840.10008.1.2.4.80",
-         "hint": "compress smaller", "surfaces": cli, "default": False},
+         "hint": "smaller; needs the [codecs] extra", "surfaces": cli, "default": False},
         {"name": "j2k", "label": "JPEG 2000 Image Compression (Lossless Only)", "syntax": "1.2.840.10008.1.2.4.90",
-         "hint": "compress smaller", "surfaces": cli, "default": False},
+         "hint": "smaller; needs the [codecs] extra", "surfaces": cli, "default": False},
         {"name": "htj2k", "label": "High-Throughput JPEG 2000 Image Compression (Lossless Only)",
-         "syntax": "1.2.840.10008.1.2.4.201", "hint": "compress smaller", "surfaces": cli, "default": False},
+         "syntax": "1.2.840.10008.1.2.4.201", "hint": "smaller; needs the [codecs] extra", "surfaces": cli,
+         "default": False},
     ]
 
 

@@ -279,7 +279,7 @@ def _write_lossless(ds: Dataset, frames: Iterable[bytes], plan: lossless.Plan, *
         values = lossless.stored_values(frame, plan, number)
         stream = lossless.encode(values, plan, number)
         if verify:
-            check_decoded_frame(stream, plan.syntax, values, plan.options, number)
+            check_decoded_frame(stream, plan.syntax, plan.checker, values, plan.options, number)
             checksums.append(checksum(stream))
         encoded.append(stream)
     lengths = [len(stream) for stream in encoded]

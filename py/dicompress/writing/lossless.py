@@ -28,7 +28,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from pydicom.dataset import Dataset
-from pydicom.pixels import get_encoder
+from pydicom.pixels import get_decoder, get_encoder
 from pydicom.pixels.encoders.base import ENCODING_PROFILES
 from pydicom.uid import UID, HTJ2KLossless, JPEG2000Lossless, JPEGLSLossless
 
@@ -45,6 +45,14 @@ SYNTAXES: dict[UID, str] = {
     JPEG2000Lossless: "pylibjpeg",
     HTJ2KLossless: PLUGIN_LABEL,
 }
+#: The decoding plugins that check each syntax's frames, the first available one used: for
+#: JPEG-LS libjpeg (pylibjpeg-libjpeg) before CharLS, so that another implementation than
+#: the encoder's decodes; OpenJPEG for JPEG 2000 and, independent of OpenJPH, for HTJ2K.
+CHECKING_PLUGINS: dict[UID, tuple[str, ...]] = {
+    JPEGLSLossless: ("pylibjpeg", "pyjpegls"),
+    JPEG2000Lossless: ("pylibjpeg",),
+    HTJ2KLossless: ("pylibjpeg",),
+}
 #: Colour through the reversible colour transform, in the JPEG 2000 family.
 _RCT_SYNTAXES = (JPEG2000Lossless, HTJ2KLossless)
 #: The most bits per sample each plugin writes (pylibjpeg-openjpeg: 24; the others 16).
@@ -58,6 +66,7 @@ class Plan:
     syntax: UID
     plugin: str
     options: dict[str, Any]  #: pydicom's encoding (and decoding) options for one frame
+    checker: str  #: the decoding plugin that checks each encoded frame (:data:`CHECKING_PLUGINS`)
 
     @property
     def photometric_interpretation(self) -> str:
@@ -86,7 +95,8 @@ def plan(ds: Dataset, shape: Geometry, syntax: UID) -> Plan:
     """
     add_plugins()
     plugin = SYNTAXES[syntax]
-    if plugin not in get_encoder(syntax).available_plugins:
+    checkers = [label for label in CHECKING_PLUGINS[syntax] if label in get_decoder(syntax).available_plugins]
+    if plugin not in get_encoder(syntax).available_plugins or not checkers:
         raise errors.EncoderMissingError(
             f"writing {syntax.name} needs encoders that are not installed: {CODECS_INSTALL}", syntax=syntax.name
         )
@@ -105,7 +115,7 @@ def plan(ds: Dataset, shape: Geometry, syntax: UID) -> Plan:
         "planar_configuration": 0,
     }
     _check_profile(syntax, options, str(ds.get("PhotometricInterpretation", "")))
-    return Plan(syntax, plugin, options)
+    return Plan(syntax, plugin, options, checkers[0])
 
 
 def _check_profile(syntax: UID, options: dict[str, Any], photometric: str) -> None:

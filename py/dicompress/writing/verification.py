@@ -4,10 +4,10 @@ An RLE frame is checked against its source as soon as it is encoded: with the en
 certificate (:mod:`dicompress.rle.certificate`, a proof that needs no decoding) where
 dicompress's codec made it, else by decoding the frame (pydicom's decoder framework,
 the service's plugin) and comparing. A JPEG-LS, JPEG 2000 or HTJ2K frame is decoded by
-pydicom's decoder for its syntax, with the first installed plugin of
-:func:`~dicompress.reading.compressed_input.decoding_plugins` (for JPEG-LS that is
-pyjpegls, for JPEG 2000 and HTJ2K pylibjpeg-openjpeg: HTJ2K is decoded by another codec
-than the one that wrote it), and compared with its source sample by sample. Once the
+pydicom's decoder for its syntax with the plugin the writer names (for JPEG-LS and HTJ2K
+another implementation than the encoder's: libjpeg checks CharLS, OpenJPEG checks
+OpenJPH; :data:`dicompress.writing.lossless.CHECKING_PLUGINS`), and compared with its
+source sample by sample. Once the
 file is written, pydicom's own reader must
 find in it exactly those frames: as many items as frames, each where the offset tables
 say, each with the length and the Adler-32 checksum of the frame that was checked.
@@ -31,7 +31,6 @@ from pydicom.uid import UID
 
 from dicompress import errors
 from dicompress.reading.deferred import DEFER_SIZE, pixel_value
-from dicompress.reading.compressed_input import decoding_plugins
 from dicompress.reading.dicom_input import Geometry, decode_rle_frames
 from dicompress.reading.layout import interleaved_to_planar
 
@@ -85,7 +84,9 @@ def check_rle_frame(
         raise errors.VerificationError(_not_decoding(number))
 
 
-def check_decoded_frame(stream: bytes, syntax: UID, frame: bytes, options: dict[str, Any], number: int) -> None:
+def check_decoded_frame(
+    stream: bytes, syntax: UID, plugin: str, frame: bytes, options: dict[str, Any], number: int
+) -> None:
     """Raise ``VerificationError`` unless the encoded frame `stream` decodes to the canonical `frame`.
 
     Parameters
@@ -94,6 +95,8 @@ def check_decoded_frame(stream: bytes, syntax: UID, frame: bytes, options: dict[
         One frame encoded in `syntax` (JPEG-LS, JPEG 2000 or HTJ2K).
     syntax : pydicom.uid.UID
         Its transfer syntax.
+    plugin : str
+        The pydicom decoding plugin that decodes it.
     frame : bytes
         The source: little-endian, interleaved samples in containers of Bits Allocated.
     options : dict
@@ -106,7 +109,6 @@ def check_decoded_frame(stream: bytes, syntax: UID, frame: bytes, options: dict[
     dicompress.errors.VerificationError
         If the frame decodes to other samples, or cannot be decoded at all.
     """
-    plugin = decoding_plugins(syntax, options["bits_stored"])[0]
     try:
         # raw: a YBR_FULL source stays YBR_FULL (the JPEG 2000 decoders undo YBR_RCT themselves).
         array, _ = get_decoder(syntax).as_array(encapsulate([stream]), raw=True, decoding_plugin=plugin, **options)
