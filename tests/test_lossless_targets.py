@@ -6,7 +6,8 @@ command line takes). A result must hold the source's pixel values as pydicom rea
 files, describe what it holds (Photometric Interpretation, Planar Configuration, Bits
 Stored, Lossy Image Compression untouched) and keep every other element; and peers
 must decode it to the same values: DCMTK's ``dcmdjpls`` the JPEG-LS files,
-pylibjpeg-openjpeg (called directly) the JPEG 2000 and HTJ2K codestreams, OpenJPH's
+pylibjpeg-libjpeg the JPEG-LS codestreams, pylibjpeg-openjpeg the JPEG 2000 and HTJ2K
+codestreams (both called directly), OpenJPH's
 ``ojph_expand`` the HTJ2K codestreams. An image a syntax cannot hold fails with
 ``unsupported`` and one line that says why.
 """
@@ -16,6 +17,7 @@ import sys
 from functools import cache
 from io import BytesIO
 
+import libjpeg
 import numpy as np
 import openjpeg
 import pytest
@@ -184,6 +186,21 @@ def test_dcmtk_decodes_our_jpeg_ls_to_the_source(name, tmp_path):
     ours.write_bytes(converted(name, "jpeg-ls").data)
     theirs = dcmread(peers.dcmdjpls(ours, tmp_path / "plain.dcm"))
     assert np.array_equal(values(theirs), values(corpus.image(name).read()))
+
+
+@pytest.mark.peers
+@pytest.mark.parametrize("name", done("jpeg-ls"))
+def test_libjpeg_decodes_our_jpeg_ls_to_the_source(name):
+    # The service checks JPEG-LS with CharLS, which wrote it (and DCMTK's decoder descends
+    # from CharLS too): libjpeg is an implementation of its own.
+    for frame, codestream in zip(frames_of(name), codestreams(name, "jpeg-ls"), strict=True):
+        decoded = libjpeg.decode(codestream)
+        signed = corpus.image(name).pixel_representation == 1
+        bits = corpus.image(name).bits_stored
+        if signed and decoded.dtype.kind == "u":  # JPEG-LS has no sign: libjpeg returns the stored bits
+            decoded = decoded.astype(np.int64)
+            decoded = np.where(decoded >= 1 << (bits - 1), decoded - (1 << bits), decoded)
+        assert np.array_equal(decoded, frame)
 
 
 def codestreams(name: str, target: str) -> list[bytes]:

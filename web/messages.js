@@ -27,8 +27,5 @@ export function workerDiedText(reason, messages) {
 
 // The note on targets the page cannot write yet (frontend.Target.surfaces lacks "page").
 export function targetsMissingText(targets, messages) {
-  return fill(messages.browser_target_missing, {
-    labels: targets.map((t) => t.label).join(", "),
-    names: targets.map((t) => t.name).join(", "),
-  });
+  return fill(messages.browser_target_missing, { names: targets.map((t) => t.name).join("|") });
 }

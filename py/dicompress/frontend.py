@@ -152,8 +152,8 @@ MESSAGES = {
         "command line rewrites it: dicompress FOLDER -o OUT/"
     ),
     "browser_target_missing": (
-        "The page cannot write {labels} yet; the dicompress command line does: "
-        'pip install "dicompress[codecs]", then dicompress FILE -o OUT/ --syntax NAME ({names})'
+        "Greyed out: the page cannot write these yet; the dicompress command line does: "
+        'pip install "dicompress[codecs]", then dicompress FILE -o OUT/ --syntax {names}'
     ),
     "browser_decoder_missing": (
         "{syntax} files cannot be converted in the browser; use the dicompress command line on your "

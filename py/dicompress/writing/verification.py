@@ -4,10 +4,10 @@ An RLE frame is checked against its source as soon as it is encoded: with the en
 certificate (:mod:`dicompress.rle.certificate`, a proof that needs no decoding) where
 dicompress's codec made it, else by decoding the frame (pydicom's decoder framework,
 the service's plugin) and comparing. A JPEG-LS, JPEG 2000 or HTJ2K frame is decoded by
-pydicom's decoder for its syntax with the plugin the writer names (for JPEG-LS and HTJ2K
-another implementation than the encoder's: libjpeg checks CharLS, OpenJPEG checks
-OpenJPH; :data:`dicompress.writing.lossless.CHECKING_PLUGINS`), and compared with its
-source sample by sample. Once the
+pydicom's decoder for its syntax with the plugin the writer names
+(:data:`dicompress.writing.lossless.CHECKING_PLUGINS`: for HTJ2K another implementation
+than the encoder's, OpenJPEG checking OpenJPH), and compared with its source sample by
+sample. Once the
 file is written, pydicom's own reader must
 find in it exactly those frames: as many items as frames, each where the offset tables
 say, each with the length and the Adler-32 checksum of the frame that was checked.
