@@ -30,7 +30,10 @@ from pydicom.uid import UID, HTJ2KLossless, JPEG2000Lossless, JPEGLSLossless
 import dicompress
 from dicompress import errors
 from dicompress.plugins import htj2k_encoder
+from dicompress.reading.dicom_input import geometry, source_frames
 from dicompress.service import Conversion, convert
+from dicompress.writing import lossless
+from dicompress.writing.verification import check_decoded_frame
 from tests import corpus, peers
 from tests.dicom_files import differing_elements, rewritten
 
@@ -173,6 +176,20 @@ def test_thirty_two_bit_samples_are_refused_with_the_image_described():
     assert str(raised.value) == (
         "JPEG 2000 Image Compression (Lossless Only) cannot hold this image (MONOCHROME2, 1 sample(s) per pixel, "
         "32 of 32 bits, unsigned); RLE Lossless (--syntax rle) can")
+
+
+@pytest.mark.parametrize("target", SYNTAXES)
+def test_a_frame_that_decodes_to_other_samples_fails_verification(target):
+    ds = corpus.image("MR_small.dcm").read()
+    shape = geometry(ds)
+    plan = lossless.plan(ds, shape, SYNTAXES[target])
+    frame = next(iter(source_frames(ds, shape)))
+    stream = lossless.encode(frame, plan, 1)
+    check_decoded_frame(stream, plan.syntax, plan.checker, frame, plan.options, 1)
+    other = bytearray(frame)
+    other[0] ^= 1
+    with pytest.raises(errors.VerificationError, match="^frame 1 did not decode to the original pixels"):
+        check_decoded_frame(stream, plan.syntax, plan.checker, bytes(other), plan.options, 1)
 
 
 # --- peers decode our results ------------------------------------------------------------

@@ -7,9 +7,8 @@ the service's plugin) and comparing. A JPEG-LS, JPEG 2000 or HTJ2K frame is deco
 pydicom's decoder for its syntax with the plugin the writer names
 (:data:`dicompress.writing.lossless.CHECKING_PLUGINS`: for HTJ2K another implementation
 than the encoder's, OpenJPEG checking OpenJPH), and compared with its source sample by
-sample. Once the
-file is written, pydicom's own reader must
-find in it exactly those frames: as many items as frames, each where the offset tables
+sample. Once the file is written, pydicom's own reader must find in it exactly those
+frames: as many items as frames, each where the offset tables
 say, each with the length and the Adler-32 checksum of the frame that was checked.
 Native Pixel Data must be, where pydicom's reader finds it, frames of those lengths and
 checksums.
