@@ -24,7 +24,7 @@ def test_the_page_writes_rle_explicit_and_deflate_and_only_the_command_line_the_
     }
     assert all(set(t.surfaces) <= set(frontend.SURFACES) for t in frontend.TARGETS)
     assert frontend.message("browser_target_missing", names="jpeg-ls|j2k") == (
-        'Greyed out: the page cannot write these yet; the dicompress command line does: pip install '
+        'The page cannot write the greyed-out targets yet; the dicompress command line does: pip install '
         '"dicompress[codecs]", then dicompress FILE -o OUT/ --syntax jpeg-ls|j2k')
 
 

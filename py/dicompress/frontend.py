@@ -152,7 +152,7 @@ MESSAGES = {
         "command line rewrites it: dicompress FOLDER -o OUT/"
     ),
     "browser_target_missing": (
-        "Greyed out: the page cannot write these yet; the dicompress command line does: "
+        "The page cannot write the greyed-out targets yet; the dicompress command line does: "
         'pip install "dicompress[codecs]", then dicompress FILE -o OUT/ --syntax {names}'
     ),
     "browser_decoder_missing": (
