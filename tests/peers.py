@@ -14,6 +14,7 @@ import subprocess
 import sys
 from importlib.util import find_spec
 
+import numpy as np
 import pytest
 
 #: Seconds any one peer run may take before it counts as hung.
@@ -132,6 +133,25 @@ def ojph_compress(src: Path, dst: Path, *, reversible: bool) -> Path:
 def ojph_expand(src: Path, dst: Path) -> Path:
     """Decode the HTJ2K codestream `src` to a PGM/PPM image with OpenJPH's ``ojph_expand``."""
     return _produce(["ojph_expand", "-i", str(src), "-o", str(dst)], f"ojph_expand {Path(src).name}", dst)
+
+
+def write_netpbm(pixels: np.ndarray, maxval: int, path: Path) -> Path:
+    """Write grey (PGM) or RGB (PPM) `pixels`, for ``ojph_compress``; samples over 8 bits are big-endian."""
+    magic = "P5" if pixels.ndim == 2 else "P6"
+    header = f"{magic}\n{pixels.shape[1]} {pixels.shape[0]}\n{maxval}\n".encode()
+    path.write_bytes(header + pixels.astype(">u2" if maxval > 255 else "u1").tobytes())
+    return path
+
+
+def read_netpbm(path: Path) -> np.ndarray:
+    """Return the samples of a binary PGM/PPM written by ``ojph_expand``."""
+    data = path.read_bytes()
+    magic, width, height, maxval = data.split(maxsplit=4)[:4]
+    samples = 3 if magic == b"P6" else 1
+    dtype = ">u2" if int(maxval) > 255 else "u1"
+    size = int(width) * int(height) * samples * np.dtype(dtype).itemsize
+    pixels = np.frombuffer(data[-size:], dtype=dtype).reshape(int(height), int(width), samples)
+    return pixels[..., 0] if samples == 1 else pixels
 
 
 def dcmdump(src: Path) -> str:

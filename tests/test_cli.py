@@ -204,5 +204,5 @@ def test_an_output_that_is_a_file_is_a_usage_error(tmp_path, capsys):
 def test_help_shows_examples():
     done = run_cli("--help", check=True)
     assert "examples:" in done.stdout
-    assert "--syntax {rle,explicit,deflate}" in done.stdout
+    assert "--syntax {rle,explicit,deflate,jpeg-ls,j2k,htj2k}" in done.stdout
     assert "--skip-non-image" in done.stdout and "--jobs N" in done.stdout and "--report FILE.json" in done.stdout

@@ -7,12 +7,25 @@ from dicompress import frontend, service
 from tests.dicom_files import file_bytes
 
 
-def test_targets_are_rle_explicit_and_deflate_with_pydicoms_names_for_their_syntaxes():
-    assert frontend.target_names() == ["rle", "explicit", "deflate"]
+def test_targets_are_rle_explicit_deflate_and_three_smaller_lossless_syntaxes_with_pydicoms_names():
+    assert frontend.target_names() == ["rle", "explicit", "deflate", "jpeg-ls", "j2k", "htj2k"]
     assert frontend.DEFAULT_TARGET == "rle"
     for target in frontend.TARGETS:
         assert target.label == UID(target.syntax).name
         assert UID(target.syntax).is_transfer_syntax
+    assert [frontend.target(name).syntax for name in ("jpeg-ls", "j2k", "htj2k")] == [
+        "1.2.840.10008.1.2.4.80", "1.2.840.10008.1.2.4.90", "1.2.840.10008.1.2.4.201"]
+
+
+def test_the_page_writes_rle_explicit_and_deflate_and_only_the_command_line_the_others():
+    assert {t.name: t.surfaces for t in frontend.TARGETS} == {
+        "rle": ("cli", "page"), "explicit": ("cli", "page"), "deflate": ("cli", "page"),
+        "jpeg-ls": ("cli",), "j2k": ("cli",), "htj2k": ("cli",),
+    }
+    assert all(set(t.surfaces) <= set(frontend.SURFACES) for t in frontend.TARGETS)
+    assert frontend.message("browser_target_missing", names="jpeg-ls|j2k") == (
+        'The page cannot write the greyed-out targets yet; the dicompress command line does: pip install '
+        '"dicompress[codecs]", then dicompress FILE -o OUT/ --syntax jpeg-ls|j2k')
 
 
 def test_the_service_takes_its_targets_and_packings_from_the_policy():
@@ -140,10 +153,12 @@ def test_operating_system_clutter(name, clutter):
 def test_messages_are_one_line_and_name_the_command_line_where_the_page_cannot_help():
     for key in frontend.MESSAGES:
         text = frontend.message(key, error="RangeError", size="1.2 GB", limit="613.6 MB", syntax="JPEG 2000",
-                                count=3, file="IM1", fate="failed", reason="why")
+                                count=3, file="IM1", fate="failed", reason="why", names="jpeg-ls")
         assert "\n" not in text and "{" not in text
-    for key in ("out_of_memory", "unreadable_memory", "too_large", "converter_restarted", "browser_decoder_missing"):
-        assert "dicompress command line" in frontend.message(key, error="e", size="s", limit="l", syntax="x")
+    for key in ("out_of_memory", "unreadable_memory", "too_large", "converter_restarted", "browser_decoder_missing",
+                "browser_target_missing"):
+        assert "dicompress command line" in frontend.message(
+            key, error="e", size="s", limit="l", syntax="x", names="z")
     assert frontend.message("out_of_memory").endswith("dicompress FILE -o OUT/")
 
 

@@ -11,7 +11,7 @@ import subprocess
 import numpy as np
 import pytest
 from pydicom import dcmread
-from pydicom.uid import RLELossless
+from pydicom.uid import HTJ2KLossless, JPEG2000Lossless, JPEGLSLossless, RLELossless
 
 from tests import corpus, peers
 from tests.cli_helpers import totals_line
@@ -100,6 +100,45 @@ def test_the_command_line_prints_the_message_and_fails(codec_free_python, tmp_pa
     assert done.returncode == 1
     assert INSTALL in done.stdout
     assert totals_line(done.stdout) == "1 file: 0 converted, 0 copied, 0 up to date, 0 skipped, 1 failed"
+
+
+ENCODE_SCRIPT = r"""
+import json, sys
+from dicompress.errors import ConversionError
+from dicompress.service import convert
+
+data = open(sys.argv[1], "rb").read()
+report = {}
+for target in ("jpeg-ls", "j2k", "htj2k"):
+    try:
+        convert(data, target)
+        report[target] = {"code": "done"}
+    except ConversionError as exc:
+        report[target] = {"code": exc.code, "message": str(exc), "syntax": exc.syntax}
+print(json.dumps(report))
+"""
+
+
+def test_the_smaller_lossless_targets_name_the_install_command(codec_free_python):
+    python, env = codec_free_python
+    done = subprocess.run([python, "-c", ENCODE_SCRIPT, str(corpus.path("MR_small.dcm"))],
+                          capture_output=True, text=True, env=env, timeout=300, check=False)
+    assert done.returncode == 0, done.stderr
+    syntaxes = {"jpeg-ls": JPEGLSLossless.name, "j2k": JPEG2000Lossless.name, "htj2k": HTJ2KLossless.name}
+    assert json.loads(done.stdout) == {
+        target: {"code": "encoder-missing", "syntax": syntax,
+                 "message": f"writing {syntax} needs encoders that are not installed: {INSTALL}"}
+        for target, syntax in syntaxes.items()
+    }
+
+
+def test_the_command_line_names_the_install_command_for_a_smaller_target(codec_free_python, tmp_path):
+    python, env = codec_free_python
+    done = subprocess.run([python, "-m", "dicompress", str(corpus.path("MR_small.dcm")), "-o", str(tmp_path),
+                           "--syntax", "htj2k"], capture_output=True, text=True, env=env, timeout=300, check=False)
+    assert done.returncode == 1
+    assert f"needs encoders that are not installed: {INSTALL}" in done.stdout
+    assert not (tmp_path / "MR_small.dcm").exists()
 
 
 def test_only_jpeg_baseline_and_8_bit_extended_files_ask_for_pillow(run):

@@ -24,3 +24,8 @@ export function tooLargeText(size, messages, limit) {
 export function workerDiedText(reason, messages) {
   return fill(messages.converter_restarted, { error: reason });
 }
+
+// The note on targets the page cannot write yet (frontend.Target.surfaces lacks "page").
+export function targetsMissingText(targets, messages) {
+  return fill(messages.browser_target_missing, { names: targets.map((t) => t.name).join("|") });
+}

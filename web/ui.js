@@ -4,7 +4,7 @@
 // All Python work happens in workers (pool.js, engine.js); nothing here reads DICOM.
 import { fromDrop, fromInput, isClutter } from "./files.js";
 import { formatBytes, formatPercent } from "./format.js";
-import { failureText, tooLargeText, workerDiedText } from "./messages.js";
+import { failureText, targetsMissingText, tooLargeText, workerDiedText } from "./messages.js";
 import { EnginePool } from "./pool.js";
 import { ResultRow } from "./results.js";
 import { pickSaveFile, saveStream } from "./saving.js";
@@ -31,6 +31,7 @@ export function mountApp(root, { host = document.documentElement, dropTarget = w
     dropzone: $("#dropzone"),
     syntax: $("[data-testid=syntax]"),
     strict: $("[data-testid=strict]"),
+    syntaxNote: $("#syntax-note"),
     results: $("#results"),
     resultsTable: $("#results-table"),
     empty: $("#results-empty"),
@@ -58,9 +59,19 @@ export function mountApp(root, { host = document.documentElement, dropTarget = w
   // -------------------------------------------------------------- runtime status
 
   function showTargets(targets) {
+    const missing = targets.filter((t) => !t.surfaces.includes("page"));
     ui.syntax.replaceChildren(
-      ...targets.map((t) => new Option(`${t.label} (${t.hint})`, t.name, t.default, t.default)),
+      ...targets.map((t) => {
+        const option = new Option(`${t.label} (${t.hint})`, t.name, t.default, t.default);
+        if (missing.includes(t)) {
+          option.disabled = true;
+          option.text = `${t.label} (command line only, for now)`;
+        }
+        return option;
+      }),
     );
+    ui.syntaxNote.textContent = missing.length ? targetsMissingText(missing, policy.messages) : "";
+    ui.syntaxNote.hidden = !missing.length;
     ui.syntax.disabled = false;
   }
 

@@ -42,11 +42,15 @@ def targets() -> list[dict[str, Any]]:
     Returns
     -------
     list of dict
-        ``{"name", "label", "syntax", "hint", "default"}`` per target, e.g. ``{"name":
-        "rle", "label": "RLE Lossless", "syntax": "1.2.840.10008.1.2.5", "hint":
-        "compress", "default": True}``.
+        ``{"name", "label", "syntax", "hint", "surfaces", "default"}`` per target, e.g.
+        ``{"name": "rle", "label": "RLE Lossless", "syntax": "1.2.840.10008.1.2.5", "hint":
+        "compress", "surfaces": ["cli", "page"], "default": True}``; the page offers a target
+        whose `surfaces` lack ``"page"`` disabled, with the command that writes it.
     """
-    return [{**asdict(t), "default": t.name == frontend.DEFAULT_TARGET} for t in frontend.TARGETS]
+    return [
+        {**asdict(t), "surfaces": list(t.surfaces), "default": t.name == frontend.DEFAULT_TARGET}
+        for t in frontend.TARGETS
+    ]
 
 
 def messages() -> dict[str, str]:

@@ -92,6 +92,22 @@ class UnsupportedImageError(ConversionError):
     code = "unsupported"
 
 
+class EncoderMissingError(UnsupportedImageError):
+    """The target's encoder plugins are not installed (the ``[codecs]`` extra is missing).
+
+    Attributes
+    ----------
+    syntax : str
+        The name of the target transfer syntax, e.g. ``"JPEG-LS Lossless Image Compression"``.
+    """
+
+    code = "encoder-missing"
+
+    def __init__(self, message: str, syntax: str) -> None:
+        super().__init__(message)
+        self.syntax = syntax
+
+
 class CorruptPixelDataError(ConversionError):
     """Compressed pixel data that cannot be decoded."""
 

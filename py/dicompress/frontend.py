@@ -4,10 +4,14 @@ Both convert through :func:`dicompress.service.convert`; the decisions around it
 here, once, for :mod:`dicompress.cli.main` and for the page's adapter :mod:`dicompress.browser`.
 
 Targets and packings
-    ``rle`` (RLE Lossless, the default), ``explicit`` (Explicit VR Little Endian) and
-    ``deflate`` (Deflated Explicit VR Little Endian), with the labels people see and
-    their Transfer Syntax UIDs; RLE packings ``pydicom`` (default, byte-identical to
-    pydicom's plugin) and ``compact`` (smallest). The service takes its names from here.
+    ``rle`` (RLE Lossless, the default), ``explicit`` (Explicit VR Little Endian),
+    ``deflate`` (Deflated Explicit VR Little Endian), and the smaller lossless syntaxes
+    ``jpeg-ls`` (JPEG-LS Lossless), ``j2k`` (JPEG 2000 Lossless) and ``htj2k`` (HTJ2K
+    Lossless), with the labels people see, their Transfer Syntax UIDs and the surfaces
+    that can write each today (:data:`SURFACES`: the command line writes the last three
+    with the ``[codecs]`` extra, the page not yet); RLE packings ``pydicom`` (default,
+    byte-identical to pydicom's plugin) and ``compact`` (smallest). The service takes
+    its names from here.
 
 Output names
     A result keeps its input's name: ``x.dcm`` gives ``x.dcm``, ``IM0001`` gives
@@ -68,6 +72,8 @@ class Target:
     label: str  #: the transfer syntax's name (as pydicom's ``UID.name`` gives it)
     syntax: str  #: its Transfer Syntax UID
     hint: str  #: what it does, for people
+    #: the surfaces that can write it today (:data:`SURFACES`)
+    surfaces: tuple[str, ...] = ("cli", "page")
 
 
 @dataclass(frozen=True)
@@ -78,10 +84,19 @@ class Packing:
     label: str
 
 
+#: Where files are converted: the command line (and ``convert()``), and the web page.
+SURFACES = ("cli", "page")
+_CLI_ONLY = ("cli",)
+_SMALLER = "smaller; needs the [codecs] extra"
+
 TARGETS = (
     Target("rle", "RLE Lossless", "1.2.840.10008.1.2.5", "compress"),
     Target("explicit", "Explicit VR Little Endian", "1.2.840.10008.1.2.1", "decompress"),
     Target("deflate", "Deflated Explicit VR Little Endian", "1.2.840.10008.1.2.1.99", "deflate the whole file"),
+    Target("jpeg-ls", "JPEG-LS Lossless Image Compression", "1.2.840.10008.1.2.4.80", _SMALLER, _CLI_ONLY),
+    Target("j2k", "JPEG 2000 Image Compression (Lossless Only)", "1.2.840.10008.1.2.4.90", _SMALLER, _CLI_ONLY),
+    Target("htj2k", "High-Throughput JPEG 2000 Image Compression (Lossless Only)", "1.2.840.10008.1.2.4.201",
+           _SMALLER, _CLI_ONLY),
 )
 DEFAULT_TARGET = "rle"
 #: Targets that store pixels as they are, so they hold everything native pixel data holds
@@ -176,6 +191,10 @@ MESSAGES = {
         "DICOMDIR left out: it would name the old transfer syntax of the files converted; the dicompress "
         "command line rewrites it: dicompress FOLDER -o OUT/"
     ),
+    "browser_target_missing": (
+        "The page cannot write the greyed-out targets yet; the dicompress command line does: "
+        'pip install "dicompress[codecs]", then dicompress FILE -o OUT/ --syntax {names}'
+    ),
     "browser_decoder_missing": (
         "{syntax} files cannot be converted in the browser; use the dicompress command line on your "
         'computer instead: pip install "dicompress[codecs]", then dicompress FILE -o OUT/'
@@ -194,6 +213,11 @@ MESSAGES = {
 def target_names() -> list[str]:
     """Return the names of the targets, the default first."""
     return [t.name for t in TARGETS]
+
+
+def target(name: str) -> Target:
+    """Return the target called `name` (one of :func:`target_names`)."""
+    return next(t for t in TARGETS if t.name == name)
 
 
 def packing_names() -> list[str]:

@@ -31,8 +31,15 @@ from dicompress.reading.dicom_input import (
     transfer_syntax,
 )
 from dicompress.reading.lossy import is_lossy
+from dicompress.writing import lossless
 from dicompress.writing.pixel_data import store_encapsulated, store_native
-from dicompress.writing.verification import check_rle_frame, check_written_native, check_written_rle, checksum
+from dicompress.writing.verification import (
+    check_decoded_frame,
+    check_rle_frame,
+    check_written_native,
+    check_written_rle,
+    checksum,
+)
 
 if TYPE_CHECKING:
     from dicompress.rle.certificate import Certificate
@@ -118,8 +125,10 @@ def convert(
         deflated included), RLE Lossless, or compressed in a syntax an installed
         pydicom plugin decodes (:mod:`dicompress.reading.compressed_input`).
     target : str, optional
-        ``"rle"`` (RLE Lossless, default), ``"explicit"`` (Explicit VR Little Endian)
-        or ``"deflate"`` (Deflated Explicit VR Little Endian).
+        ``"rle"`` (RLE Lossless, default), ``"explicit"`` (Explicit VR Little Endian),
+        ``"deflate"`` (Deflated Explicit VR Little Endian), or, with the ``[codecs]``
+        extra, ``"jpeg-ls"``, ``"j2k"`` or ``"htj2k"`` (JPEG-LS, JPEG 2000, HTJ2K
+        Lossless: :mod:`dicompress.writing.lossless`).
     packing : str, optional
         RLE packing: ``"pydicom"`` (default, byte-identical to pydicom's plugin) or
         ``"compact"`` (smallest streams); used with numpy only.
@@ -170,6 +179,10 @@ def _convert(
     if TARGETS[target] == RLELossless:
         plugin = encoding_plugin()
         output = _write_rle(ds, shape, frames, plugin=plugin, packing=packing, verify=verify)
+    elif TARGETS[target] in lossless.SYNTAXES:
+        plan = lossless.plan(ds, shape, TARGETS[target])
+        plugin = plan.plugin
+        output = _write_lossless(ds, frames, plan, verify=verify)
     else:
         plugin = "none"
         output = _write_native(ds, shape, frames, TARGETS[target], verify=verify)
@@ -276,6 +289,30 @@ def _encode_rle_frame(
     except (ValueError, RuntimeError) as exc:
         reason = " ".join(str(exc).split())
         raise errors.UnsupportedImageError(f"cannot encode as RLE Lossless: {reason}") from None
+
+
+def _write_lossless(ds: Dataset, frames: Iterable[bytes], plan: lossless.Plan, *, verify: bool) -> bytes:
+    """Encode canonical `frames` as planned (JPEG-LS, JPEG 2000 or HTJ2K Lossless) and return the file's bytes.
+
+    As :func:`_write_rle` does: each frame is decoded again and compared with its pixel
+    values right after encoding, and the written file is checked to hold exactly those frames.
+    """
+    encoded: list[bytes] = []
+    checksums: list[int] = []
+    for number, frame in enumerate(frames, start=1):
+        values = lossless.stored_values(frame, plan, number)
+        stream = lossless.encode(values, plan, number)
+        if verify:
+            check_decoded_frame(stream, plan.syntax, plan.checker, values, plan.options, number)
+            checksums.append(checksum(stream))
+        encoded.append(stream)
+    lengths = [len(stream) for stream in encoded]
+    store_encapsulated(ds, encoded)
+    lossless.describe(ds, plan)
+    output = _write(ds, plan.syntax)
+    if verify:
+        check_written_rle(output, lengths, checksums)
+    return output
 
 
 def _write_native(

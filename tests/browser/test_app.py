@@ -15,6 +15,7 @@ from pydicom import dcmread
 from pydicom.data import get_testdata_file
 from pydicom.uid import DeflatedExplicitVRLittleEndian, ExplicitVRLittleEndian, RLELossless
 
+from dicompress import frontend
 from dicompress.frontend import output_names
 
 from .conftest import App, copy_as
@@ -39,6 +40,17 @@ def test_engine_is_dicompress_on_pyodides_numpy(app: App):
     expect(engine).to_have_attribute("data-engine", "numpy")
     expect(engine).to_have_text("Engine: fast (numpy 2.0.2)")
     expect(app.page.locator('#downloads [data-key="numpy"]')).to_have_attribute("data-state", "done")
+
+
+def test_the_selector_offers_every_target_and_disables_what_only_the_command_line_writes(app: App):
+    options = app.page.locator("[data-testid=syntax] option")
+    expect(options).to_have_count(len(frontend.TARGETS))
+    assert options.evaluate_all("os => os.map((o) => [o.value, o.disabled])") == [
+        [t.name, "page" not in t.surfaces] for t in frontend.TARGETS]
+    assert app.page.locator("[data-testid=syntax]").input_value() == frontend.DEFAULT_TARGET
+    note = app.page.locator("#syntax-note")
+    expect(note).to_be_visible()
+    expect(note).to_have_text(frontend.message("browser_target_missing", names="jpeg-ls|j2k|htj2k"))
 
 
 @pytest.mark.parametrize("name", REAL_FILES)

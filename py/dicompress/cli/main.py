@@ -29,6 +29,8 @@ examples:
   dicompress study/ -o study-rle/ --compact          a whole study, recursively, smallest packing
   dicompress study-rle/ -o plain/ --syntax explicit  decompress to Explicit VR Little Endian
   dicompress a.dcm b.dcm -o out/ --syntax deflate --report out/report.json
+  dicompress study/ -o study-jls/ --syntax jpeg-ls   smaller, lossless (also j2k, htj2k):
+                                                     pip install "dicompress[codecs]" first
 
 The output folder mirrors each folder named (study/series2/x.dcm -> study-rle/series2/x.dcm);
 files named go to its top. Names are kept; when two would collide, the later one gets

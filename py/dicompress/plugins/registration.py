@@ -1,4 +1,4 @@
-"""Add dicompress's plugins to pydicom's RLE Lossless encoder and decoder.
+"""Add dicompress's plugins to pydicom's RLE Lossless encoder and decoder, and an HTJ2K Lossless encoder.
 
 This is the only module that touches pydicom's private state; each touch says which
 gap in pydicom's public API it works around.
@@ -7,8 +7,9 @@ gap in pydicom's public API it works around.
 from pydicom.pixels.common import CoderBase
 from pydicom.pixels.decoders import RLELosslessDecoder
 from pydicom.pixels.encoders import RLELosslessEncoder
-from pydicom.pixels.encoders.base import ENCODING_PROFILES
-from pydicom.uid import RLELossless
+from pydicom.pixels.encoders import base as encoders_base
+from pydicom.pixels.encoders.base import ENCODING_PROFILES, Encoder
+from pydicom.uid import HTJ2KLossless, RLELossless
 
 from dicompress.plugins.dependencies import numpy_available
 
@@ -28,6 +29,20 @@ _WIDE_RLE_PROFILES = [
     ("MONOCHROME1", 1, (0, 1), (32, 64), range(1, 65)),
     ("MONOCHROME2", 1, (0, 1), (32, 64), range(1, 65)),
     ("RGB", 3, (0,), (32,), range(1, 33)),
+]
+
+#: pydicom 3.0 has no encoder for HTJ2K Lossless: this one has dicompress's plugin only.
+HTJ2KLosslessEncoder = Encoder(HTJ2KLossless)
+_HTJ2K_PLUGIN = ("dicompress.plugins.htj2k_encoder", "encode_frame")
+# PS3.5 Table 8.2.4-1 (JPEG 2000 Lossless, which HTJ2K Lossless shares), up to the
+# 16 bits per sample the plugin writes.
+_HTJ2K_PROFILES = [
+    ("MONOCHROME1", 1, (0, 1), (8, 16), range(1, 17)),
+    ("MONOCHROME2", 1, (0, 1), (8, 16), range(1, 17)),
+    ("PALETTE COLOR", 1, (0,), (8, 16), range(1, 17)),
+    ("YBR_RCT", 3, (0,), (8, 16), range(1, 17)),
+    ("RGB", 3, (0,), (8, 16), range(1, 17)),
+    ("YBR_FULL", 3, (0,), (8, 16), range(1, 17)),
 ]
 
 
@@ -62,6 +77,24 @@ def add_plugins() -> None:
     # extend it: the encoder checks every image against it before any plugin runs.
     profiles = ENCODING_PROFILES[RLELossless]
     profiles.extend(p for p in _WIDE_RLE_PROFILES if p not in profiles)
+    add_htj2k_encoder()
+
+
+def add_htj2k_encoder() -> None:
+    """Make pydicom's ``get_encoder`` and ``Dataset.compress`` know HTJ2K Lossless, once.
+
+    pydicom's encoder guide covers a new ``Encoder(uid)`` with ``add_plugin``; what it
+    has no public function for is the two module-level tables every encoder is looked
+    up in: its encoding profiles (checked before any plugin runs) and the private
+    ``_PIXEL_DATA_ENCODERS`` that ``get_encoder`` reads. An entry pydicom itself may
+    make one day is left as it is.
+    """
+    if HTJ2KLossless in encoders_base._PIXEL_DATA_ENCODERS:
+        return
+    if not _has_plugin(HTJ2KLosslessEncoder):
+        HTJ2KLosslessEncoder.add_plugin(PLUGIN_LABEL, _HTJ2K_PLUGIN)
+    ENCODING_PROFILES.setdefault(HTJ2KLossless, list(_HTJ2K_PROFILES))
+    encoders_base._PIXEL_DATA_ENCODERS[HTJ2KLossless] = (HTJ2KLosslessEncoder, "dicompress")
 
 
 def service_plugin() -> str:

@@ -3,8 +3,12 @@
 An RLE frame is checked against its source as soon as it is encoded: with the encoder's
 certificate (:mod:`dicompress.rle.certificate`, a proof that needs no decoding) where
 dicompress's codec made it, else by decoding the frame (pydicom's decoder framework,
-the service's plugin) and comparing. Once the file is written, pydicom's own reader must
-find in it exactly those frames: as many items as frames, each where the offset tables
+the service's plugin) and comparing. A JPEG-LS, JPEG 2000 or HTJ2K frame is decoded by
+pydicom's decoder for its syntax with the plugin the writer names
+(:data:`dicompress.writing.lossless.CHECKING_PLUGINS`: for HTJ2K another implementation
+than the encoder's, OpenJPEG checking OpenJPH), and compared with its source sample by
+sample. Once the file is written, pydicom's own reader must find in it exactly those
+frames: as many items as frames, each where the offset tables
 say, each with the length and the Adler-32 checksum of the frame that was checked.
 Native Pixel Data must be, where pydicom's reader finds it, frames of those lengths and
 checksums.
@@ -21,13 +25,15 @@ from typing import Any
 
 from pydicom import dcmread
 from pydicom.encaps import encapsulate, parse_basic_offsets, parse_fragments
+from pydicom.pixels import get_decoder
+from pydicom.uid import UID
 
 from dicompress import errors
 from dicompress.reading.deferred import DEFER_SIZE, pixel_value
 from dicompress.reading.dicom_input import Geometry, decode_rle_frames
 from dicompress.reading.layout import interleaved_to_planar
 
-__all__ = ["check_rle_frame", "check_written_native", "check_written_rle", "checksum"]
+__all__ = ["check_decoded_frame", "check_rle_frame", "check_written_native", "check_written_rle", "checksum"]
 
 # (7FE0,0010) OB, undefined length, in Explicit VR Little Endian: how encapsulated Pixel Data begins.
 _ENCAPSULATED_HEADER = b"\xe0\x7f\x10\x00OB\x00\x00\xff\xff\xff\xff"
@@ -77,13 +83,53 @@ def check_rle_frame(
         raise errors.VerificationError(_not_decoding(number))
 
 
+def check_decoded_frame(
+    stream: bytes, syntax: UID, plugin: str, frame: bytes, options: dict[str, Any], number: int
+) -> None:
+    """Raise ``VerificationError`` unless the encoded frame `stream` decodes to the canonical `frame`.
+
+    Parameters
+    ----------
+    stream : bytes
+        One frame encoded in `syntax` (JPEG-LS, JPEG 2000 or HTJ2K).
+    syntax : pydicom.uid.UID
+        Its transfer syntax.
+    plugin : str
+        The pydicom decoding plugin that decodes it.
+    frame : bytes
+        The source: little-endian, interleaved samples in containers of Bits Allocated.
+    options : dict
+        pydicom's options for one frame, the Photometric Interpretation as written.
+    number : int
+        The frame's number (from 1), for the message.
+
+    Raises
+    ------
+    dicompress.errors.VerificationError
+        If the frame decodes to other samples, or cannot be decoded at all.
+    """
+    try:
+        # raw: a YBR_FULL source stays YBR_FULL (the JPEG 2000 decoders undo YBR_RCT themselves).
+        array, _ = get_decoder(syntax).as_array(encapsulate([stream]), raw=True, decoding_plugin=plugin, **options)
+    except (ValueError, RuntimeError, TypeError, OverflowError) as exc:
+        raise errors.VerificationError(
+            f"frame {number} cannot be decoded again ({errors.reason(exc)}); the result was discarded"
+        ) from None
+    width = options["bits_allocated"] // 8
+    samples = array.astype(f"<{array.dtype.kind}{width}", copy=False)
+    if samples.nbytes != len(frame) or samples.tobytes() != frame:
+        raise errors.VerificationError(_not_decoding(number))
+
+
 def check_written_rle(output: bytes, lengths: Sequence[int], checksums: Sequence[int]) -> None:
     """Raise ``VerificationError`` unless pydicom reads frames of these lengths and checksums in `output`.
+
+    Any encapsulated Pixel Data is checked so, whatever its syntax.
 
     Parameters
     ----------
     output : bytes
-        The written file, RLE Lossless.
+        The written file, RLE Lossless (or another encapsulated syntax).
     lengths, checksums : sequence of int
         The length and :func:`checksum` of every frame that was checked.
 
