@@ -4,18 +4,23 @@ Pure Python (no numpy), so the browser can show it whichever engine is loaded. P
 identifying values are never part of the details.
 """
 
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
+from operator import itemgetter
 from typing import Literal
 
 from pydicom.dataset import Dataset
 
 from dicompress import errors
 from dicompress.limits import DEFAULT_LIMITS, Limits
+from dicompress.reading.data_set_checks import count_elements
 from dicompress.reading.dicom_input import Geometry, geometry, read_dataset, source_frames, transfer_syntax
 from dicompress.reading.image_pixel import whole_number
 
 #: Longest side of a thumbnail, in pixels.
 THUMBNAIL_SIDE = 160
+#: Grey levels of MONOCHROME1, which shows its highest values darkest.
+_INVERTED = bytes(range(255, -1, -1))
 
 _Format = Literal["b", "h", "i", "q", "B", "H", "I", "Q"]
 _SIGNED_FORMATS: dict[int, _Format] = {1: "b", 2: "h", 4: "i", 8: "q"}
@@ -75,8 +80,29 @@ def describe(data: bytes, limits: Limits = DEFAULT_LIMITS) -> tuple[Details, Thu
     with errors.typed_failures():
         ds = read_dataset(data, limits)
         shape = geometry(ds)
-        first = next(iter(source_frames(ds, shape)))
-        return details(ds, shape), thumbnail(ds, shape, first)
+        return describe_frame(ds, shape, next(iter(source_frames(ds, shape))))
+
+
+def describe_frame(ds: Dataset, shape: Geometry, frame: bytes) -> tuple[Details, Thumbnail]:
+    """Return the details of a data set already read and a thumbnail of its first frame.
+
+    The page's conversion calls this with what it has read (``inspect`` of
+    :func:`dicompress.service.convert`), so a file is read and decoded once.
+
+    Parameters
+    ----------
+    ds : pydicom.dataset.Dataset
+        The data set, as :func:`dicompress.reading.dicom_input.read_dataset` returned it.
+    shape : Geometry
+        Its pixel geometry.
+    frame : bytes
+        Its first frame, canonical.
+
+    Returns
+    -------
+    tuple of Details and Thumbnail
+    """
+    return details(ds, shape), thumbnail(ds, shape, frame)
 
 
 def details(ds: Dataset, shape: Geometry) -> Details:
@@ -103,7 +129,7 @@ def details(ds: Dataset, shape: Geometry) -> Details:
         bits_stored=whole_number(ds, "BitsStored"),
         photometric_interpretation=str(ds.get("PhotometricInterpretation", "")),
         transfer_syntax=transfer_syntax(ds).name,
-        elements=sum(1 for _ in ds.iterall()),
+        elements=count_elements(ds),
     )
 
 
@@ -135,36 +161,61 @@ def thumbnail(ds: Dataset, shape: Geometry, frame: bytes, side: int = THUMBNAIL_
     if shape.samples_per_pixel == 1:
         # Grey images are windowed to the range of their values.
         low, high = min(samples), max(samples)
-        span = (high - low) or 1
-        levels = bytes((v - low) * 255 // span for v in samples)
+        levels = _levels(samples, low, (high - low) or 1)
         if photometric == "MONOCHROME1":
-            levels = bytes(255 - v for v in levels)
+            levels = levels.translate(_INVERTED)
         rgba[0::4] = rgba[1::4] = rgba[2::4] = levels
     else:
         # Colour keeps its values, only scaled to 8 bits, so hues stay true.
         top = (1 << whole_number(ds, "BitsStored")) - 1
-        scaled = [max(v, 0) * 255 // top for v in samples]
+        scaled = _levels([max(v, 0) for v in samples] if min(samples) < 0 else samples, 0, top)
         red, green, blue = (scaled[s::shape.samples_per_pixel] for s in range(3))
         if photometric.startswith("YBR_FULL"):
-            red, green, blue = _ybr_to_rgb(red, green, blue)
-        rgba[0::4], rgba[1::4], rgba[2::4] = bytes(red), bytes(green), bytes(blue)
+            red, green, blue = map(bytes, _ybr_to_rgb(list(red), list(green), list(blue)))
+        rgba[0::4], rgba[1::4], rgba[2::4] = red, green, blue
     rgba[3::4] = b"\xff" * (width * height)
     return Thumbnail(width=width, height=height, rgba=bytes(rgba))
 
 
+def _levels(values: Sequence[int], low: int, span: int) -> bytes:
+    """Return `values` from `low` to ``low + span`` as levels 0 to 255 (``(v - low) * 255 // span``)."""
+    if low == 0 and span == 255:
+        return bytes(values)  # 8-bit values are their own levels
+    # Computed once per distinct value; looked up by C code for every sample.
+    level = {v: (v - low) * 255 // span for v in set(values)}
+    return bytes(map(level.__getitem__, values))
+
+
 def _sampled_values(ds: Dataset, shape: Geometry, frame: bytes, width: int, height: int) -> list[int]:
-    """Return the frame's sample values at a width x height grid, pixel by pixel."""
+    """Return the frame's sample values at a width x height grid, pixel by pixel.
+
+    Rows and the samples of a row are picked by C code (slices, ``itemgetter``); only
+    values with bits above Bits Stored are fixed one at a time.
+    """
     signed = whole_number(ds, "PixelRepresentation") == 1
     formats = _SIGNED_FORMATS if signed else _UNSIGNED_FORMATS
     values = memoryview(frame).cast(formats[shape.sample_width])
     spp = shape.samples_per_pixel
-    rows = [y * shape.rows // height for y in range(height)]
-    columns = [x * shape.columns // width for x in range(width)]
+    line = shape.columns * spp
+    pick = _picker([column * spp + sample for x in range(width)
+                    for column in [x * shape.columns // width] for sample in range(spp)], line)
+    samples: list[int] = []
+    for y in range(height):
+        start = (y * shape.rows // height) * line
+        samples.extend(pick(values[start : start + line]))
     stored = whole_number(ds, "BitsStored")
-    return [
-        _stored_value(values[(row * shape.columns + column) * spp + sample], stored, signed)
-        for row in rows for column in columns for sample in range(spp)
-    ]
+    if stored < 8 * shape.sample_width:
+        return [_stored_value(v, stored, signed) for v in samples]
+    return samples
+
+
+def _picker(indices: list[int], length: int) -> Callable[[memoryview], Sequence[int]]:
+    """Return a function that picks `indices` from a row of `length` values."""
+    if indices == list(range(length)):
+        return memoryview.tolist
+    if len(indices) == 1:
+        return lambda row: [row[indices[0]]]
+    return itemgetter(*indices)
 
 
 def _stored_value(value: int, bits_stored: int, signed: bool) -> int:
