@@ -211,3 +211,12 @@ def test_a_failed_preview_is_a_one_line_failure_and_the_conversion_goes_on(monke
     assert result["ok"] is True
     assert sent == [{"ok": False, "skipped": False, "code": "unexpected", "message": "No preview (ZeroDivisionError)."}]
     assert "Traceback" in capsys.readouterr().err
+
+
+def test_a_preview_the_page_cannot_take_does_not_fail_the_conversion(capsys):
+    def refuse(preview):
+        raise RuntimeError("DataCloneError")
+
+    result = browser.convert(file_bytes("CT_small.dcm"), preview=refuse)
+    assert result["ok"] is True
+    assert "DataCloneError" in capsys.readouterr().err

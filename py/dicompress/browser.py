@@ -106,18 +106,20 @@ def _previewer(send: Preview) -> "Inspect":
 
         try:
             details, thumbnail = describe_frame(ds, shape, frame)
+            found = {
+                "ok": True,
+                "details": details.as_dict(),
+                "thumbnail": {"width": thumbnail.width, "height": thumbnail.height, "rgba": thumbnail.rgba},
+            }
         except MemoryError:
-            send(_failure("out-of-memory", frontend.message("preview_out_of_memory")))
-            return
+            found = _failure("out-of-memory", frontend.message("preview_out_of_memory"))
         except Exception as exc:  # a bug: the conversion still runs and says what is wrong
             traceback.print_exc(file=sys.stderr)
-            send(_failure("unexpected", frontend.message("preview_unexpected", error=type(exc).__name__)))
-            return
-        send({
-            "ok": True,
-            "details": details.as_dict(),
-            "thumbnail": {"width": thumbnail.width, "height": thumbnail.height, "rgba": thumbnail.rgba},
-        })
+            found = _failure("unexpected", frontend.message("preview_unexpected", error=type(exc).__name__))
+        try:
+            send(found)
+        except Exception:  # the page's side failed: the conversion goes on without its preview
+            traceback.print_exc(file=sys.stderr)
 
     return inspect
 
