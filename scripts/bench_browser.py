@@ -545,9 +545,13 @@ def study_page(browser, origin: str, files: list[Path], workers: int) -> dict:
     page = context.new_page()
     page.goto(f"{origin}/app/")
     page.wait_for_selector("html[data-ready=true]", timeout=120_000)
-    page.set_input_files("[data-testid=file-input]", [str(f) for f in files[:STUDY_WARMUP]])
-    page.evaluate(STUDY_WAIT, STUDY_WARMUP)
-    page.click("#clear")
+    # The pool grows while files wait: warm up until it has its converters (a few rounds at most).
+    for _ in range(2 * workers):
+        page.set_input_files("[data-testid=file-input]", [str(f) for f in files[:STUDY_WARMUP * workers]])
+        started = page.evaluate(STUDY_WAIT, STUDY_WARMUP * workers)["workers"]
+        page.click("#clear")
+        if started >= workers:
+            break
     page.evaluate("""() => document.querySelector("[data-testid=file-input]").addEventListener(
         "change", () => { window.__studyChange = performance.now(); }, { capture: true, once: true })""")
     page.set_input_files("[data-testid=file-input]", [str(f) for f in files])
