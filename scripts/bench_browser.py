@@ -25,15 +25,25 @@ the file input as soon as the app listens to it, and the time from navigation to
 (navigation to resolved), cold and warm too. The page's ``dicompress:ready`` mark's timings
 show where the start-up goes.
 
+A study of small files (issue 21): STUDY_COPIES copies each of CT_small, MR_small and
+SC_rgb_small_odd (300 files) set on the page's file input once its engine is ready, timed
+from the input's change to the last row done (verification and thumbnails on), with the
+pool at 1, 2 and 4 converters (``navigator.hardwareConcurrency`` set before the page runs;
+each page first converts a few files so its converters are started); against a loop of
+dcmjs-codecs' Transcoder over the same Files in another tab (read, transcode, a Blob of
+the result; one thread, no verification). Interleaved rounds, medians.
+
 On the host, the files the page and dcmjs-codecs wrote are read with pydicom: pixels
 compared with the original, elements kept, private elements, character set. Prints a
-markdown table for the README and the goals of issue 7 as met / NOT met; asserts nothing.
+markdown table for the README and the goals of issues 7 and 21 as met / NOT met; asserts
+nothing. ``--parts`` runs only some of the measurements (encoders, study, first).
 """
 
 import argparse
 import base64
 import json
 import math
+import os
 import shutil
 import statistics
 import subprocess
@@ -69,6 +79,16 @@ PEER_FILES = {
 BIG_FILE = 1_000_000
 PAGE_GOAL_FILE, PAGE_GOAL_MS = "RG1_UNCR.dcm", 500
 WARM_GOAL_MS, COLD_GOAL_RATIO = 1500, 1.3
+# Issue 21: a study of small files, and its goals (ratios to the peer in the same run).
+STUDY_FILES = ["CT_small.dcm", "MR_small.dcm", "SC_rgb_small_odd.dcm"]
+STUDY_COPIES = 100
+STUDY_WORKERS = {1: 1, 2: 2, 4: 5}  # converters wanted -> hardwareConcurrency that gives them (pool.js)
+STUDY_WARMUP = 8
+STUDY_GOAL, PAGE_FILE_GOAL, WARM_GOAL_RATIO = 1.5, 1.5, 2.0
+PARTS = ("encoders", "study", "first")
+# The pool this machine gets by default (pool.js: one core stays with the page, 1 to 4 converters).
+STUDY_DEFAULT_WORKERS = min((n for n in STUDY_WORKERS),
+                            key=lambda n: abs(n - max(1, min(4, (os.cpu_count() or 1) - ((os.cpu_count() or 1) > 2)))))
 
 # ---------------------------------------------------------------- pages served under /bench/
 
@@ -82,6 +102,7 @@ script.onload = () => { document.documentElement.dataset.loaded = "true"; };
 document.head.append(script);
 </script>
 <script type="module" src="./bench.js"></script>
+<input type="file" id="study" multiple>
 """
 
 # The encoders' Python, run in the bench worker's Pyodide (the app's own start-up).
@@ -283,6 +304,27 @@ const tools = {
   },
 };
 
+// The study: dcmjs-codecs' Transcoder over every File of the #study input, one after the
+// other as a page would (read, transcode, a Blob of the result).
+window.benchStudy = async () => {
+  const { Transcoder, constants } = window.dcmjsCodecs;
+  const files = Array.from(document.querySelector("#study").files);
+  const started = performance.now();
+  let bytes = 0;
+  let failed = 0;
+  for (const file of files) {
+    try {
+      const transcoder = new Transcoder(await file.arrayBuffer());
+      transcoder.transcode(constants.TransferSyntax.RleLossless);
+      const blob = new Blob([transcoder.getDicomPart10()], { type: "application/dicom" });
+      bytes += blob.size;
+    } catch (err) {
+      failed += 1;
+    }
+  }
+  return { ms: performance.now() - started, files: files.length, bytes, failed };
+};
+
 // One round: every image, every tool in `order`. `keep`: send the files written back too.
 window.benchRound = async (names, order, keep) => {
   const results = [];
@@ -340,6 +382,27 @@ FIRST_RESULT_INIT = """
   }).observe(document, { subtree: true, childList: true, attributes: true, attributeFilter: ["data-status"] });
 })();
 """
+
+# The page under a given number of cores (pool.js sizes its pool by it).
+CORES_INIT = """Object.defineProperty(Navigator.prototype, "hardwareConcurrency", { get: () => __CORES__ });"""
+
+# In the app: time from the file input's change to every row settled.
+STUDY_WAIT = """(count) => new Promise((resolve) => {
+  const started = window.__studyChange;
+  const rows = () => document.querySelectorAll("[data-testid=result]");
+  const settled = () => [...rows()].filter((r) => !["queued", "working"].includes(r.dataset.status));
+  const check = () => {
+    if (rows().length >= count && settled().length === rows().length) {
+      const statuses = {};
+      for (const r of rows()) statuses[r.dataset.status] = (statuses[r.dataset.status] || 0) + 1;
+      const verified = [...document.querySelectorAll("[data-testid=result] .result-verified")]
+        .filter((c) => c.textContent.startsWith("✓")).length;
+      resolve({ ms: performance.now() - started, statuses, verified,
+                workers: Number(document.querySelector("[data-testid=engine]").dataset.workers || 1) });
+    } else setTimeout(check, 20);
+  };
+  check();
+})"""
 
 FIRST_RESULT_READ = """() => {
   const ready = performance.getEntriesByName("dicompress:ready")[0];
@@ -459,6 +522,92 @@ def start_times(browser, origin: str, files: Path, runs: int, log) -> dict[str, 
                 found[kind].append(bare_pyodide(browser, f"{origin}/bench/{kind}.html"))
     return found
 
+
+
+def study_files(files: Path) -> list[Path]:
+    """Write STUDY_COPIES copies of each STUDY_FILES image under files/study/; return them in order."""
+    folder = files / "study"
+    folder.mkdir(exist_ok=True)
+    made = []
+    for copy in range(STUDY_COPIES):
+        for name in STUDY_FILES:
+            target = folder / f"{copy:03d}-{name}"
+            if not target.exists():
+                shutil.copy2(corpus_path(name), target)
+            made.append(target)
+    return made
+
+
+def study_page(browser, origin: str, files: list[Path], workers: int) -> dict:
+    """The app with `workers` converters: warm up its pool, then time the whole study."""
+    context = browser.new_context()
+    context.add_init_script(CORES_INIT.replace("__CORES__", str(STUDY_WORKERS[workers])))
+    page = context.new_page()
+    page.goto(f"{origin}/app/")
+    page.wait_for_selector("html[data-ready=true]", timeout=120_000)
+    # The pool grows while files wait: warm up until it has its converters (a few rounds at most).
+    for _ in range(2 * workers):
+        page.set_input_files("[data-testid=file-input]", [str(f) for f in files[:STUDY_WARMUP * workers]])
+        started = page.evaluate(STUDY_WAIT, STUDY_WARMUP * workers)["workers"]
+        page.click("#clear")
+        if started >= workers:
+            break
+    page.evaluate("""() => document.querySelector("[data-testid=file-input]").addEventListener(
+        "change", () => { window.__studyChange = performance.now(); }, { capture: true, once: true })""")
+    page.set_input_files("[data-testid=file-input]", [str(f) for f in files])
+    found = page.evaluate(STUDY_WAIT, len(files))
+    context.close()
+    return found
+
+
+def study_dcmjs(browser, origin: str, files: list[Path]) -> dict:
+    """dcmjs-codecs' Transcoder over the same Files, in a page of its own."""
+    context = browser.new_context()
+    page = context.new_page()
+    page.goto(f"{origin}/bench/")
+    page.wait_for_selector("html[data-bench=true][data-loaded=true]", timeout=30_000)
+    page.evaluate("""() => window.dcmjsCodecs.NativeCodecs.initializeAsync(
+        { webAssemblyModulePathOrUrl: "./dcmjs-native-codecs.wasm" })""")
+    page.set_input_files("#study", [str(f) for f in files])
+    found = page.evaluate("() => benchStudy()")
+    context.close()
+    return found
+
+
+def study(browser, files: Path, origin: str, rounds: int, log) -> dict[str, list[dict]]:
+    """Interleaved rounds of the study: the page with 1, 2 and 4 converters, and dcmjs-codecs."""
+    paths = study_files(files)
+    kinds = [*(f"page-{n}" for n in STUDY_WORKERS), "dcmjs"]
+    found: dict[str, list[dict]] = {kind: [] for kind in kinds}
+    for r in range(rounds):
+        for kind in kinds[r % len(kinds):] + kinds[: r % len(kinds)]:
+            log(f"bench: study, round {r + 1}/{rounds}: {kind}")
+            if kind == "dcmjs":
+                found[kind].append(study_dcmjs(browser, origin, paths))
+            else:
+                found[kind].append(study_page(browser, origin, paths, int(kind.split("-")[1])))
+    return found
+
+
+def print_study(found: dict[str, list[dict]], rounds: int) -> dict[str, float]:
+    """The study's table; returns the median ms by kind."""
+    files = len(STUDY_FILES) * STUDY_COPIES
+    medians = {kind: median([r["ms"] for r in runs]) for kind, runs in found.items()}
+    print(f"\n| study: {files} small files ({', '.join(map(short, STUDY_FILES))}), median of {rounds} "
+          "| total | per file | vs dcmjs-codecs | rows done / verified | converters |")
+    print("|---|---:|---:|---:|---:|---:|")
+    for kind, runs in found.items():
+        last = runs[-1]
+        if kind == "dcmjs":
+            label = "dcmjs-codecs Transcoder loop (one thread, no verification)"
+            rows, workers = f"{last['files'] - last['failed']}/—", "1"
+        else:
+            label = f"page, pool of {kind.split('-')[1]}"
+            rows = f"{last['statuses'].get('done', 0)}/{last['verified']}"
+            workers = str(last["workers"])
+        print(f"| {label} | {fmt_ms(medians[kind])} | {fmt_ms(medians[kind] / files)} "
+              f"| {ratio(medians[kind], medians['dcmjs'])} | {rows} | {workers} |")
+    return medians
 
 
 # ---------------------------------------------------------------- host-side checks
@@ -613,9 +762,9 @@ def print_details(t: dict, starts: dict, files: Path) -> None:
         print(f"  {state}: app listening {fmt_ms(median([f['wired'] for f in found]))}, "
               f"file set {fmt_ms(median([f['fileSet'] for f in found]))}, worker started ~{fmt_ms(boot)}; "
               f"in the worker: Pyodide {fmt_ms(steps['pyodide'])}, "
-              f"numpy + micropip +{fmt_ms(steps['numpy'] - steps['pyodide'])}, "
-              f"wheels (micropip) +{fmt_ms(steps['wheels'] - steps['numpy'])}, "
-              f"imports +{fmt_ms(steps['import'] - steps['wheels'])}; "
+              f"then side by side numpy +{fmt_ms(steps['numpy'] - steps['pyodide'])} and "
+              f"micropip + wheels +{fmt_ms(steps['wheels'] - steps['pyodide'])}, "
+              f"imports +{fmt_ms(steps['import'] - max(steps['wheels'], steps['numpy']))}; "
               f"ready {fmt_ms(median([f['ready'] for f in found]))}, done {fmt_ms(median([f['done'] for f in found]))} "
               f"(conversion in Python {fmt_ms(1000 * median([f['fileSeconds'] for f in found]))}); "
               f"engine {'/'.join(sorted({str(f['engine']) for f in found}))}, "
@@ -641,27 +790,59 @@ def print_details(t: dict, starts: dict, files: Path) -> None:
                   f"{kept['private']:>9}{'same' if kept['charset'] else 'changed':>9}  {kept['syntax']}")
 
 
-def report(info: dict, results: list[dict], starts: dict, files: Path, rounds: int, runs: int,
-           chromium: str) -> None:
+def print_goals_21(t: dict | None, first: dict | None, studied: dict | None) -> None:
+    """Issue 21's goals, each a ratio to its peer in this run."""
+    print("\nGoals (issue 21)")
+    if studied:
+        default = STUDY_DEFAULT_WORKERS
+        page, peer = studied[f"page-{default}"], studied["dcmjs"]
+        print(f"  study of {len(STUDY_FILES) * STUDY_COPIES} small files, page (pool of {default}, this machine's "
+              f"default) <= {STUDY_GOAL}x dcmjs-codecs' Transcoder loop: {ratio(page, peer)} "
+              f"({fmt_ms(page)} vs {fmt_ms(peer)}), {mark(page / peer <= STUDY_GOAL)}")
+    if t:
+        page, peer = t[(PAGE_GOAL_FILE, "page")]["ms"], t[(PAGE_GOAL_FILE, "dcmjs-file")]["ms"]
+        print(f"  {short(PAGE_GOAL_FILE)} verified page conversion <= {PAGE_FILE_GOAL}x dcmjs-codecs' file transcode: "
+              f"{ratio(page, peer)} ({fmt_ms(page)} vs {fmt_ms(peer)}), {mark(page / peer <= PAGE_FILE_GOAL)}")
+    if first:
+        for index, state, goal in ((1, "warm", WARM_GOAL_RATIO), (0, "cold", COLD_GOAL_RATIO)):
+            page, bare = first["page"][index], first["bare"][index]
+            print(f"  first result {state} <= {goal}x a bare {state} loadPyodide(): {ratio(page, bare)} "
+                  f"({fmt_ms(page)} vs {fmt_ms(bare)}), {mark(page / bare <= goal)}")
+
+
+def report(info: dict | None, results: list[dict] | None, starts: dict | None, studied: dict | None,
+           files: Path, args: argparse.Namespace, chromium: str) -> None:
+    """Print every table and goal of the parts that ran."""
     sizes = {name: (files / name).stat().st_size for name in FILES}
-    t = summarise(results)
-    print_encoders(info, t, sizes, rounds, chromium)
-    first = print_first_result(starts, runs)
-    print("\nEncode: the frames only (dicompress and pydicom's plugin timed in Python inside the app's Pyodide, "
-          "dcmjs-codecs' encodeRle on the same frame bytes); vs X = X's time / dicompress's time. "
-          "Page conversion: the app's worker, file in to file out, preview and verification on. "
-          "dcmjs-codecs file: its Transcoder, file in to file out, no verification.")
-    print_goals(t, sizes, first)
-    print_details(t, starts, files)
+    t = summarise(results) if results else None
+    if info and t:
+        print_encoders(info, t, sizes, args.rounds, chromium)
+    first = print_first_result(starts, args.ready_runs) if starts else None
+    study_medians = print_study(studied, args.study_rounds) if studied else None
+    if t:
+        print("\nEncode: the frames only (dicompress and pydicom's plugin timed in Python inside the app's Pyodide, "
+              "dcmjs-codecs' encodeRle on the same frame bytes); vs X = X's time / dicompress's time. "
+              "Page conversion: the app's worker, file in to file out, preview and verification on. "
+              "dcmjs-codecs file: its Transcoder, file in to file out, no verification.")
+    if t and first:
+        print_goals(t, sizes, first)
+    print_goals_21(t, first, study_medians)
+    if t and starts:
+        print_details(t, starts, files)
 
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--rounds", type=int, default=5, help="interleaved rounds of every tool on every image")
     parser.add_argument("--ready-runs", type=int, default=5, help="first-result runs (each cold, then warm)")
+    parser.add_argument("--study-rounds", type=int, default=3, help="interleaved rounds of the study")
+    parser.add_argument("--parts", default=",".join(PARTS), help=f"what to measure, of {', '.join(PARTS)}")
     parser.add_argument("--dist", type=Path, help="an existing build of the app (default: build one into a temp dir)")
     parser.add_argument("--chromium", default="/usr/bin/chromium")
     args = parser.parse_args(argv)
+    parts = set(args.parts.split(","))
+    if parts - set(PARTS):
+        parser.error(f"--parts: unknown {', '.join(sorted(parts - set(PARTS)))}")
 
     def log(text: str) -> None:
         print(text, file=sys.stderr, flush=True)
@@ -673,14 +854,19 @@ def main(argv: list[str] | None = None) -> None:
         server = make_server(mounts, port=0)
         threading.Thread(target=server.serve_forever, daemon=True).start()
         origin = f"http://127.0.0.1:{server.server_port}"
+        info = results = starts = studied = None
         try:
             with sync_playwright() as p:
                 browser = p.chromium.launch(executable_path=args.chromium, args=CHROMIUM_ARGS)
                 version = browser.version
-                info, results = encoders(browser, origin, args.rounds, log)
-                starts = start_times(browser, origin, mounts["/files/"], args.ready_runs, log)
+                if "encoders" in parts:
+                    info, results = encoders(browser, origin, args.rounds, log)
+                if "study" in parts:
+                    studied = study(browser, mounts["/files/"], origin, args.study_rounds, log)
+                if "first" in parts:
+                    starts = start_times(browser, origin, mounts["/files/"], args.ready_runs, log)
                 browser.close()
-            report(info, results, starts, mounts["/files/"], args.rounds, args.ready_runs, version)
+            report(info, results, starts, studied, mounts["/files/"], args, version)
         finally:
             server.shutdown()
 

@@ -10,6 +10,7 @@ from pathlib import Path
 from pydicom.uid import ExplicitVRLittleEndian, RLELossless
 
 from dicompress import browser
+from dicompress.preview import describe
 from tests.dicom_files import file_bytes, read
 
 PY_SOURCE = Path(__file__).resolve().parents[1] / "py"
@@ -202,28 +203,40 @@ def test_as_bytes_of_a_buffer_and_of_a_js_proxy():
     assert browser.as_bytes(memoryview(b"ab")) == browser.as_bytes(FakeJsProxy(b"ab")) == b"ab"
 
 
-def test_preview_gives_details_and_an_rgba_thumbnail():
-    result = browser.preview(memoryview(file_bytes("US1_UNCR.dcm")))
+def test_convert_sends_the_preview_of_what_it_read_once():
+    source = file_bytes("US1_UNCR.dcm")
+    sent = []
+    result = browser.convert(memoryview(source), "rle", preview=sent.append)
     assert result["ok"] is True
-    assert result["details"]["photometric_interpretation"] == "RGB"
-    thumbnail = result["thumbnail"]
-    assert (thumbnail["width"], thumbnail["height"]) == (160, 120)
-    assert len(thumbnail["rgba"]) == 160 * 120 * 4
+    details, thumbnail = describe(source)
+    assert sent == [{"ok": True, "details": details.as_dict(),
+                     "thumbnail": {"width": 160, "height": 120, "rgba": thumbnail.rgba}}]
 
 
-def test_preview_of_a_file_it_cannot_read_is_a_one_line_failure():
-    result = browser.preview(b"not a DICOM file at all")
-    assert (result["ok"], result["skipped"], result["code"]) == (False, False, "not-dicom")
-    assert _one_line(result["message"])
+def test_a_file_that_cannot_be_read_gets_no_preview():
+    sent = []
+    result = browser.convert(b"not a DICOM file at all", preview=sent.append)
+    assert (result["ok"], result["code"], sent) == (False, "not-dicom", [])
 
 
-def test_preview_of_an_unexpected_error_names_its_type(monkeypatch, capsys):
+def test_a_failed_preview_is_a_one_line_failure_and_the_conversion_goes_on(monkeypatch, capsys):
     import dicompress.preview
 
-    def broken(data):
+    def broken(ds, shape, frame):
         raise ZeroDivisionError("no\nway")
 
-    monkeypatch.setattr(dicompress.preview, "describe", broken)
-    assert browser.preview(b"x") == {"ok": False, "skipped": False, "code": "unexpected",
-                                     "message": "No preview (ZeroDivisionError)."}
+    monkeypatch.setattr(dicompress.preview, "describe_frame", broken)
+    sent = []
+    result = browser.convert(file_bytes("CT_small.dcm"), preview=sent.append)
+    assert result["ok"] is True
+    assert sent == [{"ok": False, "skipped": False, "code": "unexpected", "message": "No preview (ZeroDivisionError)."}]
     assert "Traceback" in capsys.readouterr().err
+
+
+def test_a_preview_the_page_cannot_take_does_not_fail_the_conversion(capsys):
+    def refuse(preview):
+        raise RuntimeError("DataCloneError")
+
+    result = browser.convert(file_bytes("CT_small.dcm"), preview=refuse)
+    assert result["ok"] is True
+    assert "DataCloneError" in capsys.readouterr().err

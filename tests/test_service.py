@@ -7,7 +7,11 @@ from pydicom.uid import (
     RLELossless,
 )
 
+from pydicom.dataelem import RawDataElement
+
 from dicompress import errors
+from dicompress.reading.data_set_checks import count_elements
+from dicompress.reading.dicom_input import read_dataset
 from dicompress.service import convert, engine_name
 from tests import peers
 from tests.dicom_files import corrupt_rle_file, differing_elements, file_bytes, pixels, read, rewritten
@@ -65,6 +69,26 @@ def test_progress_is_reported_after_every_frame():
     calls = []
     convert(file_bytes("rtdose.dcm"), progress=lambda done, total: calls.append((done, total)))
     assert calls == [(n, 15) for n in range(1, 16)]
+
+
+def test_inspect_sees_the_data_set_and_the_first_frame_once_before_it_is_encoded():
+    data = file_bytes("rtdose.dcm")
+    seen = []
+    result = convert(data, inspect=lambda ds, shape, frame: seen.append((ds.Modality, shape.frames, frame)),
+                     progress=lambda done, total: seen.append(done))
+    frames = pixels(read(data))
+    assert [s for s in seen if not isinstance(s, int)] == [("RTDOSE", 15, frames[0].tobytes())]
+    assert seen[:2] == [seen[0], 1] and isinstance(seen[0], tuple)  # before the first frame was done
+    assert (pixels(read(result.data)) == frames).all()
+
+
+@pytest.mark.parametrize("name", [*SOURCES, "rtplan.dcm", "UN_sequence.dcm", "nested_priv_SQ.dcm", "priv_SQ.dcm"])
+def test_elements_are_counted_as_iterall_does_without_decoding_them(name):
+    data = file_bytes(name)
+    ds = read_dataset(data)
+    raw_before = sum(isinstance(ds.get_item(tag, keep_deferred=True), RawDataElement) for tag in ds.keys())
+    assert count_elements(ds) == len(list(read_dataset(data).iterall()))
+    assert sum(isinstance(ds.get_item(tag, keep_deferred=True), RawDataElement) for tag in ds.keys()) == raw_before
 
 
 def test_engine_name_names_numpy():

@@ -138,7 +138,6 @@ export class ResultRow {
     panel.dataset.testid = "details";
     panel.dataset.filename = this.path;
     panel.id = `details-${++panelCount}`;
-    panel.append(picture(preview.thumbnail, "result-details-image", `First frame of ${name}, larger`));
     const list = cell("dl", "result-details-list");
     for (const [field, label, text] of detailLines(preview.details)) {
       const value = cell("dd", "", text);
@@ -163,6 +162,17 @@ export class ResultRow {
     toggle.setAttribute("aria-label", `Details of ${name}`);
     toggle.addEventListener("click", () => {
       const open = this.more.hidden;
+      // The larger picture is painted when the panel first opens: a canvas per row is
+      // memory, and a study has thousands of rows whose details nobody opens.
+      if (open && !panel.querySelector(".result-details-image")) {
+        const large = cell("canvas", "result-details-image");
+        large.width = small.width;
+        large.height = small.height;
+        large.setAttribute("role", "img");
+        large.setAttribute("aria-label", `First frame of ${name}, larger`);
+        large.getContext("2d").drawImage(small, 0, 0);
+        panel.prepend(large);
+      }
       this.more.hidden = !open;
       toggle.setAttribute("aria-expanded", String(open));
     });

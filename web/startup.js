@@ -116,21 +116,28 @@ async function loadNumpy(pyodide, numpy, download, sha256) {
   }
 }
 
-// Install one of our wheels with micropip from its same-origin URL, once its bytes are
-// checked. `deps`: resolve its dependencies (against Pyodide's lock file only).
-async function installWheel(pyodide, wheel, sha256, deps) {
-  const bytes = await wheel.bytes;
-  if (sha256(bytes) !== wheel.sha256) throw new Error(`${wheel.name} does not match its sha256 in manifest.json`);
-  const url = new URL(wheel.url, BASE).href;
-  prefetched.set(url, bytes);
+// Install our wheels with micropip, in one call, from their same-origin URLs once their
+// bytes are checked. Their dependencies are pydicom (one of them) and numpy, which this
+// worker loads itself (checked against the manifest, maybe at the same time), so micropip
+// is asked to resolve none: it never looks for a package anywhere.
+async function installWheels(pyodide, wheels, sha256) {
+  const urls = [];
+  for (const wheel of wheels) {
+    const bytes = await wheel.bytes;
+    if (sha256(bytes) !== wheel.sha256) throw new Error(`${wheel.name} does not match its sha256 in manifest.json`);
+    const url = new URL(wheel.url, BASE).href;
+    prefetched.set(url, bytes);
+    urls.push(url);
+    wheel.size = bytes.length;
+  }
   const micropip = pyodide.pyimport("micropip");
   try {
-    await micropip.install.callKwargs(url, { deps, index_urls: [] });
+    await micropip.install.callKwargs(urls, { deps: false, index_urls: [] });
   } finally {
-    prefetched.delete(url);
+    for (const url of urls) prefetched.delete(url);
     micropip.destroy();
   }
-  reportDownload(wheel.name, bytes.length, bytes.length, "done");
+  for (const wheel of wheels) reportDownload(wheel.name, wheel.size, wheel.size, "done");
 }
 
 // Have Pyodide instantiate `module` (Python's runtime, compiled by the page: a browser
@@ -174,18 +181,17 @@ export async function start(send, runtime) {
   const pyodide = await loadPyodide({ indexURL: INDEX_URL, stdout: () => {}, stderr: (m) => console.warn(m) });
   mark("pyodide");
   const sha256 = sha256Checker(pyodide);
-  phase("Loading numpy");
+  phase("Loading numpy, pydicom and dicompress");
+  // Our wheels are installed while numpy's libraries download and compile. Without numpy,
+  // dicompress's numpy dependency is left unmet on purpose: pydicom's own plugin does the work.
+  const installed = pyodide.loadPackage("micropip", { messageCallback: () => {} })
+    .then(() => installWheels(pyodide, wheels, sha256))
+    .then(() => mark("wheels"));
   const [numpyState] = await Promise.all([
-    loadNumpy(pyodide, numpy, numpyDownload, sha256),
-    pyodide.loadPackage("micropip", { messageCallback: () => {} }),
+    loadNumpy(pyodide, numpy, numpyDownload, sha256).finally(() => mark("numpy")),
+    installed,
   ]);
-  mark("numpy");
-  phase("Installing pydicom and dicompress");
-  // Without numpy, dicompress's numpy dependency is left unmet on purpose: pydicom's own
-  // plugin does the work.
-  for (const wheel of wheels) await installWheel(pyodide, wheel, sha256, numpyState.ok);
   sha256.destroy();
-  mark("wheels");
   phase("Starting pydicom and dicompress");
   const adapter = pyodide.pyimport(ADAPTER);
   pyodide.runPython("import dicompress.service");

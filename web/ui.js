@@ -228,7 +228,22 @@ export function mountApp(root, { host = document.documentElement, dropTarget = w
 
   // -------------------------------------------------------------- summary, downloads
 
+  // The summary is redrawn at most once a frame, however many rows change meanwhile: it
+  // looks at every row, so redrawing it per file would cost the square of the files. (A
+  // hidden page gets no frames: it redraws on a timer instead.)
+  let summaryDue = false;
   function update() {
+    if (summaryDue) return;
+    summaryDue = true;
+    const redraw = () => {
+      summaryDue = false;
+      showSummary();
+    };
+    if (document.hidden) setTimeout(redraw, 100);
+    else requestAnimationFrame(redraw);
+  }
+
+  function showSummary() {
     let done = 0;
     let failed = 0;
     let skipped = 0;

@@ -46,25 +46,19 @@ function toPlain(proxy) {
   return plain;
 }
 
-// Details and a thumbnail of the file, made by dicompress.preview (no numpy needed).
-function sendPreview(id, source) {
-  const preview = adapter.preview(source);
-  try {
-    if (!preview.get("ok")) {
-      post({ type: "preview", id, ok: false, message: preview.get("message") });
+// Posts the details and thumbnail of file `id` that the conversion hands over once it has
+// read the file and its first frame (dicompress.preview, no numpy needed).
+function previewSender(id) {
+  return (preview) => {
+    const plain = preview.toJs({ dict_converter: Object.fromEntries });
+    if (!plain.ok) {
+      post({ type: "preview", id, ok: false, message: plain.message });
       return;
     }
-    const thumbnail = preview.get("thumbnail");
-    const rgba = thumbnail.get("rgba");
-    const pixels = rgba.toJs();
-    rgba.destroy();
-    const details = toPlain(preview.get("details"));
-    const size = { width: thumbnail.get("width"), height: thumbnail.get("height") };
-    thumbnail.destroy();
-    post({ type: "preview", id, ok: true, details, thumbnail: { ...size, rgba: pixels.buffer } }, [pixels.buffer]);
-  } finally {
-    preview.destroy();
-  }
+    const { details, thumbnail } = plain;
+    const rgba = thumbnail.rgba.buffer;
+    post({ type: "preview", id, ok: true, details, thumbnail: { ...thumbnail, rgba } }, [rgba]);
+  };
 }
 
 async function readInput(message) {
@@ -84,8 +78,8 @@ async function convert(message) {
     post({ type: "result", id, ok: false, ...input });
     return;
   }
-  // One copy of the file inside Python, shared by the preview and the conversion; the
-  // JavaScript copy is let go at once.
+  // One copy of the file inside Python, read once by the conversion (which hands the
+  // preview what it read); the JavaScript copy is let go at once.
   const source = adapter.as_bytes(input);
   const asBlob = Boolean(message.file);
   input = message.buffer = message.file = null;
@@ -99,8 +93,8 @@ async function convert(message) {
   let result = null;
   try {
     if (adapter.needs_pillow(source)) await loadPillow();
-    if (message.preview) sendPreview(id, source);
     const options = packing ? { packing, in_folder: inFolder, strict } : { in_folder: inFolder, strict };
+    if (message.preview) options.preview = previewSender(id);
     result = adapter.convert.callKwargs(source, target, progress, verify, options);
     const memory = { wasm_bytes: wasmBytes() };
     const warnings = toPlain(result.get("warnings"));

@@ -5,9 +5,10 @@ the bytes of one file at a time (``bytes``, a buffer, or a Pyodide ``JsProxy`` o
 array); it gets back dicts, lists, strings and bytes that convert to JavaScript as they
 are. No function raises for bad input: a failure is ``{"ok": False, "skipped": bool,
 "code": str, "message": str}`` with a one-line message for a person. No DICOM logic lives
-here: conversions go through :func:`dicompress.service.convert`, previews through
-:func:`dicompress.preview.describe`, and every decision the command line makes too
-(targets, names, skipped inputs, messages) comes from :mod:`dicompress.frontend`.
+here: conversions go through :func:`dicompress.service.convert`, which hands what it
+has read to :func:`dicompress.preview.describe_frame` for the preview (a file is read and
+decoded once), and every decision the command line makes too (targets, names, skipped
+inputs, messages) comes from :mod:`dicompress.frontend`.
 
 Importing this module imports neither pydicom nor numpy: pydicom looks for numpy once,
 when it is first imported, so nothing here may import it before the worker has loaded numpy.
@@ -18,14 +19,23 @@ import sys
 import traceback
 from collections.abc import Callable, Iterable
 from dataclasses import asdict
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from dicompress import frontend
+
+if TYPE_CHECKING:
+    from dicompress.service import Inspect
 
 #: What the worker passes for a file: bytes, a buffer or a JsProxy with ``to_bytes()``.
 Buffer = Any
 #: Called with (frames done, frames in all) after each frame.
 Progress = Callable[[int, int], None]
+#: Called once with the preview of the file being converted (see :func:`convert`).
+Preview = Callable[[dict[str, Any]], None]
+#: Inputs from this size on are followed by a full garbage collection: what a big file's
+#: conversion leaves in reference cycles must not hold memory until the next one. For
+#: small files the collection would cost more than the conversion (tens of ms in Pyodide).
+COLLECT_FROM_BYTES = 16 * 1024 * 1024
 
 
 def as_bytes(data: Buffer) -> bytes:
@@ -89,34 +99,33 @@ def engine() -> dict[str, Any]:
     return {"name": service.engine_name(), "plugin": service.encoding_plugin(), "numpy": _numpy_version()}
 
 
-def preview(data: Buffer) -> dict[str, Any]:
-    """Return the details and a thumbnail of one DICOM file; never raise.
+def _previewer(send: Preview) -> "Inspect":
+    """Return the ``inspect`` hook of :func:`dicompress.service.convert` that sends the preview to `send`.
 
-    Returns
-    -------
-    dict
-        ``{"ok": True, "details": dict, "thumbnail": {"width", "height", "rgba"}}`` or a
-        failure dict.
+    `send` gets ``{"ok": True, "details": dict, "thumbnail": {"width", "height", "rgba"}}``
+    or a failure dict; the hook never raises, so a failed preview never fails the conversion.
     """
-    from dicompress.errors import ConversionError
-    from dicompress.preview import describe
+    def inspect(ds: Any, shape: Any, frame: bytes) -> None:
+        from dicompress.preview import describe_frame
 
-    try:
-        details, thumbnail = describe(as_bytes(data))
-    except ConversionError as exc:
-        return _failure(exc.code, str(exc))
-    except MemoryError:
-        return _failure("out-of-memory", frontend.message("preview_out_of_memory"))
-    except Exception as exc:  # a bug: the conversion still runs and says what is wrong
-        traceback.print_exc(file=sys.stderr)
-        return _failure("unexpected", frontend.message("preview_unexpected", error=type(exc).__name__))
-    finally:
-        gc.collect()
-    return {
-        "ok": True,
-        "details": details.as_dict(),
-        "thumbnail": {"width": thumbnail.width, "height": thumbnail.height, "rgba": thumbnail.rgba},
-    }
+        try:
+            details, thumbnail = describe_frame(ds, shape, frame)
+            found = {
+                "ok": True,
+                "details": details.as_dict(),
+                "thumbnail": {"width": thumbnail.width, "height": thumbnail.height, "rgba": thumbnail.rgba},
+            }
+        except MemoryError:
+            found = _failure("out-of-memory", frontend.message("preview_out_of_memory"))
+        except Exception as exc:  # a bug: the conversion still runs and says what is wrong
+            traceback.print_exc(file=sys.stderr)
+            found = _failure("unexpected", frontend.message("preview_unexpected", error=type(exc).__name__))
+        try:
+            send(found)
+        except Exception:  # the page's side failed: the conversion goes on without its preview
+            traceback.print_exc(file=sys.stderr)
+
+    return inspect
 
 
 def convert(
@@ -128,6 +137,7 @@ def convert(
     packing: str = frontend.DEFAULT_PACKING,
     in_folder: bool = False,
     strict: bool = False,
+    preview: Preview | None = None,
 ) -> dict[str, Any]:
     """Convert the bytes of one DICOM file; never raise.
 
@@ -142,6 +152,11 @@ def convert(
         is then skipped rather than failed.
     strict : bool, optional
         ``True`` to fail a file that would be kept unchanged (the page's option, as ``--strict``).
+    preview : callable, optional
+        Called once, before the first frame is encoded, with the details and a thumbnail
+        of the file: ``{"ok": True, "details": dict, "thumbnail": {"width", "height",
+        "rgba"}}`` (:mod:`dicompress.preview`), or a failure dict when they cannot be
+        made. A file that fails before its first frame is read gets no preview.
 
     Returns
     -------
@@ -158,16 +173,19 @@ def convert(
     source = as_bytes(data)
     try:
         with frontend.file_warnings() as notes:
-            result = _convert(source, target, progress, verify, packing, in_folder, strict)
+            result = _convert(source, target, progress, verify, packing, in_folder, strict, preview)
         return {**result, "warnings": notes}
     finally:
+        large = len(source) >= COLLECT_FROM_BYTES
         del source
-        gc.collect()
+        if large:
+            gc.collect()
 
 
 def _convert(
     source: bytes, target: str, progress: Progress | None, verify: bool, packing: str, in_folder: bool,
     strict: bool,
+    preview: Preview | None,
 ) -> dict[str, Any]:
     """Do :func:`convert`'s work, warnings aside."""
     from dicompress.errors import ConversionError, DecoderMissingError
@@ -178,7 +196,8 @@ def _convert(
         reason = frontend.skip_reason(source[: frontend.HEAD_BYTES], in_folder=in_folder)
         if reason:
             return _failure("not-dicom", reason, skipped=True)
-        result = service_convert(source, target, packing=packing, verify=verify, progress=progress)
+        inspect = _previewer(preview) if preview else None
+        result = service_convert(source, target, packing=packing, verify=verify, progress=progress, inspect=inspect)
         return {"ok": True, "data": result.data, "report": result.report.as_dict()}
     except DecoderMissingError as exc:
         return _failure(exc.code, frontend.message("browser_decoder_missing", syntax=exc.syntax))

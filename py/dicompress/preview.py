@@ -5,19 +5,23 @@ identifying values are never part of the details.
 """
 
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
-from typing import Literal
+from operator import itemgetter
+from typing import Any, Literal
 
 from pydicom.dataset import Dataset
 
 from dicompress import errors
 from dicompress.limits import DEFAULT_LIMITS, Limits
+from dicompress.reading.data_set_checks import count_elements
 from dicompress.reading.dicom_input import Geometry, geometry, read_dataset, source_frames, transfer_syntax
 from dicompress.reading.image_pixel import whole_number
 
 #: Longest side of a thumbnail, in pixels.
 THUMBNAIL_SIDE = 160
+#: Grey levels of MONOCHROME1, which shows its highest values darkest.
+_INVERTED = bytes(range(255, -1, -1))
 
 _Format = Literal["b", "h", "i", "q", "B", "H", "I", "Q"]
 _SIGNED_FORMATS: dict[int, _Format] = {1: "b", 2: "h", 4: "i", 8: "q"}
@@ -77,8 +81,29 @@ def describe(data: bytes, limits: Limits = DEFAULT_LIMITS) -> tuple[Details, Thu
     with errors.typed_failures():
         ds = read_dataset(data, limits)
         shape = geometry(ds)
-        first = next(iter(source_frames(ds, shape)))
-        return details(ds, shape), thumbnail(ds, shape, first)
+        return describe_frame(ds, shape, next(iter(source_frames(ds, shape))))
+
+
+def describe_frame(ds: Dataset, shape: Geometry, frame: bytes) -> tuple[Details, Thumbnail]:
+    """Return the details of a data set already read and a thumbnail of its first frame.
+
+    The page's conversion calls this with what it has read (``inspect`` of
+    :func:`dicompress.service.convert`), so a file is read and decoded once.
+
+    Parameters
+    ----------
+    ds : pydicom.dataset.Dataset
+        The data set, as :func:`dicompress.reading.dicom_input.read_dataset` returned it.
+    shape : Geometry
+        Its pixel geometry.
+    frame : bytes
+        Its first frame, canonical.
+
+    Returns
+    -------
+    tuple of Details and Thumbnail
+    """
+    return details(ds, shape), thumbnail(ds, shape, frame)
 
 
 def details(ds: Dataset, shape: Geometry) -> Details:
@@ -105,7 +130,7 @@ def details(ds: Dataset, shape: Geometry) -> Details:
         bits_stored=whole_number(ds, "BitsStored", shape.bits_allocated),  # float pixels have none
         photometric_interpretation=str(ds.get("PhotometricInterpretation", "")),
         transfer_syntax=transfer_syntax(ds).name,
-        elements=sum(1 for _ in ds.iterall()),
+        elements=count_elements(ds),
     )
 
 
@@ -136,47 +161,91 @@ def thumbnail(ds: Dataset, shape: Geometry, frame: bytes, side: int = THUMBNAIL_
     rgba = bytearray(width * height * 4)
     if shape.samples_per_pixel == 1:
         # Grey images are windowed to the range of their values.
-        finite = [v for v in samples if math.isfinite(v)] or [0]  # float pixels may hold NaN
-        low, high = min(finite), max(finite)
-        span = (high - low) or 1
-        levels = bytes(int((v - low) * 255 // span) if math.isfinite(v) else 0 for v in samples)
+        if shape.keyword == "PixelData":
+            low, high = min(samples), max(samples)
+            levels = _levels(samples, low, (high - low) or 1)
+        else:
+            levels = _float_levels(samples)
         if photometric == "MONOCHROME1":
-            levels = bytes(255 - v for v in levels)
+            levels = levels.translate(_INVERTED)
         rgba[0::4] = rgba[1::4] = rgba[2::4] = levels
     else:
         # Colour keeps its values, only scaled to 8 bits, so hues stay true.
         top = (1 << whole_number(ds, "BitsStored")) - 1
-        scaled = [int(max(v, 0) * 255 // top) for v in samples]
+        scaled = _levels([max(v, 0) for v in samples] if min(samples) < 0 else samples, 0, top)
         red, green, blue = (scaled[s::shape.samples_per_pixel] for s in range(3))
         if photometric.startswith("YBR_FULL"):
-            red, green, blue = _ybr_to_rgb(red, green, blue)
-        rgba[0::4], rgba[1::4], rgba[2::4] = bytes(red), bytes(green), bytes(blue)
+            red, green, blue = map(bytes, _ybr_to_rgb(list(red), list(green), list(blue)))
+        rgba[0::4], rgba[1::4], rgba[2::4] = red, green, blue
     rgba[3::4] = b"\xff" * (width * height)
     return Thumbnail(width=width, height=height, rgba=bytes(rgba))
 
 
-def _sampled_values(ds: Dataset, shape: Geometry, frame: bytes, width: int, height: int) -> list[float]:
-    """Return the frame's sample values at a width x height grid, pixel by pixel."""
-    value = _sample_reader(ds, shape, frame)
-    spp = shape.samples_per_pixel
-    rows = [y * shape.rows // height for y in range(height)]
-    columns = [x * shape.columns // width for x in range(width)]
-    return [value((row * shape.columns + column) * spp + sample)
-            for row in rows for column in columns for sample in range(spp)]
+def _levels(values: Sequence[int], low: int, span: int) -> bytes:
+    """Return `values` from `low` to ``low + span`` as levels 0 to 255 (``(v - low) * 255 // span``)."""
+    if low == 0 and span == 255:
+        return bytes(values)  # 8-bit values are their own levels
+    # Computed once per distinct value; looked up by C code for every sample.
+    level = {v: (v - low) * 255 // span for v in set(values)}
+    return bytes(map(level.__getitem__, values))
 
 
-def _sample_reader(ds: Dataset, shape: Geometry, frame: bytes) -> Callable[[int], float]:
-    """Return a function giving the value of the frame's sample number `index`."""
-    if shape.bit_packed:  # PS3.5 D: the first sample in the lowest bit of the first byte
-        return lambda index: (frame[index >> 3] >> (index & 7)) & 1
-    if shape.keyword != "PixelData":
+def _float_levels(values: Sequence[float]) -> bytes:
+    """Return float samples windowed to the range of their finite values as levels 0 to 255 (NaN: 0)."""
+    finite = [v for v in values if math.isfinite(v)] or [0.0]
+    low, high = min(finite), max(finite)
+    span = (high - low) or 1
+    return bytes(int((v - low) * 255 // span) if math.isfinite(v) else 0 for v in values)
+
+
+def _sampled_values(ds: Dataset, shape: Geometry, frame: bytes, width: int, height: int) -> list[Any]:
+    """Return the frame's sample values at a width x height grid, pixel by pixel.
+
+    Rows and the samples of a row are picked by C code (slices, ``itemgetter``); only
+    values with bits above Bits Stored are fixed one at a time.
+    """
+    if shape.bit_packed:
+        return _sampled_bits(shape, frame, width, height)
+    if shape.keyword != "PixelData":  # Float or Double Float Pixel Data: no Bits Stored
         floats = memoryview(frame).cast("f" if shape.sample_width == 4 else "d")
-        return lambda index: floats[index]
+        return _picked(shape, floats, width, height)
     signed = whole_number(ds, "PixelRepresentation") == 1
     formats = _SIGNED_FORMATS if signed else _UNSIGNED_FORMATS
-    values = memoryview(frame).cast(formats[shape.sample_width])
+    samples = _picked(shape, memoryview(frame).cast(formats[shape.sample_width]), width, height)
     stored = whole_number(ds, "BitsStored")
-    return lambda index: _stored_value(values[index], stored, signed)
+    if stored < 8 * shape.sample_width:
+        return [_stored_value(v, stored, signed) for v in samples]
+    return samples
+
+
+def _sampled_bits(shape: Geometry, frame: bytes, width: int, height: int) -> list[int]:
+    """Return the bits of a 1-bit frame at a width x height grid (PS3.5 D: first pixel in the lowest bit)."""
+    rows = [y * shape.rows // height for y in range(height)]
+    columns = [x * shape.columns // width for x in range(width)]
+    return [(frame[index >> 3] >> (index & 7)) & 1
+            for row in rows for column in columns for index in [row * shape.columns + column]]
+
+
+def _picked(shape: Geometry, values: "memoryview[Any]", width: int, height: int) -> list[Any]:
+    """Return the `values` of a frame at a width x height grid, each pixel's samples together."""
+    spp = shape.samples_per_pixel
+    line = shape.columns * spp
+    pick = _picker([column * spp + sample for x in range(width)
+                    for column in [x * shape.columns // width] for sample in range(spp)], line)
+    samples: list[Any] = []
+    for y in range(height):
+        start = (y * shape.rows // height) * line
+        samples.extend(pick(values[start : start + line]))
+    return samples
+
+
+def _picker(indices: list[int], length: int) -> Callable[[memoryview], Sequence[int]]:
+    """Return a function that picks `indices` from a row of `length` values."""
+    if indices == list(range(length)):
+        return memoryview.tolist
+    if len(indices) == 1:
+        return lambda row: [row[indices[0]]]
+    return itemgetter(*indices)
 
 
 def _stored_value(value: int, bits_stored: int, signed: bool) -> int:

@@ -21,7 +21,7 @@ from dicompress.limits import DEFAULT_LIMITS, Limits
 from dicompress.plugins.dependencies import numpy_available
 from dicompress.plugins.registration import add_plugins, service_plugin
 from dicompress.plugins.rle_encoder import CERTIFY_OPTION, PACKING_OPTION
-from dicompress.reading.data_set_checks import check_writable
+from dicompress.reading.data_set_checks import check_writable, count_elements
 from dicompress.reading.dicom_input import (
     Geometry,
     geometry,
@@ -51,6 +51,8 @@ PACKINGS = tuple(frontend.packing_names())
 
 #: Called with (frames done, frames in all) after each frame.
 Progress = Callable[[int, int], None]
+#: Called with the data set as read, its geometry and its first canonical frame.
+Inspect = Callable[[Dataset, Geometry, bytes], None]
 
 
 @dataclass(frozen=True)
@@ -112,6 +114,7 @@ def convert(
     verify: bool = True,
     progress: Progress | None = None,
     limits: Limits = DEFAULT_LIMITS,
+    inspect: Inspect | None = None,
 ) -> Conversion:
     """Convert the bytes of one DICOM file to another transfer syntax.
 
@@ -140,6 +143,11 @@ def convert(
         Called with (frames done, frames in all) after each frame.
     limits : dicompress.limits.Limits, optional
         How deep sequences may nest and how far a deflated data set may inflate.
+    inspect : callable, optional
+        Called once with the data set as read, its :class:`Geometry` and its first
+        canonical frame, before that frame is encoded, so a caller can describe the
+        file without reading or decoding it again (the page's preview). It must not
+        change them.
 
     Returns
     -------
@@ -161,11 +169,13 @@ def convert(
     if packing not in PACKINGS:
         raise ValueError(f"unknown packing {packing!r}; choose one of {', '.join(PACKINGS)}")
     with errors.typed_failures():
-        return _convert(data, target, packing=packing, verify=verify, progress=progress, limits=limits)
+        return _convert(data, target, packing=packing, verify=verify, progress=progress, limits=limits,
+                        inspect=inspect)
 
 
 def _convert(
-    data: bytes, target: str, *, packing: str, verify: bool, progress: Progress | None, limits: Limits
+    data: bytes, target: str, *, packing: str, verify: bool, progress: Progress | None, limits: Limits,
+    inspect: Inspect | None = None,
 ) -> Conversion:
     """Convert as :func:`convert` does, with its arguments checked."""
     started = perf_counter()
@@ -176,6 +186,8 @@ def _convert(
     _check_target_holds(shape, target)
     check_writable(ds)
     frames = _reporting(source_frames(ds, shape), shape.pieces, progress)
+    if inspect:
+        frames = _inspected(frames, ds, shape, inspect)
     if TARGETS[target] == RLELossless:
         plugin = encoding_plugin()
         output = _write_rle(ds, shape, frames, plugin=plugin, packing=packing, verify=verify)
@@ -192,7 +204,7 @@ def _convert(
         input_bytes=len(data),
         output_bytes=len(output),
         frames=shape.frames,
-        elements=sum(1 for _ in ds.iterall()),
+        elements=count_elements(ds),
         plugin=plugin,
         verified=verify,
         seconds=perf_counter() - started,
@@ -230,6 +242,14 @@ def _reporting(frames: Iterable[bytes], total: int, progress: Progress | None) -
         yield frame
         if progress:
             progress(done, total)
+
+
+def _inspected(frames: Iterator[bytes], ds: Dataset, shape: Geometry, inspect: Inspect) -> Iterator[bytes]:
+    """Yield `frames`, handing the first one to `inspect` before it goes on."""
+    for number, frame in enumerate(frames):
+        if number == 0:
+            inspect(ds, shape, frame)
+        yield frame
 
 
 def _write_rle(

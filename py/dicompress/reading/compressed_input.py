@@ -226,7 +226,8 @@ def needs_pillow(data: bytes) -> bool:
         The whole file (the part up to Pixel Data is read).
     """
     try:
-        ds = dcmread(BytesIO(data), stop_before_pixels=True)
+        # The one element needed is kept: the others are stepped over, not read (the page asks for every file).
+        ds = dcmread(BytesIO(data), stop_before_pixels=True, specific_tags=["BitsStored"])
         syntax = UID(ds.file_meta.TransferSyntaxUID)
         bits_stored = int(ds.get("BitsStored") or 8)
     except Exception:  # not DICOM or damaged: the conversion itself says why

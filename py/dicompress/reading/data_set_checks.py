@@ -11,6 +11,9 @@ levels deep makes a message of 2**30 tracebacks. So nothing may fail inside a wr
   data set keeps its raw elements, which pydicom then copies byte for byte where the
   encoding does not change.
 
+:func:`count_elements` counts the elements at every level as ``ds.iterall()`` yields them,
+decoding (on the side) only the elements that may hold a sequence.
+
 :func:`match_read_encoding` and :func:`check_writable` see that pydicom can write a file: in
 the encoding the data set really has, with the file meta's SOP UIDs, without file meta or
 command elements in the data set.
@@ -38,6 +41,7 @@ _SPARE_FRAMES = 100
 _SPECIFIC_CHARACTER_SET = 0x00080005
 #: Pixel Data, Float Pixel Data and Double Float Pixel Data: left in the file's bytes when long.
 _PIXEL_TAGS = (0x7FE00010, 0x7FE00008, 0x7FE00009)
+_UNDEFINED_LENGTH = 0xFFFFFFFF
 #: File meta elements a written file needs, and the data set elements that hold the same UIDs.
 _SOP_UIDS = {
     "MediaStorageSOPClassUID": ("SOPClassUID", "SOP Class UID (0008,0016)"),
@@ -89,6 +93,51 @@ def check_elements(ds: Dataset) -> None:
                     element = convert_raw_data_element(element, encoding=encoding, ds=current)
             if element is not None and element.VR == VR.SQ:
                 pending.extend(element.value)
+
+
+def count_elements(ds: Dataset) -> int:
+    """Return the number of data elements of `ds` at every level, ``len(list(ds.iterall()))``.
+
+    Unlike :meth:`~pydicom.dataset.Dataset.iterall`, which decodes every value in place,
+    only the raw elements that may be sequences are decoded, on the side: the data set
+    keeps its raw elements (see :func:`check_elements`, which must have passed).
+
+    Parameters
+    ----------
+    ds : pydicom.dataset.Dataset
+        A data set read by :func:`dicompress.reading.dicom_input.read_dataset`.
+
+    Returns
+    -------
+    int
+    """
+    count = 0
+    pending = [ds]
+    while pending:
+        current = pending.pop()
+        charset = current.original_character_set or current._character_set
+        count += len(current)
+        for tag in current.keys():
+            element = current.get_item(tag, keep_deferred=True)  # never converts
+            if isinstance(element, RawDataElement):
+                if not _may_be_sequence(element):
+                    continue
+                encoding = default_encoding if tag == _SPECIFIC_CHARACTER_SET else charset
+                element = convert_raw_data_element(element, encoding=encoding, ds=current)
+            if element is not None and element.VR == VR.SQ:
+                pending.extend(element.value)
+    return count
+
+
+def _may_be_sequence(element: RawDataElement) -> bool:
+    """Return whether pydicom may decode the raw `element` as a sequence."""
+    if element.length == _UNDEFINED_LENGTH:
+        return True
+    if element.VR not in (None, VR.UN):
+        return bool(element.VR == VR.SQ)
+    if element.tag.is_private or not dictionary_has_tag(element.tag):
+        return True
+    return "SQ" in dictionary_VR(element.tag)
 
 
 def match_read_encoding(ds: Dataset) -> None:

@@ -38,6 +38,7 @@ __all__ = ["check_decoded_frame", "check_rle_frame", "check_written_native", "ch
 # (7FE0,0010) OB, undefined length, in Explicit VR Little Endian: how encapsulated Pixel Data begins.
 _ENCAPSULATED_HEADER = b"\xe0\x7f\x10\x00OB\x00\x00\xff\xff\xff\xff"
 _SEQUENCE_DELIMITER = b"\xfe\xff\xdd\xe0\x00\x00\x00\x00"
+_OFFSET_TABLES = ["ExtendedOffsetTable", "ExtendedOffsetTableLengths"]
 
 
 def checksum(data: bytes | memoryview) -> int:
@@ -146,7 +147,8 @@ def check_written_rle(output: bytes, lengths: Sequence[int], checksums: Sequence
         end += 8 + length + length % 2
     reader = BytesIO(output)
     try:
-        head = dcmread(reader, stop_before_pixels=True)
+        # Every element is stepped over as pydicom's reader does; only the tables are kept.
+        head = dcmread(reader, stop_before_pixels=True, specific_tags=_OFFSET_TABLES)
         if reader.read(len(_ENCAPSULATED_HEADER)) != _ENCAPSULATED_HEADER:
             raise ValueError("no encapsulated Pixel Data where pydicom's reader stops")
         table = parse_basic_offsets(reader)
