@@ -213,6 +213,16 @@ def test_convert_sends_the_preview_of_what_it_read_once():
                      "thumbnail": {"width": 160, "height": 120, "rgba": thumbnail.rgba}}]
 
 
+def test_a_kept_file_gets_its_preview_though_its_frames_are_never_converted():
+    source = file_bytes("liver.dcm")  # 1-bit segmentation: RLE cannot hold it
+    sent = []
+    result = browser.convert(source, "rle", preview=sent.append)
+    assert (result["ok"], result["kept"], result["code"]) == (False, True, "bit-packed-pixel-data")
+    details, thumbnail = describe(source)
+    assert sent == [{"ok": True, "details": details.as_dict(),
+                     "thumbnail": {"width": thumbnail.width, "height": thumbnail.height, "rgba": thumbnail.rgba}}]
+
+
 def test_a_file_that_cannot_be_read_gets_no_preview():
     sent = []
     result = browser.convert(b"not a DICOM file at all", preview=sent.append)

@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Any
 from dicompress import frontend
 
 if TYPE_CHECKING:
+    from dicompress.preview import Details, Thumbnail
     from dicompress.service import Inspect
 
 #: What the worker passes for a file: bytes, a buffer or a JsProxy with ``to_bytes()``.
@@ -108,24 +109,33 @@ def _previewer(send: Preview) -> "Inspect":
     def inspect(ds: Any, shape: Any, frame: bytes) -> None:
         from dicompress.preview import describe_frame
 
-        try:
-            details, thumbnail = describe_frame(ds, shape, frame)
-            found = {
-                "ok": True,
-                "details": details.as_dict(),
-                "thumbnail": {"width": thumbnail.width, "height": thumbnail.height, "rgba": thumbnail.rgba},
-            }
-        except MemoryError:
-            found = _failure("out-of-memory", frontend.message("preview_out_of_memory"))
-        except Exception as exc:  # a bug: the conversion still runs and says what is wrong
-            traceback.print_exc(file=sys.stderr)
-            found = _failure("unexpected", frontend.message("preview_unexpected", error=type(exc).__name__))
-        try:
-            send(found)
-        except Exception:  # the page's side failed: the conversion goes on without its preview
-            traceback.print_exc(file=sys.stderr)
+        _send_preview(send, lambda: describe_frame(ds, shape, frame))
 
     return inspect
+
+
+def _send_preview(send: Preview, describe: "Callable[[], tuple[Details, Thumbnail]]") -> None:
+    """Send `send` what `describe` makes of a file, or why it cannot; never raise."""
+    from dicompress.errors import ConversionError
+
+    try:
+        details, thumbnail = describe()
+        found = {
+            "ok": True,
+            "details": details.as_dict(),
+            "thumbnail": {"width": thumbnail.width, "height": thumbnail.height, "rgba": thumbnail.rgba},
+        }
+    except ConversionError as exc:  # nothing to show (a video, say): the row says why it was kept
+        found = _failure(exc.code, str(exc))
+    except MemoryError:
+        found = _failure("out-of-memory", frontend.message("preview_out_of_memory"))
+    except Exception as exc:  # a bug: the conversion still runs and says what is wrong
+        traceback.print_exc(file=sys.stderr)
+        found = _failure("unexpected", frontend.message("preview_unexpected", error=type(exc).__name__))
+    try:
+        send(found)
+    except Exception:  # the page's side failed: the conversion goes on without its preview
+        traceback.print_exc(file=sys.stderr)
 
 
 def convert(
@@ -208,6 +218,10 @@ def _convert(
         if status == "copied":  # nothing to convert: the page offers the file as it is
             return {**_failure(exc.code, frontend.message("copied")), "copied": True}
         if status == "kept":  # valid, not convertible here: offered as it is, so the study stays whole
+            if preview:  # refused before its frames were read: described on its own
+                from dicompress.preview import describe
+
+                _send_preview(preview, lambda: describe(source))
             return {**_failure(exc.code, frontend.message("kept", reason=str(exc))), "kept": True}
         return _failure(exc.code, str(exc))
     except MemoryError:
