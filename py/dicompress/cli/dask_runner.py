@@ -68,13 +68,11 @@ def cluster(address: str | None = None, scheduler_file: str | None = None, worke
             yield client
         return
     import logging
-    from importlib.util import find_spec
 
-    dashboard = ":0" if find_spec("bokeh") else None  # the dashboard needs bokeh, which is optional
     with dask.config.set({"distributed.scheduler.allowed-failures": ALLOWED_FAILURES}), \
             _untyped(distributed).LocalCluster(
                 n_workers=workers, threads_per_worker=1, processes=True, host="127.0.0.1",
-                dashboard_address=dashboard, silence_logs=logging.ERROR) as local, \
+                dashboard_address=":0", silence_logs=logging.ERROR) as local, \
             _untyped(distributed).Client(local) as client:
         _tell_dashboard(client)
         yield client
@@ -174,7 +172,9 @@ def _untyped(module: Any) -> Any:
 
 
 def _tell_dashboard(client: Any) -> None:
-    """Print the link to the cluster's dashboard, when it has one."""
-    if "dashboard" in client.scheduler_info().get("services", {}):
+    """Print the link to the cluster's dashboard, when it has one (it needs bokeh, which is optional)."""
+    from importlib.util import find_spec
+
+    if find_spec("bokeh") and "dashboard" in client.scheduler_info().get("services", {}):
         print(f"dicompress: Dask dashboard at {client.dashboard_link}", file=sys.stderr)
 
