@@ -133,7 +133,8 @@ def test_dask_address_from_s3_to_s3_gives_the_local_results_and_a_rerun_rewrites
     bucket = boto3.client("s3", endpoint_url=s3)
     for path in sorted(study.rglob("*")):
         if path.is_file():
-            bucket.put_object(Bucket=BUCKET, Key=f"in/study/{path.relative_to(study).as_posix()}", Body=path.read_bytes())
+            key = f"in/study/{path.relative_to(study).as_posix()}"
+            bucket.put_object(Bucket=BUCKET, Key=key, Body=path.read_bytes())
     argv = [f"s3://{BUCKET}/in/study", "-o", f"s3://{BUCKET}/out", "--dask", client.scheduler.address,
             "--storage-option", f"endpoint_url={s3}", "--report", str(tmp_path / "report.json")]
     status, summary = _run_main(argv)
@@ -141,8 +142,9 @@ def test_dask_address_from_s3_to_s3_gives_the_local_results_and_a_rerun_rewrites
     assert _rows(summary, f"s3://{BUCKET}/in/") == _rows(summary1, str(study.parent) + "/")
     assert _report(tmp_path / "report.json", f"s3://{BUCKET}/in/study") == _report(out1 / "report.json", str(study))
     objects = _objects(bucket, "out/")
-    results = {key.removeprefix("out/"): body for key, (body, _) in objects.items() if ".dicompress-manifest" not in key}
-    assert {name: _sha256(body) for name, body in results.items()} == _results(out1)
+    results = {key.removeprefix("out/"): _sha256(body) for key, (body, _) in objects.items()
+               if ".dicompress-manifest" not in key}
+    assert results == _results(out1)
     shards = [key for key in objects if ".dicompress-manifest" in key]
     assert len(shards) == 1  # the driver merged the workers' shards
     lines = sorted(objects[shards[0]][0].decode().splitlines())
