@@ -172,7 +172,7 @@ def execute(args: argparse.Namespace, client: Any = None) -> tuple[int, dict[str
         return 2, None
     finally:
         if isinstance(args.output, Remote):
-            manifest.merge(args.output)
+            _merge(args.output)
     seconds = perf_counter() - started
     print(report.summary(outcomes, seconds, workers))
     failed = any(o.status == "failed" for o in outcomes)
@@ -190,6 +190,16 @@ def execute(args: argparse.Namespace, client: Any = None) -> tuple[int, dict[str
             print(f"dicompress: cannot write the report {args.report}: {exc.strerror or exc}", file=sys.stderr)
             failed = True
     return 1 if failed else 0, document
+
+
+def _merge(output: Remote) -> None:
+    """Merge the manifest's shards in `output`; if that fails, the next run reads them as they are."""
+    from dicompress.cli import manifest
+
+    try:
+        manifest.merge(output)
+    except OSError as exc:
+        print(f"dicompress: the manifest's shards in {output} were not merged: {exc}", file=sys.stderr)
 
 
 #: Runs a run's tasks, showing progress on a bar: (tasks, bar) -> outcomes, in order.
