@@ -15,7 +15,9 @@ whole ``dicompress`` processes converting them to RLE Lossless into a fresh outp
   (in this process, as the tests use it).
 
 Rounds are interleaved; the median is printed with files/s, MB/s and the ratio of the
-time to that of ``--jobs 2`` on the local folder (above 1: slower).
+time to that of ``--jobs 2`` on the local folder (above 1: slower). A one-file run of each
+mode measures its start-up (interpreter, imports, pool or cluster), which is then taken off
+the folder's times for a ratio of the work alone.
 """
 
 import argparse
@@ -68,8 +70,13 @@ def main() -> None:
           "whole processes (Dask cluster start included)")
     print(f"{'what':<34} {'seconds':>8} {'files/s':>8} {'MB/s':>7} {'vs --jobs 2 local':>18}")
     for name, seconds in median.items():
-        print(f"{name:<34} {seconds:8.2f} {args.files / seconds:8.1f} {size / 1e6 / seconds:7.2f} "
-              f"{seconds / peer:17.2f}x")
+        if "one small file" not in name:
+            print(f"{name:<34} {seconds:8.2f} {args.files / seconds:8.1f} {size / 1e6 / seconds:7.2f} "
+                  f"{seconds / peer:17.2f}x")
+    start = {mode: median[f"{mode}, one small file"] for mode in ("--jobs 2", "--dask --jobs 2")}
+    print(f"one small file (mostly start-up): --jobs 2 {start['--jobs 2']:.2f} s, --dask {start['--dask --jobs 2']:.2f} s")
+    work = {mode: median[f"{mode}, local folder"] - start[mode] for mode in start}
+    print(f"local folder without start-up: --dask / --jobs 2 = {work['--dask --jobs 2'] / work['--jobs 2']:.2f}x")
     print(f"S3 (moto) vs local folder, --jobs 2: {median['--jobs 2, moto S3'] / peer:.2f}x the time; "
           f"--dask: {median['--dask --jobs 2, moto S3'] / median['--dask --jobs 2, local folder']:.2f}x")
 
@@ -89,7 +96,10 @@ def _commands(folder: Path, work: Path, endpoint: str) -> dict[str, list[str]]:
     """Return each command to time by name; its output (a folder or a prefix) is emptied before each run."""
     command = [sys.executable, "-m", "dicompress"]
     s3 = [f"s3://{BUCKET}/in", "-o", f"s3://{BUCKET}/out", "--storage-option", f"endpoint_url={endpoint}"]
+    one = str(folder / "0000-CT_small.dcm")
     return {
+        "--jobs 2, one small file": [*command, one, "-o", str(work / "out"), "--jobs", "2"],
+        "--dask --jobs 2, one small file": [*command, one, "-o", str(work / "out"), "--dask", "--jobs", "2"],
         "--jobs 2, local folder": [*command, str(folder), "-o", str(work / "out"), "--jobs", "2"],
         "--dask --jobs 2, local folder": [*command, str(folder), "-o", str(work / "out"), "--dask", "--jobs", "2"],
         "--jobs 2, moto S3": [*command, *s3, "--jobs", "2"],

@@ -16,7 +16,7 @@ from time import perf_counter
 from typing import TYPE_CHECKING, Any
 
 from dicompress import __version__, frontend
-from dicompress.cli.storage import MissingExtra, Remote, install_hint
+from dicompress.cli.storage import MissingExtra, Remote, install_hint, location, parse_option
 from dicompress.limits import DEFAULT_LIMITS, MIB, Limits
 
 _DASK_EXTRA = install_hint("dask")
@@ -94,8 +94,6 @@ def build_parser() -> argparse.ArgumentParser:
 
 def parse_arguments(argv: Sequence[str] | None = None) -> argparse.Namespace:
     """Return the parsed arguments; exit with status 2 and a usage line if they are wrong."""
-    from dicompress.cli.storage import MissingExtra, location, parse_option
-
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
@@ -107,7 +105,7 @@ def parse_arguments(argv: Sequence[str] | None = None) -> argparse.Namespace:
             parser.error(f"no such file or folder: {', '.join(missing)}")
         if args.output.exists() and not args.output.is_dir():
             parser.error(f"the output {args.output} is a file, not a folder")
-    except (ValueError, MissingExtra) as exc:
+    except (ValueError, OSError, MissingExtra) as exc:  # a bad option; a store that cannot be reached
         parser.error(str(exc))
     return args
 
