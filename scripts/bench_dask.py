@@ -74,7 +74,8 @@ def main() -> None:
             print(f"{name:<34} {seconds:8.2f} {args.files / seconds:8.1f} {size / 1e6 / seconds:7.2f} "
                   f"{seconds / peer:17.2f}x")
     start = {mode: median[f"{mode}, one small file"] for mode in ("--jobs 2", "--dask --jobs 2")}
-    print(f"one small file (mostly start-up): --jobs 2 {start['--jobs 2']:.2f} s, --dask {start['--dask --jobs 2']:.2f} s")
+    print(f"one small file (mostly start-up): --jobs 2 {start['--jobs 2']:.2f} s, "
+          f"--dask {start['--dask --jobs 2']:.2f} s")
     work = {mode: median[f"{mode}, local folder"] - start[mode] for mode in start}
     print(f"local folder without start-up: --dask / --jobs 2 = {work['--dask --jobs 2'] / work['--jobs 2']:.2f}x")
     print(f"S3 (moto) vs local folder, --jobs 2: {median['--jobs 2, moto S3'] / peer:.2f}x the time; "
