@@ -19,7 +19,7 @@ distributed = pytest.importorskip("distributed")
 moto_server = pytest.importorskip("moto.server")
 
 from dicompress import frontend  # noqa: E402
-from dicompress.cli import batch, dask_runner, tasks  # noqa: E402
+from dicompress.cli import batch, dask_runner, storage, tasks  # noqa: E402
 from dicompress.cli.main import main  # noqa: E402
 from dicompress.cli.notebook import convert_archive  # noqa: E402
 from tests.cli_helpers import copy_test_file, digests, make_study  # noqa: E402
@@ -216,3 +216,30 @@ def _sha256(data):
     import hashlib
 
     return hashlib.sha256(data).hexdigest()
+
+
+def test_batches_hold_small_files_together_and_big_files_alone(tmp_path, monkeypatch):
+    sizes = [10, 20, dask_runner.BATCH_BYTES, 30, dask_runner.BATCH_BYTES - 40, 50, 60]
+    todo = [tasks.Task(batch.Job(tmp_path / str(i), str(i), str(i), True, size), tmp_path, _options())
+            for i, size in enumerate(sizes)]
+    assert dask_runner.partition(todo, workers=1) == [[i] for i in range(7)]  # 8 batches per worker if they can
+    monkeypatch.setattr(dask_runner, "BATCHES_PER_WORKER", 1)
+    assert dask_runner.partition(todo, workers=1) == [[0, 1], [2], [3, 4], [5, 6]]
+    monkeypatch.setattr(dask_runner, "BATCH_FILES", 1)
+    assert dask_runner.partition(todo, workers=1) == [[i] for i in range(7)]
+
+
+def test_urls_name_stores_and_file_urls_and_paths_are_local():
+    assert storage.location("s3://bucket/study/", {"anon": True}) == storage.Remote("s3", "bucket/study",
+                                                                                   (("anon", True),))
+    assert storage.location("file:///data/study") == Path("/data/study")
+    assert storage.location("C:\\data\\study") == Path("C:\\data\\study")
+    assert storage.location("study/x.dcm") == Path("study/x.dcm")
+    assert storage.parse_option("endpoint_url=http://127.0.0.1:9000") == ("endpoint_url", "http://127.0.0.1:9000")
+    assert storage.parse_option("anon=true") == ("anon", True)
+    with pytest.raises(ValueError, match="KEY=VALUE"):
+        storage.parse_option("anon")
+    key = storage.Remote("s3", "bucket/study") / "CT/1.dcm"
+    assert (str(key), key.name, str(key.parent)) == ("s3://bucket/study/CT/1.dcm", "1.dcm", "s3://bucket/study/CT")
+    assert key.is_relative_to(storage.Remote("s3", "bucket")) and not key.is_relative_to(storage.Remote("gs", "bucket"))
+    assert not storage.is_below(Path("/bucket/study"), storage.Remote("s3", "bucket"))
