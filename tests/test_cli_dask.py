@@ -22,7 +22,7 @@ from dicompress import frontend  # noqa: E402
 from dicompress.cli import batch, dask_runner, storage, tasks  # noqa: E402
 from dicompress.cli.main import main  # noqa: E402
 from dicompress.cli.notebook import convert_archive  # noqa: E402
-from tests.cli_helpers import copy_test_file, digests, make_study  # noqa: E402
+from tests.cli_helpers import copy_test_file, digests, make_study, run_cli  # noqa: E402
 from tests.dicom_files import corrupt_rle_file  # noqa: E402
 
 BUCKET = "dicom-archive"
@@ -174,6 +174,16 @@ def test_a_killed_worker_has_its_work_done_elsewhere_and_a_file_that_kills_worke
     written = _results(out)
     assert written == {name: d for name, d in _results(out1).items() if name in written}
     assert sorted(written) == sorted(job.name for i, job in enumerate(jobs) if i != poison)
+
+
+def test_dask_without_an_address_starts_a_local_cluster_of_jobs_workers(study, one_job, tmp_path):
+    out1, *_ = one_job
+    done = run_cli(str(study / "RLE"), "-o", str(tmp_path / "out"), "--dask", "--jobs", "2")
+    assert done.returncode == 1, done.stderr  # the broken file
+    assert "3 files: 2 converted, 0 copied, 0 up to date, 0 skipped, 1 failed" in done.stdout
+    assert "; 2 processes;" in done.stdout
+    assert _results(tmp_path / "out") == {name.removeprefix("RLE/"): digest for name, digest in _results(out1).items()
+                                          if name.startswith("RLE/")}
 
 
 def test_without_the_extras_the_message_names_the_pip_install(study, tmp_path, monkeypatch, capsys):
