@@ -9,6 +9,7 @@ import json
 import os
 import re
 import signal
+import subprocess
 import sys
 from pathlib import Path
 
@@ -253,3 +254,16 @@ def test_urls_name_stores_and_file_urls_and_paths_are_local():
     assert (str(key), key.name, str(key.parent)) == ("s3://bucket/study/CT/1.dcm", "1.dcm", "s3://bucket/study/CT")
     assert key.is_relative_to(storage.Remote("s3", "bucket")) and not key.is_relative_to(storage.Remote("gs", "bucket"))
     assert not storage.is_below(Path("/bucket/study"), storage.Remote("s3", "bucket"))
+
+
+def test_temporary_files_of_processes_that_are_gone_are_removed(tmp_path):
+    from dicompress.cli import outputs
+
+    gone = subprocess.Popen([sys.executable, "-c", "pass"])
+    gone.wait()
+    names = [f".IM1.{gone.pid}-0a1b2c3d{outputs.TEMP_SUFFIX}", f".IM.2.{os.getpid()}-0a1b2c3d{outputs.TEMP_SUFFIX}",
+             f"IM3.{gone.pid}-0a1b2c3d", "IM4"]
+    for name in names:
+        (tmp_path / name).write_bytes(b"x")
+    outputs.discard_orphans(tmp_path)
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(names[1:])

@@ -236,7 +236,19 @@ def _on_dask(jobs: list["Job"], args: argparse.Namespace, options: "Options", re
         def run_all(todo: list["Task"], bar: "_Bar") -> list["Outcome"]:
             return _two_turns(lambda items: dask_runner.run_all(connected, items, bar.done), todo)
 
-        return _run(jobs, args.output, options, records, run_all), workers
+        try:
+            return _run(jobs, args.output, options, records, run_all), workers
+        finally:
+            if client is None and not (args.dask or args.scheduler_file) and isinstance(args.output, Path):
+                _discard_orphans(args.output, jobs)  # the embedded cluster's workers ran here
+
+
+def _discard_orphans(output: Path, jobs: list["Job"]) -> None:
+    """Remove what killed workers left in the folders of the results of `jobs` (each folder once)."""
+    from dicompress.cli.outputs import discard_orphans
+
+    for folder in sorted({(output / job.name).parent for job in jobs}):
+        discard_orphans(folder)
 
 
 def _run(
