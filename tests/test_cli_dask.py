@@ -25,6 +25,7 @@ from dicompress.cli.main import main  # noqa: E402
 from dicompress.cli.notebook import convert_archive  # noqa: E402
 from tests.cli_helpers import copy_test_file, digests, make_study, run_cli  # noqa: E402
 from tests.dicom_files import corrupt_rle_file  # noqa: E402
+from tests.venvs import isolated_python  # noqa: E402
 
 BUCKET = "dicom-archive"
 BOOKKEEPING = (".dicompress-manifest.jsonl", "report.json")
@@ -197,6 +198,25 @@ def test_without_the_extras_the_message_names_the_pip_install(study, tmp_path, m
     assert stopped.value.code == 2
     assert 'pip install "dicompress[s3]"' in capsys.readouterr().err
     assert not (tmp_path / "out").exists()
+
+
+def test_a_python_without_the_extras_converts_and_names_the_pip_install(study, one_job, tmp_path):
+    out1, *_ = one_job
+    python, env = isolated_python(tmp_path / "plain", ["pydicom", "numpy", "tqdm"])  # pip install dicompress
+
+    def run(*args):
+        return subprocess.run([python, "-m", "dicompress", *args], capture_output=True, text=True, env=env, check=False)
+
+    done = run(str(study / "RLE"), "-o", str(tmp_path / "out"), "--jobs", "1")
+    assert done.returncode == 1 and "2 converted" in done.stdout  # the broken file fails
+    assert _results(tmp_path / "out") == {name.removeprefix("RLE/"): digest for name, digest in _results(out1).items()
+                                          if name.startswith("RLE/")}
+    done = run(str(study / "RLE"), "-o", str(tmp_path / "dask"), "--dask")
+    assert done.returncode == 2 and 'needs optional packages: pip install "dicompress[dask]"' in done.stderr
+    for url, extra in ((f"s3://{BUCKET}/in", "s3"), ("gs://bucket/in", "gcs")):
+        done = run(url, "-o", str(tmp_path / "cloud"))
+        assert done.returncode == 2 and f'needs optional packages: pip install "dicompress[{extra}]"' in done.stderr
+    assert not (tmp_path / "dask").exists() and not (tmp_path / "cloud").exists()
 
 
 def _dies(task):
