@@ -229,18 +229,19 @@ def _on_dask(jobs: list["Job"], args: argparse.Namespace, options: "Options", re
 
     from dicompress.cli import dask_runner
 
-    with nullcontext(client) if client is not None else dask_runner.cluster(
-            args.dask or None, args.scheduler_file, min(args.jobs, len(jobs))) as connected:
-        workers = dask_runner.worker_count(connected)
+    embedded = client is None and not (args.dask or args.scheduler_file)
+    try:
+        with nullcontext(client) if client is not None else dask_runner.cluster(
+                args.dask or None, args.scheduler_file, min(args.jobs, len(jobs))) as connected:
+            workers = dask_runner.worker_count(connected)
 
-        def run_all(todo: list["Task"], bar: "_Bar") -> list["Outcome"]:
-            return _two_turns(lambda items: dask_runner.run_all(connected, items, bar.done), todo)
+            def run_all(todo: list["Task"], bar: "_Bar") -> list["Outcome"]:
+                return _two_turns(lambda items: dask_runner.run_all(connected, items, bar.done), todo)
 
-        try:
             return _run(jobs, args.output, options, records, run_all), workers
-        finally:
-            if client is None and not (args.dask or args.scheduler_file) and isinstance(args.output, Path):
-                _discard_orphans(args.output, jobs)  # the embedded cluster's workers ran here
+    finally:
+        if embedded and isinstance(args.output, Path):
+            _discard_orphans(args.output, jobs)  # once the embedded cluster's workers, all here, have stopped
 
 
 def _discard_orphans(output: Path, jobs: list["Job"]) -> None:
