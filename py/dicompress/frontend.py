@@ -203,6 +203,10 @@ MESSAGES = {
     "kept": "kept unchanged: {reason}",
     "dicomdir_updated": "DICOMDIR: copied, with the new transfer syntax of the {count} files converted",
     "dicomdir_left_out": "DICOMDIR left out: it lists {file}, which {fate}",
+    "killed_workers": (
+        "the Dask workers that took this file kept dying (out of memory, or a decoder that aborted); "
+        "it was left out and the other files went on"
+    ),
     "converter_restarted": (
         "Not converted: {error}. The converter was restarted for the other files; "
         f"if this file is very large, {CLI_ADVICE}"

@@ -11,12 +11,16 @@ Importing this module imports neither pydicom nor numpy.
 
 import os
 from collections.abc import Collection, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
 from dicompress import frontend
 from dicompress.cli.outputs import TEMP_SUFFIX
+from dicompress.cli.storage import Location, Remote, is_below, walk
 from dicompress.limits import DEFAULT_LIMITS, Limits
+
+# On object storage: the command line's bookkeeping (the start of a part of a key).
+_LEFT_OUT = (".dicompress-manifest",)
 
 
 @dataclass(frozen=True)
@@ -41,20 +45,21 @@ class Options:
 class Job:
     """One input file and the name of its result."""
 
-    source: Path  #: the input, absolute, links resolved
+    source: Location  #: the input, absolute, links resolved
     shown: str  #: the input as the person named it: an argument, or an argument joined with a path inside it
     name: str  #: the result's path in the output folder, ``/``-separated
     in_folder: bool  #: found while walking a folder (not named on the command line)
+    size: int | None = field(default=None, compare=False)  #: the input's size, when listing told it
 
 
-def plan(paths: Sequence[Path], output: Path, recorded: Collection[str] = ()) -> list[Job]:
+def plan(paths: Sequence[Location], output: Location, recorded: Collection[str] = ()) -> list[Job]:
     """Return a job per input file, its result named by :class:`dicompress.frontend.OutputNames`.
 
     Parameters
     ----------
-    paths : sequence of Path
-        Files and folders from the command line.
-    output : Path
+    paths : sequence of Path or Remote
+        Files and folders from the command line (folders on object storage are listed once).
+    output : Path or Remote
         The results folder.
     recorded : collection of str
         Names of results recorded in the output folder's manifest (left out of folders).
@@ -66,20 +71,25 @@ def plan(paths: Sequence[Path], output: Path, recorded: Collection[str] = ()) ->
         the command line's bookkeeping and recorded results are left out of folders.
     """
     results = output.resolve()
-    found: list[tuple[Path, str, str, bool]] = []
+    found: list[tuple[Location, str, str, bool, int | None]] = []
     for path in paths:
-        if path.is_dir():
+        if isinstance(path, Remote) and path.is_dir():
+            for relative, size in sorted(walk(path, _LEFT_OUT), key=lambda item: PurePosixPath(item[0]).parts):
+                key = path / relative
+                if not frontend.is_clutter(key.name) and not _is_recorded(key, results, recorded):
+                    found.append((key, f"{path}/{relative}", relative, True, size))
+        elif isinstance(path, Path) and path.is_dir():
             for relative in _walk(path):
                 source = (path / relative).resolve()
                 if not _is_recorded(source, results, recorded):
-                    found.append((source, os.path.join(path, relative), relative, True))
+                    found.append((source, os.path.join(path, relative), relative, True, None))
         else:
-            found.append((path.resolve(), str(path), path.name, False))
+            found.append((path.resolve(), str(path), path.name, False, None))
     names = frontend.OutputNames()
-    for source, *_ in found:
-        if source.is_relative_to(results):
-            names.reserve(source.relative_to(results).as_posix())
-    return [Job(source, shown, names.take(name), in_folder) for source, shown, name, in_folder in found]
+    for place, *_ in found:
+        if is_below(place, results):
+            names.reserve(_relative(place, results))
+    return [Job(source, shown, names.take(name), in_folder, size) for source, shown, name, in_folder, size in found]
 
 
 def _walk(folder: Path) -> list[str]:
@@ -99,12 +109,17 @@ def _walk(folder: Path) -> list[str]:
     return sorted(files, key=lambda name: PurePosixPath(name).parts)
 
 
-def _is_recorded(source: Path, results: Path, recorded: Collection[str]) -> bool:
+def _is_recorded(source: Location, results: Location, recorded: Collection[str]) -> bool:
     """Return whether `source` is a result recorded in the output folder `results`."""
-    return source.is_relative_to(results) and source.relative_to(results).as_posix() in recorded
+    return is_below(source, results) and _relative(source, results) in recorded
 
 
-def clashes(jobs: Sequence[Job], output: Path) -> Iterator[Job]:
+def _relative(source: Location, folder: Location) -> str:
+    """Return the ``/``-separated path of `source` in `folder` (on the same store)."""
+    return source.relative_to(folder).as_posix()  # type: ignore[arg-type]
+
+
+def clashes(jobs: Sequence[Job], output: Location) -> Iterator[Job]:
     """Yield the jobs whose result would land on an input file (through a link, say)."""
     inputs = {job.source for job in jobs}
     for job in jobs:

@@ -23,11 +23,19 @@ never exists without its line (a line whose result never came is harmless).
 import json
 import os
 from collections.abc import Iterable, Mapping
-from pathlib import Path
+from secrets import token_hex
 from typing import Any
 
 from dicompress import __version__
+from dicompress.cli.storage import Location, Remote
 from dicompress.frontend import MANIFEST_NAME
+
+#: The folder of the manifest's shards in an output folder on object storage.
+SHARDS = ".dicompress-manifest.d"
+#: Lines per shard: a shard is rewritten whole with each line, so it stays small.
+SHARD_LINES = 100
+# This process's shard in each output folder on object storage: its key and its lines.
+_shards: dict[Remote, tuple[Remote, list[bytes]]] = {}
 
 #: One line of the manifest.
 Record = dict[str, Any]
@@ -35,14 +43,17 @@ Record = dict[str, Any]
 _APPEND_FLAGS = os.O_WRONLY | os.O_APPEND | os.O_CREAT | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_BINARY", 0)
 
 
-def load(folder: Path) -> dict[str, list[Record]]:
+def load(folder: Location) -> dict[str, list[Record]]:
     """Return the lines of the manifest in `folder` by result name (none if it has none).
 
     Lines that cannot be read (e.g. cut short by a full disk) are ignored, and so is a
     manifest that cannot be read: its results are then not known to be up to date.
     """
     try:
-        text = (folder / MANIFEST_NAME).read_text(encoding="utf-8", errors="replace")
+        if isinstance(folder, Remote):
+            text = b"".join(_read_shards(folder).values()).decode("utf-8", errors="replace")
+        else:
+            text = (folder / MANIFEST_NAME).read_text(encoding="utf-8", errors="replace")
     except OSError:
         return {}
     records: dict[str, list[Record]] = {}
@@ -56,7 +67,7 @@ def load(folder: Path) -> dict[str, list[Record]]:
     return records
 
 
-def append(folder: Path, record: Record) -> None:
+def append(folder: Location, record: Record) -> None:
     """Append `record` to the manifest in `folder`, creating both if needed.
 
     Raises
@@ -64,8 +75,11 @@ def append(folder: Path, record: Record) -> None:
     OSError
         If the manifest cannot be written (e.g. the disk is full).
     """
-    folder.mkdir(parents=True, exist_ok=True)
     line = (json.dumps(record, sort_keys=True) + "\n").encode()
+    if isinstance(folder, Remote):
+        _append_to_shard(folder, line)
+        return
+    folder.mkdir(parents=True, exist_ok=True)
     descriptor = os.open(folder / MANIFEST_NAME, _APPEND_FLAGS, 0o666)
     try:
         os.write(descriptor, line)
@@ -123,3 +137,38 @@ def _serves(made: Mapping[str, Any], wanted: Mapping[str, Any]) -> bool:
     """Return whether a result that depends on options `made` is what options `wanted` ask for."""
     same = all(wanted.get(key) == value for key, value in made.items() if key != "verified")
     return same and (made.get("verified", True) or not wanted.get("verified"))
+
+
+def merge(folder: Remote) -> None:
+    """Gather the shards of the manifest in `folder` into one (see the module's notes)."""
+    shards = _read_shards(folder)
+    if len(shards) > 1:
+        merged = _new_shard(folder)
+        merged.fs.pipe_file(merged.path, b"".join(shards.values()))
+        folder.fs.rm(list(shards))
+    _shards.pop(folder, None)
+
+
+def _read_shards(folder: Remote) -> dict[str, bytes]:
+    """Return the content of each shard of the manifest in `folder`, by key."""
+    shards = folder / SHARDS
+    if not shards.fs.exists(shards.path):
+        return {}
+    keys = [key for key in shards.fs.find(shards.path) if key.endswith(".jsonl")]
+    if not keys:
+        return {}
+    return {key: bytes(data) for key, data in shards.fs.cat(keys, on_error="omit").items()}
+
+
+def _append_to_shard(folder: Remote, line: bytes) -> None:
+    """Rewrite this process's shard in `folder` with `line` added (a new shard when it is full)."""
+    shard, lines = _shards.get(folder) or (_new_shard(folder), [])
+    if len(lines) >= SHARD_LINES:
+        shard, lines = _new_shard(folder), []
+    shard.fs.pipe_file(shard.path, b"".join([*lines, line]))
+    _shards[folder] = (shard, [*lines, line])
+
+
+def _new_shard(folder: Remote) -> Remote:
+    """Return a new shard's key, random so that no other process picks it."""
+    return folder / SHARDS / f"{token_hex(16)}.jsonl"

@@ -13,7 +13,8 @@ fallback (with a moment's race against other runs).
 Whatever goes wrong in between (disk full, a file size limit, Ctrl-C, the process being
 terminated), the temporary file is removed: by ``finally`` in the writing process, by
 :func:`discard_pending` from a worker's SIGTERM handler, or by :func:`discard_left_by`
-from the parent after a worker was killed. Files are not synced to disk: a result is
+from the parent after a worker was killed (or :func:`discard_orphans`, when a Dask nanny
+restarted it). Files are not synced to disk: a result is
 whole or absent for other programs, not necessarily after a power cut.
 """
 
@@ -109,6 +110,37 @@ def discard_pending() -> None:
             os.unlink(temporary)
         except OSError:
             pass
+
+
+def discard_orphans(folder: Path) -> None:
+    """Remove the temporary files in `folder` whose writing process is no longer running here.
+
+    For workers that were killed without the parent knowing their ids (Dask's nannies
+    restart them); only processes on this machine can be checked, so only folders
+    that this machine's processes write are to be given.
+    """
+    try:
+        names = os.listdir(folder)
+    except OSError:
+        return
+    for name in names:
+        pid = name.removesuffix(TEMP_SUFFIX).rpartition(".")[2].partition("-")[0]
+        if name.endswith(TEMP_SUFFIX) and pid.isdigit() and not _running(int(pid)):
+            try:
+                os.unlink(folder / name)
+            except OSError:
+                pass
+
+
+def _running(pid: int) -> bool:
+    """Return whether a process `pid` runs on this machine."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:
+        return True  # someone else's: running
+    return True
 
 
 def discard_left_by(path: Path, pid: int) -> None:

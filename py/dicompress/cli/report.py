@@ -2,10 +2,11 @@
 
 import json
 from collections.abc import Sequence
-from pathlib import Path, PurePosixPath
+from pathlib import PurePosixPath
 from typing import Any
 
 from dicompress import __version__, frontend
+from dicompress.cli.storage import Location
 from dicompress.cli.tasks import Outcome
 
 _HEADER = ("file", "status", "input", "output", "ratio", "frames", "plugin", "seconds", "message")
@@ -64,17 +65,21 @@ def message(outcome: Outcome) -> str:
     return "; ".join(parts)
 
 
-def as_json(outcomes: Sequence[Outcome], output: Path, seconds: float, options: dict[str, Any]) -> str:
+def document(outcomes: Sequence[Outcome], output: Location, seconds: float, options: dict[str, Any]) -> dict[str, Any]:
     """Return the ``--report`` document: the run's options and totals, and one record per file."""
-    document = {
+    return {
         "dicompress": __version__, "engine": _engine(outcomes) or None, "output": str(output),
         "options": options, "seconds": seconds, "totals": counts(outcomes),
         "files": [_record(o, output) for o in outcomes],
     }
+
+
+def as_json(document: dict[str, Any]) -> str:
+    """Return the ``--report`` document as the JSON text of ``--report FILE.json``."""
     return json.dumps(document, indent=1) + "\n"
 
 
-def _record(o: Outcome, output: Path) -> dict[str, Any]:
+def _record(o: Outcome, output: Location) -> dict[str, Any]:
     """Return the ``--report`` record of one file."""
     return {
         "file": o.job.shown, "source": str(o.job.source),

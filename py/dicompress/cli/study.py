@@ -21,12 +21,12 @@ again: offsets are fixed-size values, so the second writing has the first one's 
 from collections.abc import Mapping
 from dataclasses import dataclass
 from io import BytesIO
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 from dicompress import frontend
 
 if TYPE_CHECKING:
+    from dicompress.cli.storage import Location
     from pydicom.dataset import Dataset
 
 _ROOT_OFFSETS = (
@@ -50,7 +50,7 @@ class LeftOut(Exception):
     """The DICOMDIR cannot be copied truthfully; ``str(exc)`` says why, on one line."""
 
 
-def rewrite(data: bytes, members: Mapping[str, Member], folder: Path) -> tuple[bytes, int]:
+def rewrite(data: bytes, members: Mapping[str, Member], folder: "Location") -> tuple[bytes, int]:
     """Return the DICOMDIR `data` naming the new transfer syntax of its converted files.
 
     Parameters
@@ -60,7 +60,7 @@ def rewrite(data: bytes, members: Mapping[str, Member], folder: Path) -> tuple[b
     members : mapping of str to Member
         What became of the files of this run below the DICOMDIR's folder, by their path
         relative to it (``/``-separated, compared regardless of case).
-    folder : Path
+    folder : Path or Remote
         The DICOMDIR's own folder in the input.
 
     Returns
@@ -93,7 +93,7 @@ def rewrite(data: bytes, members: Mapping[str, Member], folder: Path) -> tuple[b
     return _with_moved_offsets(ds, records), changed
 
 
-def _new_syntax(path: str, member: Member | None, folder: Path) -> str | None:
+def _new_syntax(path: str, member: Member | None, folder: "Location") -> str | None:
     """Return the new transfer syntax of the file a record lists, ``None`` if it is unchanged."""
     if member is None:
         if (folder / path).exists():

@@ -20,8 +20,9 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 
 from dicompress import frontend
-from dicompress.cli import manifest, outputs
+from dicompress.cli import manifest, outputs, storage
 from dicompress.cli.batch import Job, Options
+from dicompress.cli.storage import Location, Remote
 from dicompress.cli.study import LeftOut, Member
 
 #: The status of a DICOMDIR whose turn comes once the files it lists are done.
@@ -36,13 +37,13 @@ class Task:
     """One job with all a worker process needs to do it (picklable)."""
 
     job: Job
-    output: Path  #: the output folder
+    output: Location  #: the output folder (a local path or a folder on object storage)
     options: Options
     records: tuple[manifest.Record, ...] = ()  #: the manifest's lines for the job's result
     members: dict[str, Member] | None = None  #: for a DICOMDIR's turn: what became of its files
 
     @property
-    def target(self) -> Path:
+    def target(self) -> Location:
         """The result's path."""
         return self.output / self.job.name
 
@@ -105,7 +106,8 @@ def run(task: Task, progress: Progress | None = None) -> Outcome:
 
 def lost(task: Task, pid: int, reason: str) -> Outcome:
     """Return the outcome of a task whose worker process `pid` stopped; remove what it left."""
-    outputs.discard_left_by(task.target, pid)
+    if isinstance(task.target, Path):  # objects on object storage are never partly there
+        outputs.discard_left_by(task.target, pid)
     message = f"the converter process stopped on this file ({reason}); the other files went on"
     return _failed(task.job, "crashed", message)
 
@@ -115,10 +117,11 @@ def members(directory: Job, outcomes: Sequence[Outcome]) -> dict[str, Member]:
     folder, results = directory.source.parent, PurePosixPath(directory.name).parent
     found = {}
     for o in outcomes:
-        if o.job != directory and o.job.source.is_relative_to(folder):
+        if o.job != directory and storage.is_below(o.job.source, folder):
             name = PurePosixPath(o.job.name)
             relative = name.relative_to(results) if results.parts and name.is_relative_to(results) else name
-            found[o.job.source.relative_to(folder).as_posix()] = Member(o.status, relative.as_posix(), o.syntax)
+            inside = o.job.source.relative_to(folder).as_posix()  # type: ignore[arg-type]
+            found[inside] = Member(o.status, relative.as_posix(), o.syntax)
     return found
 
 
@@ -148,7 +151,7 @@ def _run(task: Task, progress: Progress | None) -> Outcome:
     if reason:
         return Outcome(job, "skipped", reason, code="not-dicom", input_bytes=len(data))
     source_sha256 = _sha256(data)
-    if os.path.lexists(task.target) and not task.options.overwrite:
+    if storage.lexists(task.target) and not task.options.overwrite:
         return _existing(task, len(data), source_sha256)
     result = _directory_result(task, data) if task.members is not None else _file_result(task, data, progress)
     if isinstance(result, Outcome):
@@ -215,7 +218,7 @@ def _existing(task: Task, size: int, source_sha256: str) -> Outcome:
         return _failed(job, "exists", in_the_way)
     if record.get("status") == "kept" and task.options.strict:
         return _failed(job, "kept", f"{job.name} was kept unchanged by an earlier run, not converted (--strict)")
-    return Outcome(job, "up to date", input_bytes=size, output_bytes=target.stat().st_size,
+    return Outcome(job, "up to date", input_bytes=size, output_bytes=storage.size(target),
                    syntax=record.get("syntax"))
 
 
@@ -227,7 +230,10 @@ def _save(task: Task, size: int, source_sha256: str, result: _Result) -> Outcome
                            status=result.status, syntax=result.syntax, options=result.depends)
     try:
         manifest.append(task.output, line)
-        outputs.write_new(target, result.data, replace=task.options.overwrite)
+        if isinstance(target, Remote):
+            storage.write_new(target, result.data, replace=task.options.overwrite)
+        else:
+            outputs.write_new(target, result.data, replace=task.options.overwrite)
     except FileExistsError:
         if target.is_file() and _sha256(target.read_bytes()) == result_sha256:
             return Outcome(job, "up to date", "written meanwhile by another run", input_bytes=size,
