@@ -202,6 +202,20 @@ def enable_pillow() -> bool:
     return enable()
 
 
+def needs_codecs(data: Buffer) -> list[str]:
+    """Return the codec families (``web/codecs.js``) this file needs; the page loads them first."""
+    from dicompress.reading.compressed_input import codec_families
+
+    return codec_families(as_bytes(data))
+
+
+def enable_codecs() -> list[str]:
+    """Add our plugins once the page's codec bridge is registered; return the syntaxes it decodes."""
+    from dicompress.reading.compressed_input import enable_codecs as enable
+
+    return enable()
+
+
 def make_zip(entries: Iterable[tuple[str, Buffer]]) -> bytes:
     """Return a ZIP archive of ``(name, data)`` pairs, named by the rule of :mod:`dicompress.frontend`."""
     buffer = io.BytesIO()

@@ -29,6 +29,8 @@ from pydicom.pixels import get_decoder
 from pydicom.uid import JPEG2000, UID, JPEG2000Lossless, JPEGBaseline8Bit, JPEGExtended12Bit, RLELossless
 
 from dicompress import errors
+from dicompress.plugins import wasm_codecs
+from dicompress.plugins.registration import PLUGIN_LABEL, add_plugins
 from dicompress.reading import lossy
 from dicompress.reading.image_pixel import Geometry
 
@@ -212,6 +214,41 @@ def _reason(exc: BaseException) -> str:
 def _undecodable(syntax: UID, reason: str) -> errors.CorruptPixelDataError:
     """Return the error for pixel data in `syntax` that cannot be decoded, for `reason`."""
     return errors.CorruptPixelDataError(f"the {syntax.name} pixel data cannot be decoded: {reason}")
+
+
+def codec_families(data: bytes) -> list[str]:
+    """Return the page's codec families (``web/codecs.js``) the DICOM file in `data` needs.
+
+    For the page, which loads each family the first time a file needs it, before
+    converting that file. Only the header is read; bytes that are not DICOM, and files
+    any installed plugin decodes already, give ``[]``.
+
+    Parameters
+    ----------
+    data : bytes
+        The whole file (the part up to Pixel Data is read).
+    """
+    try:
+        syntax = UID(dcmread(BytesIO(data), stop_before_pixels=True).file_meta.TransferSyntaxUID)
+    except Exception:  # not DICOM or damaged: the conversion itself says why
+        return []
+    family = wasm_codecs.family_for(syntax)
+    return [family] if family else []
+
+
+def enable_codecs() -> list[str]:
+    """Add dicompress's plugins now that the page's codec bridge is registered.
+
+    pydicom asks each plugin whether it is available once, when it is added: the
+    worker registers the bridge first, then calls this.
+
+    Returns
+    -------
+    list of str
+        The transfer syntax UIDs the page's codecs now decode.
+    """
+    add_plugins()
+    return [str(uid) for uid in wasm_codecs.DECODING_FAMILIES if PLUGIN_LABEL in get_decoder(uid).available_plugins]
 
 
 def needs_pillow(data: bytes) -> bool:

@@ -1,0 +1,100 @@
+"""pydicom decoder plugin: JPEG 2000, HTJ2K, JPEG-LS and JPEG Lossless with the page's WebAssembly codecs.
+
+Available only inside Pyodide once the worker has registered its codec bridge
+(:mod:`dicompress.plugins.wasm_codecs`). The codecs are the libraries the ``[codecs]``
+extra wraps on CPython (OpenJPEG as pylibjpeg-openjpeg, CharLS as pyjpegls), so the runner
+is left as those plugins leave it: containers sized by the codestream's precision, JPEG
+2000's colour transform already undone, JPEG-LS by plane when its interleave mode is 0.
+"""
+
+from typing import TYPE_CHECKING
+
+from pydicom.pixels.common import PhotometricInterpretation as PI
+from pydicom.uid import JPEG2000TransferSyntaxes, JPEGLSTransferSyntaxes
+
+from dicompress.plugins import wasm_codecs
+
+if TYPE_CHECKING:
+    from pydicom.pixels.decoders.base import DecodeRunner
+
+DECODER_DEPENDENCIES = {
+    uid: (f"the page's {family} WebAssembly codec (inside Pyodide)",)
+    for uid, family in wasm_codecs.DECODING_FAMILIES.items()
+}
+
+
+def is_available(uid: str) -> bool:
+    """Return ``True`` inside Pyodide when the page's codec bridge is there and decodes `uid`.
+
+    Parameters
+    ----------
+    uid : str
+        The Transfer Syntax UID the decoder is for.
+
+    Returns
+    -------
+    bool
+        Whether this plugin can decode `uid` here.
+    """
+    return wasm_codecs.family_for(uid) is not None and wasm_codecs.bridge() is not None
+
+
+def decode_frame(src: bytes, runner: "DecodeRunner") -> bytes:
+    """Return one frame decoded by the page's codec for the runner's transfer syntax.
+
+    Parameters
+    ----------
+    src : bytes
+        One encoded frame (a codestream).
+    runner : pydicom.pixels.decoders.base.DecodeRunner
+        The runner with the frame's options.
+
+    Returns
+    -------
+    bytes
+        Little-endian samples; the runner's options say their container and layout.
+
+    Raises
+    ------
+    dicompress.plugins.wasm_codecs.CodecError
+        When the codec fails, or the frame it returns disagrees with the data set.
+    """
+    syntax = runner.transfer_syntax
+    family = wasm_codecs.family_for(syntax)
+    if family is None:
+        raise wasm_codecs.CodecError(f"no codec of the page decodes {syntax.name}")
+    frame = wasm_codecs.decode(family, src)
+    _check_geometry(frame, runner)
+    if syntax in JPEG2000TransferSyntaxes:
+        # OpenJPEG undoes the colour transform, as with pylibjpeg-openjpeg.
+        if runner.photometric_interpretation in (PI.YBR_ICT, PI.YBR_RCT):
+            runner.set_option("photometric_interpretation", PI.RGB)
+        runner.set_option("bits_allocated", _container_bits(frame.bits_per_sample))
+    elif syntax in JPEGLSTransferSyntaxes:
+        if frame.components > 1:
+            runner.set_option("planar_configuration", 1 if frame.planar else 0)
+        runner.set_option("bits_allocated", _container_bits(frame.bits_per_sample))
+    return frame.pixels
+
+
+def _container_bits(precision: int) -> int:
+    """Return the container the codecs use for samples of `precision` bits."""
+    return 8 if precision <= 8 else 16 if precision <= 16 else 32
+
+
+def _check_geometry(frame: wasm_codecs.DecodedFrame, runner: "DecodeRunner") -> None:
+    """Raise :class:`~dicompress.plugins.wasm_codecs.CodecError` when `frame` is not the data set's image."""
+    found = (frame.height, frame.width, frame.components)
+    expected = (runner.rows, runner.columns, runner.samples_per_pixel)
+    if found != expected:
+        raise wasm_codecs.CodecError(
+            "the codestream holds {} x {} pixels with {} samples, the data set says {} x {} with {}".format(
+                *found, *expected
+            )
+        )
+    width = _container_bits(frame.bits_per_sample) // 8
+    if len(frame.pixels) != frame.height * frame.width * frame.components * width:
+        raise wasm_codecs.CodecError(
+            f"the decoder returned {len(frame.pixels)} bytes for a {frame.height} x {frame.width} "
+            f"x {frame.components} image of {frame.bits_per_sample}-bit samples"
+        )
