@@ -50,7 +50,7 @@ class DecodedFrame:
 
     Attributes
     ----------
-    pixels : bytes
+    pixels : bytearray
         Little-endian samples, by pixel unless `planar`.
     width, height, components, bits_per_sample : int
         What the codestream says.
@@ -60,7 +60,7 @@ class DecodedFrame:
         Whether the samples come one plane after the other.
     """
 
-    pixels: bytes
+    pixels: bytearray
     width: int
     height: int
     components: int
@@ -101,8 +101,11 @@ def decode(family: str, src: bytes) -> DecodedFrame:
         frame = codecs.decode(family, to_js(memoryview(src)))
     except JsException as exc:
         raise CodecError(_one_line(str(exc))) from None
+    # A bytearray, as pydicom's plugins return: pydicom corrects signs in place.
+    pixels = bytearray(int(frame.pixels.byteLength))
+    frame.pixels.assign_to(pixels)
     return DecodedFrame(
-        pixels=frame.pixels.to_bytes(),
+        pixels=pixels,
         width=int(frame.width),
         height=int(frame.height),
         components=int(frame.components),

@@ -39,7 +39,7 @@ def is_available(uid: str) -> bool:
     return wasm_codecs.family_for(uid) is not None and wasm_codecs.bridge() is not None
 
 
-def decode_frame(src: bytes, runner: "DecodeRunner") -> bytes:
+def decode_frame(src: bytes, runner: "DecodeRunner") -> bytearray:
     """Return one frame decoded by the page's codec for the runner's transfer syntax.
 
     Parameters
@@ -51,7 +51,7 @@ def decode_frame(src: bytes, runner: "DecodeRunner") -> bytes:
 
     Returns
     -------
-    bytes
+    bytearray
         Little-endian samples; the runner's options say their container and layout.
 
     Raises
