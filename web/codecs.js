@@ -67,6 +67,13 @@ export const FAMILIES = {
         return frameOf(decoder, info, info.componentCount > 1 && decoder.getInterleaveMode() === 0);
       }),
   },
+  // @cornerstonejs/codec-libjpeg-turbo-8bit: JPEG Baseline and 8-bit Extended (libjpeg-turbo,
+  // whose chroma upsampling is DCMTK's and pylibjpeg's; Pyodide's Pillow has IJG libjpeg 9).
+  "libjpeg-turbo": {
+    create: ({ factory, wasmBinary }) => factory(emscriptenOptions(wasmBinary)),
+    decode: (module, bytes) =>
+      embindDecode(module.JPEGDecoder, bytes, (decoder) => frameOf(decoder, decoder.getFrameInfo(), false)),
+  },
   // jpeg-lossless-decoder-js: JPEG Lossless, Process 14 (any selection value), plain JavaScript.
   "jpeg-lossless": {
     create: async ({ Decoder }) => Decoder,

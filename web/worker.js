@@ -21,15 +21,6 @@ let pyodide = null;
 let adapter = null;
 let codecs = null;
 
-let pillow = null;
-
-// Pyodide's Pillow (from this site, checked against its lock file), loaded the first time
-// a JPEG file arrives: pydicom decodes JPEG Baseline and 8-bit Extended with it.
-function loadPillow() {
-  pillow ??= pyodide.loadPackage("pillow", { messageCallback: () => {} }).then(() => adapter.enable_pillow());
-  return pillow;
-}
-
 // The decoders this file needs (codecs.js), downloaded the first time a file needs them;
 // when they cannot be had, this file fails with one line and the others go on.
 async function loadCodecs(id, families) {
@@ -114,7 +105,6 @@ async function convert(message) {
   };
   let result = null;
   try {
-    if (adapter.needs_pillow(source)) await loadPillow();
     const families = toPlain(adapter.needs_codecs(source));
     if (!(await loadCodecs(id, families))) return;
     if (message.preview) sendPreview(id, source);

@@ -185,23 +185,6 @@ def _convert(
         return _failure("unexpected", frontend.message("unexpected", error=type(exc).__name__))
 
 
-def needs_pillow(data: Buffer) -> bool:
-    """Return whether this file needs Pillow, which the page loads only when such a file arrives.
-
-    After loading it, the page calls :func:`enable_pillow`.
-    """
-    from dicompress.reading.compressed_input import needs_pillow as needs
-
-    return needs(as_bytes(data))
-
-
-def enable_pillow() -> bool:
-    """Let pydicom decode JPEG with Pillow, just installed; return whether it can now."""
-    from dicompress.reading.compressed_input import enable_pillow as enable
-
-    return enable()
-
-
 def needs_codecs(data: Buffer) -> list[str]:
     """Return the codec families (``web/codecs.js``) this file needs; the page loads them first."""
     from dicompress.reading.compressed_input import codec_families

@@ -6,11 +6,13 @@ on the mounted case folder, whose ``manifest.json`` reads::
 
     {"decode":  [{"case": ..., "file": path, "frames": path to write}],
      "convert": [{"case": ..., "file": path, "target": name, "output": path to write}],
-     "damaged": [{"case": ..., "file": path, "then": path of a good file of the same codec}]}
+     "damaged": [{"case": ..., "file": path, "then": path of a good file of the same codec}],
+     "refused": [{"case": ..., "file": path, "then": path of a good file}]}
 
 ``decode`` frames come from pydicom's decoder with the plugin ``"dicompress"`` (saved as one
 ``.npy`` of all frames); ``convert`` goes through :func:`dicompress.service.convert` as the
-page does; a ``damaged`` file must end in a typed error, after which ``then`` still converts.
+page does; a ``damaged`` or ``refused`` file ends in a typed error (or converts), after
+which ``then`` still converts.
 """
 
 import json
@@ -92,7 +94,7 @@ async def run(folder: str, need: Any) -> str:
     root = Path(folder)
     manifest = json.loads((root / "manifest.json").read_text())
     results: dict[str, Any] = {"environment": environment(enable_codecs())}
-    checks = {"decode": _decode_case, "convert": _convert_case, "damaged": _damaged_case}
+    checks = {"decode": _decode_case, "convert": _convert_case, "damaged": _damaged_case, "refused": _damaged_case}
     for section, check in checks.items():
         results[section] = {case["case"]: await check(root, case, need) for case in manifest[section]}
     return json.dumps(results)

@@ -18,6 +18,8 @@ from pydicom.uid import (
     HTJ2KLossless,
     HTJ2KLosslessRPCL,
     JPEG2000Lossless,
+    JPEGBaseline8Bit,
+    JPEGExtended12Bit,
     JPEGLossless,
     JPEGLosslessSV1,
     JPEGLSLossless,
@@ -35,6 +37,8 @@ DECODING_FAMILIES: dict[UID, str] = {
     HTJ2K: "openjpeg",
     JPEGLSLossless: "charls",
     JPEGLSNearLossless: "charls",
+    JPEGBaseline8Bit: "libjpeg-turbo",
+    JPEGExtended12Bit: "libjpeg-turbo",  # 8-bit samples only: the build is libjpeg-turbo's 8-bit one
     JPEGLossless: "jpeg-lossless",
     JPEGLosslessSV1: "jpeg-lossless",
 }

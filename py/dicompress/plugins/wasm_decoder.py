@@ -1,21 +1,37 @@
-"""pydicom decoder plugin: JPEG 2000, HTJ2K, JPEG-LS and JPEG Lossless with the page's WebAssembly codecs.
+"""pydicom decoder plugin: JPEG, JPEG 2000, HTJ2K, JPEG-LS and JPEG Lossless with the page's WebAssembly codecs.
 
 Available only inside Pyodide once the worker has registered its codec bridge
 (:mod:`dicompress.plugins.wasm_codecs`). The codecs are the libraries the ``[codecs]``
 extra wraps on CPython (OpenJPEG as pylibjpeg-openjpeg, CharLS as pyjpegls), so the runner
 is left as those plugins leave it: containers sized by the codestream's precision, JPEG
 2000's colour transform already undone, JPEG-LS by plane when its interleave mode is 0.
+JPEG Baseline and 8-bit Extended go to libjpeg-turbo told the colour space by Photometric
+Interpretation (:mod:`dicompress.plugins.jpeg_adobe`): YCbCr comes out as RGB, as from
+DCMTK's ``dcmdjpeg``.
 """
 
 from typing import TYPE_CHECKING
 
 from pydicom.pixels.common import PhotometricInterpretation as PI
-from pydicom.uid import JPEG2000TransferSyntaxes, JPEGLSTransferSyntaxes
+from pydicom.uid import (
+    JPEG2000TransferSyntaxes,
+    JPEGBaseline8Bit,
+    JPEGExtended12Bit,
+    JPEGLSTransferSyntaxes,
+    JPEGTransferSyntaxes,
+)
 
 from dicompress.plugins import wasm_codecs
+from dicompress.plugins.jpeg_adobe import adobe_transform, with_adobe_transform
 
 if TYPE_CHECKING:
     from pydicom.pixels.decoders.base import DecodeRunner
+
+#: The JPEG end-of-image marker, and how far from the stream's end it may be (padding).
+_EOI = b"\xff\xd9"
+_EOI_TAIL = 16
+#: Runner option: the colour transform stated for a file's JPEG frames without their own.
+_TRANSFORM_OPTION = "dicompress_jpeg_transform"
 
 DECODER_DEPENDENCIES = {
     uid: (f"the page's {family} WebAssembly codec (inside Pyodide)",)
@@ -63,8 +79,15 @@ def decode_frame(src: bytes, runner: "DecodeRunner") -> bytearray:
     family = wasm_codecs.family_for(syntax)
     if family is None:
         raise wasm_codecs.CodecError(f"no codec of the page decodes {syntax.name}")
+    to_rgb = False
+    if syntax in JPEGTransferSyntaxes:
+        _check_complete(src, family)
+    if syntax in (JPEGBaseline8Bit, JPEGExtended12Bit) and runner.samples_per_pixel == 3:
+        src, to_rgb = _colour_told(src, runner)
     frame = wasm_codecs.decode(family, src)
     _check_geometry(frame, runner)
+    if to_rgb:
+        runner.set_option("photometric_interpretation", PI.RGB)
     if syntax in JPEG2000TransferSyntaxes:
         # OpenJPEG undoes the colour transform, as with pylibjpeg-openjpeg.
         if runner.photometric_interpretation in (PI.YBR_ICT, PI.YBR_RCT):
@@ -75,6 +98,35 @@ def decode_frame(src: bytes, runner: "DecodeRunner") -> bytearray:
             runner.set_option("planar_configuration", 1 if frame.planar else 0)
         runner.set_option("bits_allocated", _container_bits(frame.bits_per_sample))
     return frame.pixels
+
+
+def _check_complete(src: bytes, family: str) -> None:
+    """Raise :class:`~dicompress.plugins.wasm_codecs.CodecError` for a JPEG stream cut short.
+
+    libjpeg-turbo and jpeg-lossless-decoder-js decode a cut stream without a word (the
+    missing part grey, or zero). Some encoders pad after the end-of-image marker (a few
+    bytes are looked at); entropy-coded data cannot hold it (a 0xFF there is stuffed).
+    """
+    if _EOI not in src[-_EOI_TAIL:]:
+        raise wasm_codecs.CodecError(f"{family}: the JPEG stream ends before its end-of-image marker")
+
+
+def _colour_told(src: bytes, runner: "DecodeRunner") -> tuple[bytes, bool]:
+    """Return `src` with its colour space stated for libjpeg, and whether libjpeg converts it to RGB.
+
+    A stream's own Adobe segment stands (pydicom's Pillow plugin honours it too); without
+    one, Photometric Interpretation says: ``RGB`` is decoded as stored, anything else as
+    YCbCr. The first frame's choice is kept for the others: its decoding sets the
+    runner's Photometric Interpretation to ``RGB``.
+    """
+    transform = adobe_transform(src)
+    if transform is None:
+        transform = runner.get_option(_TRANSFORM_OPTION)
+        if transform is None:
+            transform = 0 if runner.photometric_interpretation == PI.RGB else 1
+            runner.set_option(_TRANSFORM_OPTION, transform)
+        src = with_adobe_transform(src, transform)
+    return src, transform != 0
 
 
 def _container_bits(precision: int) -> int:
