@@ -85,10 +85,12 @@ def decoding_plugins(syntax: UID, bits_stored: int = 8) -> list[str]:
     plugins = [label for label in PREFERRED_PLUGINS if label in available]
     plugins += [label for label in available if label not in PREFERRED_PLUGINS]
     if not plugins:
+        # Where only the 12-bit form lacks a decoder (the page), the message says so.
+        name = f"12-bit {syntax.name}" if syntax == JPEGExtended12Bit and bits_stored > 8 else syntax.name
         raise errors.DecoderMissingError(
-            f"the pixel data is compressed as {syntax.name}, and the decoders it needs are not "
+            f"the pixel data is compressed as {name}, and the decoders it needs are not "
             f"installed: {CODECS_INSTALL}",
-            syntax=syntax.name,
+            syntax=name,
         )
     return plugins
 
