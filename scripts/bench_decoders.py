@@ -53,7 +53,14 @@ FIRST_FILE = "RG1_J2KR.dcm"
 BIG_IMAGE, GOAL_RATIO = 1_000_000, 1.5
 
 BENCH_HTML = """<!doctype html><meta charset="utf-8"><title>decoders</title>
-<script src="./dcmjs-codecs.min.js"></script>
+<script type="module">
+import * as dcmjs from "./dcmjs.es.js";
+window.dcmjs = dcmjs;  // dcmjs-codecs' script needs it as a global
+const script = document.createElement("script");
+script.src = "./dcmjs-codecs.min.js";
+script.onload = () => { document.documentElement.dataset.loaded = "true"; };
+document.head.append(script);
+</script>
 <script type="module" src="./decode.js"></script>
 """
 
@@ -117,26 +124,12 @@ window.benchRound = (names, order) => {
 document.documentElement.dataset.bench = "true";
 """
 
-#: Converts a file in the app's page and notes when its row is done (ms from the file being set).
-PAGE_TIMER = """([selector]) => new Promise((resolve) => {
-  const started = performance.now();
-  const observer = new MutationObserver(() => {
-    const row = document.querySelector(selector);
-    if (row && /^(done|error)$/.test(row.dataset.status)) {
-      observer.disconnect();
-      resolve({ ms: performance.now() - started, status: row.dataset.status });
-    }
-  });
-  observer.observe(document, { subtree: true, childList: true, attributes: true, attributeFilter: ["data-status"] });
-})"""
-
-
 def prepare(work: Path, dist: Path | None) -> tuple[dict[str, Path], list[dict]]:
     """Build (unless given), write the bench page and every image's frames; return mounts and images."""
     app = dist.resolve() if dist else build(work / "app")
     bench, frames = work / "bench", work / "frames"
     bench.mkdir()
-    for name in ("dcmjs-codecs.min.js", "dcmjs-native-codecs.wasm"):
+    for name in PEER_FILES:
         shutil.copy2(ROOT / PEER_FILES[name], bench / name)
     (bench / "index.html").write_text(BENCH_HTML)
     (bench / "decode.js").write_text(DECODE_JS)
@@ -162,11 +155,12 @@ def decoders(browser, origin: str, images: list[dict], rounds: int) -> list[dict
     context = browser.new_context()
     page = context.new_page()
     page.goto(f"{origin}/bench/")
-    page.wait_for_selector("html[data-bench=true]", timeout=60_000)
+    page.wait_for_selector("html[data-bench=true][data-loaded=true]", timeout=60_000)
     page.evaluate("(list) => benchSetup(list)", images)
     names = [image["name"] for image in images]
     results = []
     for r in range(rounds + 1):
+        print(f"bench: decoders, {'warm-up round' if r == 0 else f'round {r}/{rounds}'}", file=sys.stderr)
         order = ["ours", "dcmjs"] if r % 2 else ["dcmjs", "ours"]
         found = page.evaluate("([names, order]) => benchRound(names, order)", [names, order])
         if r:
@@ -180,15 +174,19 @@ def page_conversions(browser, origin: str, work: Path) -> list[dict]:
     context = browser.new_context()
     page = context.new_page()
     page.goto(f"{origin}/app/")
-    page.wait_for_selector("html[data-ready=true]", timeout=180_000)
+    page.wait_for_selector("html[data-ready=true]", state="attached", timeout=180_000)
     runs = []
     for label in ("first", "second"):
+        print(f"bench: page, {label} compressed file", file=sys.stderr)
         source = work / f"{label}-{FIRST_FILE}"
         shutil.copy2(corpus_path(FIRST_FILE), source)
-        selector = f'[data-testid=result][data-filename="{source.name}"]'
-        timer = page.evaluate_handle(PAGE_TIMER, [selector])
+        row = f'[data-testid=result][data-filename="{source.name}"]'
+        started = time.perf_counter()
         page.set_input_files("[data-testid=file-input]", str(source))
-        runs.append({"label": label, **page.evaluate("(t) => t", timer)})
+        page.wait_for_selector(f"{row}[data-status=done], {row}[data-status=error]", state="attached",
+                               timeout=180_000)
+        ms = (time.perf_counter() - started) * 1000
+        runs.append({"label": label, "ms": ms, "status": page.get_attribute(row, "data-status")})
     context.close()
     return runs
 
