@@ -216,7 +216,7 @@ def report(images: list[dict], results: list[dict], pages: list[dict], cli: tupl
         for tool in ("ours", "dcmjs"):
             found = [r for r in results if r["name"] == image["name"] and r["tool"] == tool]
             errors = [r["error"] for r in found if "error" in r]
-            times[tool] = errors[0] if errors else statistics.median(r["ms"] for r in found)
+            times[tool] = errors[0] if errors else float(statistics.median(r["ms"] for r in found))
         if all(isinstance(t, float) for t in times.values()):
             ratio = times["ours"] / times["dcmjs"]
             if image["decoded"] > BIG_IMAGE and ratio > GOAL_RATIO:
