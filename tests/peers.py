@@ -119,14 +119,23 @@ def dcmdjpeg(src: Path, dst: Path) -> Path:
     return _produce(["dcmdjpeg", str(src), str(dst)], f"dcmdjpeg {Path(src).name}", dst)
 
 
+def dcmcjpeg(src: Path, dst: Path, *options: str) -> Path:
+    """Encode `src` as JPEG with DCMTK's ``dcmcjpeg`` and its `options` (e.g. ``+el +sv 6``: Process 14, SV 6)."""
+    return _produce(["dcmcjpeg", *options, str(src), str(dst)], f"dcmcjpeg {' '.join(options)} {Path(src).name}", dst)
+
+
 def dcmdjpls(src: Path, dst: Path) -> Path:
     """Decode the JPEG-LS file `src` with DCMTK's ``dcmdjpls``."""
     return _produce(["dcmdjpls", str(src), str(dst)], f"dcmdjpls {Path(src).name}", dst)
 
 
-def ojph_compress(src: Path, dst: Path, *, reversible: bool) -> Path:
-    """Encode the PGM/PPM image `src` as an HTJ2K codestream with OpenJPH's ``ojph_compress``."""
+def ojph_compress(src: Path, dst: Path, *, reversible: bool, order: str | None = None) -> Path:
+    """Encode the PGM/PPM image `src` as an HTJ2K codestream with OpenJPH's ``ojph_compress``.
+
+    `order` is a progression order (e.g. ``"RPCL"``); OpenJPH's default otherwise.
+    """
     args = ["ojph_compress", "-i", str(src), "-o", str(dst), "-reversible", str(reversible).lower()]
+    args += ["-prog_order", order] if order else []
     return _produce(args, f"ojph_compress {Path(src).name}", dst)
 
 

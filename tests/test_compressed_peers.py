@@ -22,12 +22,12 @@ from pathlib import Path
 import numpy as np
 import pytest
 from pydicom import dcmread
-from pydicom.encaps import encapsulate
 from pydicom.uid import HTJ2K, HTJ2KLossless, JPEGLSTransferSyntaxes, JPEGTransferSyntaxes, RLELossless
 
 from dicompress.service import convert
 from tests import corpus, peers
 from tests.compressed_files import DCT_SYNTAXES, decodable_images, image_id, params
+from tests.htj2k_files import HTJ2K_CASES, make_htj2k
 
 pytestmark = pytest.mark.peers
 
@@ -125,36 +125,11 @@ def test_no_peer_decodes_the_cut_short_jpeg_2000_stream(tmp_path):
 
 # --- HTJ2K, made by OpenJPH ----------------------------------------------------------------
 
-HTJ2K_CASES = {
-    "MR2_UNCR.dcm-reversible": ("MR2_UNCR.dcm", True),
-    "MR2_UNCR.dcm-irreversible": ("MR2_UNCR.dcm", False),
-    "US1_UNCR.dcm-reversible": ("US1_UNCR.dcm", True),
-    "US1_UNCR.dcm-irreversible": ("US1_UNCR.dcm", False),
-}
-
-
 @pytest.fixture(scope="module")
 def htj2k(module_tmp):
     """Return a function: case -> (source pixels, HTJ2K DICOM bytes, the codestream's path)."""
     peers.require_tools("ojph_compress", "ojph_expand")
-
-    def make(case: str) -> tuple[np.ndarray, bytes, Path]:
-        name, reversible = HTJ2K_CASES[case]
-        ds = corpus.image(name).read()
-        pixels = ds.pixel_array
-        suffix = ".pgm" if pixels.ndim == 2 else ".ppm"
-        image = peers.write_netpbm(pixels, (1 << int(ds.BitsStored)) - 1, module_tmp / f"{case}{suffix}")
-        codestream = peers.ojph_compress(image, module_tmp / f"{case}.j2c", reversible=reversible)
-        ds.PixelData = encapsulate([codestream.read_bytes()])
-        ds["PixelData"].VR, ds["PixelData"].is_undefined_length = "OB", True
-        ds.file_meta.TransferSyntaxUID = HTJ2KLossless if reversible else HTJ2K
-        if pixels.ndim == 3:  # ojph_compress applies its colour transform to RGB
-            ds.PhotometricInterpretation = "YBR_RCT" if reversible else "YBR_ICT"
-        path = module_tmp / f"{case}.dcm"
-        ds.save_as(path, enforce_file_format=True)
-        return pixels, path.read_bytes(), codestream
-
-    return make
+    return lambda case: make_htj2k(case, module_tmp)
 
 
 @pytest.mark.parametrize("case", [c for c in HTJ2K_CASES if HTJ2K_CASES[c][1]])

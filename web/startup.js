@@ -1,17 +1,20 @@
 // The worker's start-up: downloads Pyodide, numpy and our wheels from this site with
 // progress, checks every wheel against manifest.json, installs pydicom and dicompress
-// with micropip, and imports the page's adapter, dicompress.browser.
+// with micropip, registers the codec bridge (codecs.js, its decoders loaded later, when a
+// file needs them) and imports the page's adapter, dicompress.browser.
 //
 // Everything comes from the folder this file was loaded from (the build's dist/), except
 // numpy in a build made with --numpy-url. micropip resolves dependencies against
 // Pyodide's own lock file in pyodide/ and is given no package index, so it never asks
 // PyPI for anything.
+import { Codecs } from "./codecs.js";
 import { withProgress } from "./progress.js";
 import { loadPyodide } from "./pyodide/pyodide.mjs";
 
 const BASE = new URL("./", import.meta.url);
 const INDEX_URL = new URL("pyodide/", BASE).href;
 const ADAPTER = "dicompress.browser";
+const CODEC_MODULE = "dicompress_codecs"; // dicompress.plugins.wasm_codecs.BRIDGE_MODULE
 const realFetch = globalThis.fetch.bind(globalThis);
 const downloadKeys = new Map(); // absolute URL -> key of the page's download list
 const prefetched = new Map(); // absolute URL -> bytes already downloaded and checked
@@ -153,10 +156,37 @@ function useCompiledRuntime(module) {
   };
 }
 
+// A codec family's files from this site (manifest.json's `codecs`), each checked against
+// its sha256 before use; the script is then imported from the same URL (CSP script-src
+// 'self': it cannot be run from the checked bytes themselves).
+async function loadCodec(entry, sha256) {
+  if (!entry) throw new Error("it is not part of this build");
+  const checked = async (file) => {
+    const bytes = await fetchBytes(new URL(file.url, BASE).href, null);
+    if (sha256(bytes) !== file.sha256) throw new Error(`${file.url} does not match its sha256 in manifest.json`);
+    return bytes;
+  };
+  const [, wasmBinary] = await Promise.all([checked(entry.script), entry.wasm ? checked(entry.wasm) : null]);
+  const module = await import(new URL(entry.script.url, BASE).href);
+  return { factory: module.default, wasmBinary, Decoder: module.Decoder };
+}
+
+// The codec bridge Python imports as CODEC_MODULE (dicompress.plugins.wasm_codecs).
+function codecBridge(pyodide, manifest) {
+  let sha256 = null;
+  const codecs = new Codecs((family) => {
+    sha256 ??= sha256Checker(pyodide);
+    return loadCodec(manifest.codecs?.[family], sha256);
+  });
+  pyodide.registerJsModule(CODEC_MODULE, { decode: (family, bytes) => codecs.decode(family, bytes) });
+  return codecs;
+}
+
 // Start Python with pydicom, dicompress and (when it can be had) numpy; `send` gets the
 // download and phase messages for the page; `runtime` resolves to the page's compiled
 // pyodide.asm.wasm (or null: then it is downloaded and compiled here). Returns
-// {pyodide, adapter, ready}: `ready` is the body of the page's "ready" message.
+// {pyodide, adapter, codecs, ready}: `codecs` loads decoders with `need`, `ready` is the
+// body of the page's "ready" message.
 export async function start(send, runtime) {
   post = send;
   const phase = (text) => post({ type: "phase", text });
@@ -193,8 +223,10 @@ export async function start(send, runtime) {
   ]);
   sha256.destroy();
   phase("Starting pydicom and dicompress");
+  const codecs = codecBridge(pyodide, manifest);
   const adapter = pyodide.pyimport(ADAPTER);
   pyodide.runPython("import dicompress.service");
+  adapter.enable_codecs().destroy();
   mark("import");
   const engineProxy = adapter.engine();
   const engine = engineProxy.toJs({ dict_converter: Object.fromEntries });
@@ -206,5 +238,5 @@ export async function start(send, runtime) {
     timings,
     build: manifest.build?.version ?? null,
   };
-  return { pyodide, adapter, ready };
+  return { pyodide, adapter, codecs, ready };
 }

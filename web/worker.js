@@ -19,14 +19,21 @@ import { start } from "./startup.js";
 
 let pyodide = null;
 let adapter = null;
+let codecs = null;
 
-let pillow = null;
-
-// Pyodide's Pillow (from this site, checked against its lock file), loaded the first time
-// a JPEG file arrives: pydicom decodes JPEG Baseline and 8-bit Extended with it.
-function loadPillow() {
-  pillow ??= pyodide.loadPackage("pillow", { messageCallback: () => {} }).then(() => adapter.enable_pillow());
-  return pillow;
+// The decoders this file needs (codecs.js), downloaded the first time a file needs them;
+// when they cannot be had, this file fails with one line and the others go on.
+async function loadCodecs(id, families) {
+  if (!families.length) return true;
+  try {
+    await codecs.need(families);
+    return true;
+  } catch (err) {
+    const reason = String(err.message || err).split("\n")[0];
+    const message = `the ${families.join(", ")} decoder could not be loaded: ${reason}`;
+    post({ type: "result", id, ok: false, code: "decoder-unavailable", message, skipped: false, warnings: [] });
+    return false;
+  }
 }
 
 function post(message, transfer = []) {
@@ -92,7 +99,8 @@ async function convert(message) {
   };
   let result = null;
   try {
-    if (adapter.needs_pillow(source)) await loadPillow();
+    const families = toPlain(adapter.needs_codecs(source));
+    if (!(await loadCodecs(id, families))) return;
     const options = packing ? { packing, in_folder: inFolder, strict } : { in_folder: inFolder, strict };
     if (message.preview) options.preview = previewSender(id);
     result = adapter.convert.callKwargs(source, target, progress, verify, options);
@@ -139,7 +147,7 @@ post({ type: "runtime-wanted" });
 
 const booted = start(post, runtime).then(
   (started) => {
-    ({ pyodide, adapter } = started);
+    ({ pyodide, adapter, codecs } = started);
     post({ type: "ready", ...started.ready });
     return true;
   },

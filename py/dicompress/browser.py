@@ -231,19 +231,16 @@ def _convert(
         return _failure("unexpected", frontend.message("unexpected", error=type(exc).__name__))
 
 
-def needs_pillow(data: Buffer) -> bool:
-    """Return whether this file needs Pillow, which the page loads only when such a file arrives.
+def needs_codecs(data: Buffer) -> list[str]:
+    """Return the codec families (``web/codecs.js``) this file needs; the page loads them first."""
+    from dicompress.reading.compressed_input import codec_families
 
-    After loading it, the page calls :func:`enable_pillow`.
-    """
-    from dicompress.reading.compressed_input import needs_pillow as needs
-
-    return needs(as_bytes(data))
+    return codec_families(as_bytes(data))
 
 
-def enable_pillow() -> bool:
-    """Let pydicom decode JPEG with Pillow, just installed; return whether it can now."""
-    from dicompress.reading.compressed_input import enable_pillow as enable
+def enable_codecs() -> list[str]:
+    """Add our plugins once the page's codec bridge is registered; return the syntaxes it decodes."""
+    from dicompress.reading.compressed_input import enable_codecs as enable
 
     return enable()
 

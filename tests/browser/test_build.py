@@ -110,11 +110,11 @@ def run_build(*args: str) -> subprocess.CompletedProcess:
                           capture_output=True, text=True, timeout=300, check=False)
 
 
-def test_numpy_micropip_and_pillow_are_pyodides_official_wheels_in_the_build(dist):
+def test_numpy_and_micropip_are_pyodides_official_wheels_in_the_build(dist):
     lock = lock_packages()
     shipped = {p.name for p in (dist / "pyodide").glob("*.whl")}
-    assert shipped == {lock[name]["file_name"] for name in ("numpy", "micropip", "packaging", "pillow")}
-    for name in ("numpy", "micropip", "packaging", "pillow"):
+    assert shipped == {lock[name]["file_name"] for name in ("numpy", "micropip", "packaging")}
+    for name in ("numpy", "micropip", "packaging"):
         assert sha256(dist / "pyodide" / lock[name]["file_name"]) == lock[name]["sha256"], name
     assert lock["numpy"]["version"] == "2.0.2"
 
@@ -166,3 +166,22 @@ def test_service_worker_keeps_every_file_of_its_build(dist):
         assert integrity == "sha256-" + base64.b64encode(bytes.fromhex(files[path]["sha256"])).decode(), path
     assert {"index.html", "app.webmanifest", "pyodide/pyodide.asm.wasm", "wheels/" + Path(
         manifest(dist)["wheels"][0]["url"]).name} <= set(build["files"])
+
+
+def test_the_page_codecs_are_in_the_build_with_sha256_licence_and_pinned_version(dist):
+    codecs = manifest(dist)["codecs"]
+    pins = json.loads((ROOT / "package.json").read_text())["dependencies"]
+    assert set(codecs) == {"openjpeg", "charls", "libjpeg-turbo", "jpeg-lossless"}
+    for family, entry in codecs.items():
+        assert entry["version"] == pins[entry["package"]], family
+        for file in (entry["script"], entry["wasm"]):
+            if file is not None:
+                assert sha256(dist / file["url"]) == file["sha256"], file["url"]
+                assert file["url"].startswith(f"codecs/{family}/")
+        assert (dist / entry["licence"]).stat().st_size > 500, entry["licence"]
+
+
+def test_emscripten_codec_scripts_get_an_export_for_the_module_worker(dist):
+    for family in ("openjpeg", "charls", "libjpeg-turbo"):
+        script = dist / manifest(dist)["codecs"][family]["script"]["url"]
+        assert re.search(r"\nexport default \w+;\n$", script.read_text()), family

@@ -1,6 +1,10 @@
 // Run the codec checks (tests/pyodide/checks.py) inside Pyodide in Node; print their JSON on stdout.
 //
-//   node tests/pyodide/run_checks.mjs --numpy WHEEL --pydicom WHEEL --py DIR --cases DIR
+//   node tests/pyodide/run_checks.mjs --numpy WHEEL --pydicom WHEEL --py DIR --cases DIR [--codecs DIST]
+//
+// With --codecs, DIST is a build (scripts/build.py) whose codecs/ the page's codec bridge
+// (web/codecs.js) loads, registered as Python's `dicompress_codecs` exactly as the worker
+// does; the checks are then tests/pyodide/codec_checks.py, given the bridge's `need`.
 //
 // Pyodide comes from the pinned npm package (node_modules/pyodide). numpy is Pyodide's
 // official wheel and pydicom the pinned pure-Python wheel, both loaded from local files
@@ -10,9 +14,9 @@
 // Everything Pyodide prints goes to stderr, so stdout carries the JSON document only.
 // Any failure exits with status 1 and one line on stderr that says what went wrong.
 import { createRequire } from "node:module";
-import { existsSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { dirname, resolve } from "node:path";
-import { fileURLToPath } from "node:url";
+import { fileURLToPath, pathToFileURL } from "node:url";
 import { parseArgs } from "node:util";
 
 const HERE = dirname(fileURLToPath(import.meta.url));
@@ -32,8 +36,10 @@ function options() {
       pydicom: { type: "string" },
       py: { type: "string" },
       cases: { type: "string" },
+      codecs: { type: "string" },
     },
   });
+  if (values.codecs) values.codecs = resolve(values.codecs);
   for (const name of ["numpy", "pydicom", "py", "cases"]) {
     if (!values[name]) fail(`--${name} is required`);
     values[name] = resolve(values[name]);
@@ -68,6 +74,24 @@ function mount(pyodide, hostDir, target) {
   pyodide.FS.mount(pyodide.FS.filesystems.NODEFS, { root: hostDir }, target);
 }
 
+// The page's codec bridge over the build's codec files, registered as the worker does.
+async function codecBridge(pyodide, dist) {
+  const { Codecs } = await import(pathToFileURL(resolve(ROOT, "web", "codecs.js")).href);
+  const manifest = JSON.parse(readFileSync(resolve(dist, "manifest.json"), "utf8"));
+  // Emscripten's scripts take their Node path here: require("fs") and __dirname at start-up
+  // (CommonJS names an ES module lacks; the wasm itself is handed over as wasmBinary).
+  globalThis.require ??= createRequire(import.meta.url);
+  globalThis.__dirname ??= resolve(dist, "codecs");
+  const codecs = new Codecs(async (family) => {
+    const entry = manifest.codecs[family];
+    const module = await import(pathToFileURL(resolve(dist, entry.script.url)).href);
+    const wasmBinary = entry.wasm ? new Uint8Array(readFileSync(resolve(dist, entry.wasm.url))) : null;
+    return { factory: module.default, wasmBinary, Decoder: module.Decoder };
+  });
+  pyodide.registerJsModule("dicompress_codecs", { decode: (family, bytes) => codecs.decode(family, bytes) });
+  return (families) => codecs.need(families.toJs ? families.toJs() : families);
+}
+
 async function main() {
   const args = options();
   const pyodide = await startPyodide();
@@ -81,6 +105,12 @@ import sys
 sys.dont_write_bytecode = True
 sys.path[:0] = ["${MOUNTS.py}", "${MOUNTS.checks}"]
 `);
+  if (args.codecs) {
+    const need = await codecBridge(pyodide, args.codecs);
+    const run = pyodide.pyimport("codec_checks").run;
+    process.stdout.write((await run(MOUNTS.cases, need)) + "\n");
+    return;
+  }
   const run = pyodide.pyimport("checks").run;
   process.stdout.write(run(MOUNTS.cases) + "\n");
 }

@@ -1,10 +1,15 @@
-"""Add dicompress's plugins to pydicom's RLE Lossless encoder and decoder, and an HTJ2K Lossless encoder.
+"""Add dicompress's plugins to pydicom's encoders and decoders.
+
+The RLE Lossless encoder and decoder, an HTJ2K Lossless encoder, and (for the page,
+available only inside Pyodide) the decoder of the WebAssembly codecs on the JPEG 2000,
+HTJ2K, JPEG-LS and JPEG Lossless decoders.
 
 This is the only module that touches pydicom's private state; each touch says which
 gap in pydicom's public API it works around.
 """
 
 from pydicom.pixels.common import CoderBase
+from pydicom.pixels import get_decoder
 from pydicom.pixels.decoders import RLELosslessDecoder
 from pydicom.pixels.encoders import RLELosslessEncoder
 from pydicom.pixels.encoders import base as encoders_base
@@ -12,8 +17,9 @@ from pydicom.pixels.encoders.base import ENCODING_PROFILES, Encoder
 from pydicom.uid import HTJ2KLossless, RLELossless
 
 from dicompress.plugins.dependencies import numpy_available
+from dicompress.plugins.wasm_codecs import DECODING_FAMILIES
 
-#: The label of both plugins in pydicom.
+#: The label of every plugin of ours in pydicom.
 PLUGIN_LABEL = "dicompress"
 #: The label of pydicom's own pure-Python RLE plugins (encoder and decoder).
 PYDICOM_LABEL = "pydicom"
@@ -21,6 +27,7 @@ PYDICOM_LABEL = "pydicom"
 _PLUGINS: tuple[tuple[CoderBase, tuple[str, str]], ...] = (
     (RLELosslessEncoder, ("dicompress.plugins.rle_encoder", "encode_frame")),
     (RLELosslessDecoder, ("dicompress.plugins.rle_decoder", "decode_frame")),
+    *((get_decoder(uid), ("dicompress.plugins.wasm_decoder", "decode_frame")) for uid in DECODING_FAMILIES),
 )
 
 # PS3.5 G.2 allows up to 15 segments, but pydicom's profile table stops at 16 bits.
@@ -47,7 +54,7 @@ _HTJ2K_PROFILES = [
 
 
 def register(prefer: bool = True) -> None:
-    """Add the ``"dicompress"`` plugins to pydicom's RLE Lossless encoder and decoder.
+    """Add the ``"dicompress"`` plugins to pydicom's encoders and decoders.
 
     Safe to call more than once. When numpy is missing the plugins are still added,
     and pydicom reports them unavailable through ``is_available`` and
@@ -109,7 +116,7 @@ def service_plugin() -> str:
 
 
 def is_registered() -> bool:
-    """Return ``True`` once both plugins have been added (available or not)."""
+    """Return ``True`` once every plugin has been added (available or not)."""
     return all(_has_plugin(coder) for coder, _ in _PLUGINS)
 
 

@@ -2,10 +2,11 @@
 
 JPEG, JPEG-LS, JPEG 2000 and HTJ2K pixel data are decoded by pydicom's decoders with
 whichever of their plugins are installed: ``pip install "dicompress[codecs]"`` brings
-pylibjpeg (with pylibjpeg-libjpeg and pylibjpeg-openjpeg) and pyjpegls; Pillow (the
-browser's decoder: JPEG Baseline and 8-bit JPEG Extended) and GDCM are used too when
-present. The frames come out in the canonical layout of :mod:`dicompress.reading.dicom_input`,
-and the data set's Image Pixel description is updated to describe them:
+pylibjpeg (with pylibjpeg-libjpeg and pylibjpeg-openjpeg) and pyjpegls; Pillow and GDCM
+are used too when present; in the page, dicompress's plugin over the page's WebAssembly
+codecs (:mod:`dicompress.plugins.wasm_decoder`). The frames come out in the canonical
+layout of :mod:`dicompress.reading.dicom_input`, and the data set's Image Pixel
+description is updated to describe them:
 
 * Photometric Interpretation as decoded: JPEG ``YBR_FULL``/``YBR_FULL_422`` and JPEG 2000
   ``YBR_ICT``/``YBR_RCT`` become ``RGB`` (pydicom's decoders convert them by default, as
@@ -16,9 +17,7 @@ and the data set's Image Pixel description is updated to describe them:
 * Lossy Image Compression as :mod:`dicompress.reading.lossy` says.
 """
 
-import importlib
 from collections.abc import Iterator
-from contextlib import suppress
 from io import BytesIO
 from typing import Any
 
@@ -26,9 +25,11 @@ from pydicom import dcmread
 from pydicom.dataset import Dataset
 from pydicom.encaps import generate_frames
 from pydicom.pixels import get_decoder
-from pydicom.uid import JPEG2000, UID, JPEG2000Lossless, JPEGBaseline8Bit, JPEGExtended12Bit, RLELossless
+from pydicom.uid import UID, JPEGExtended12Bit, RLELossless
 
 from dicompress import errors
+from dicompress.plugins import wasm_codecs
+from dicompress.plugins.registration import PLUGIN_LABEL, add_plugins
 from dicompress.reading import lossy
 from dicompress.reading.image_pixel import Geometry
 
@@ -36,12 +37,8 @@ from dicompress.reading.image_pixel import Geometry
 CODECS_INSTALL = 'pip install "dicompress[codecs]"'
 #: pydicom's decoding plugins in the order they are tried; any other plugin comes after.
 PREFERRED_PLUGINS = ("pyjpegls", "pylibjpeg", "pillow", "gdcm")
-#: The syntaxes Pillow decodes in the browser (Pyodide's Pillow has libjpeg, not OpenJPEG).
-PILLOW_SYNTAXES = (JPEGBaseline8Bit, JPEGExtended12Bit)
-
-_PILLOW = "pillow"
-_PILLOW_PLUGIN = ("pydicom.pixels.decoders.pillow", "_decode_frame")
-_PILLOW_PLUGIN_SYNTAXES = (JPEGBaseline8Bit, JPEGExtended12Bit, JPEG2000Lossless, JPEG2000)
+#: Plugins that decode JPEG Extended with 8-bit samples only.
+_EIGHT_BIT_JPEG = ("pillow", PLUGIN_LABEL)
 _IMAGE_PIXEL = (
     ("PhotometricInterpretation", "photometric_interpretation"),
     ("SamplesPerPixel", "samples_per_pixel"),
@@ -63,7 +60,7 @@ def decoding_plugins(syntax: UID, bits_stored: int = 8) -> list[str]:
     syntax : pydicom.uid.UID
         A compressed transfer syntax.
     bits_stored : int, optional
-        Bits Stored of the image (Pillow decodes 8-bit JPEG Extended only).
+        Bits Stored of the image (Pillow and the page decode 8-bit JPEG Extended only).
 
     Returns
     -------
@@ -88,17 +85,19 @@ def decoding_plugins(syntax: UID, bits_stored: int = 8) -> list[str]:
     plugins = [label for label in PREFERRED_PLUGINS if label in available]
     plugins += [label for label in available if label not in PREFERRED_PLUGINS]
     if not plugins:
+        # Where only the 12-bit form lacks a decoder (the page), the message says so.
+        name = f"12-bit {syntax.name}" if syntax == JPEGExtended12Bit and bits_stored > 8 else syntax.name
         raise errors.DecoderMissingError(
-            f"the pixel data is compressed as {syntax.name}, and the decoders it needs are not "
+            f"the pixel data is compressed as {name}, and the decoders it needs are not "
             f"installed: {CODECS_INSTALL}",
-            syntax=syntax.name,
+            syntax=name,
         )
     return plugins
 
 
 def _decodes(plugin: str, syntax: UID, bits_stored: int) -> bool:
     """Return whether an available `plugin` decodes images of `bits_stored` bits in `syntax`."""
-    return not (plugin == _PILLOW and syntax == JPEGExtended12Bit and bits_stored > 8)
+    return not (plugin in _EIGHT_BIT_JPEG and syntax == JPEGExtended12Bit and bits_stored > 8)
 
 
 def decoded_frames(ds: Dataset, shape: Geometry) -> Iterator[bytes]:
@@ -214,11 +213,12 @@ def _undecodable(syntax: UID, reason: str) -> errors.CorruptPixelDataError:
     return errors.CorruptPixelDataError(f"the {syntax.name} pixel data cannot be decoded: {reason}")
 
 
-def needs_pillow(data: bytes) -> bool:
-    """Return whether the DICOM file in `data` can be converted once Pillow is loaded, but not now.
+def codec_families(data: bytes) -> list[str]:
+    """Return the page's codec families (``web/codecs.js``) the DICOM file in `data` needs.
 
-    For the page, which loads Pillow only when the first such file arrives, then calls
-    :func:`enable_pillow`. Only the header is read; bytes that are not DICOM give ``False``.
+    For the page, which loads each family the first time a file needs it, before
+    converting that file. Only the header is read; bytes that are not DICOM, and files
+    any installed plugin decodes already, give ``[]``.
 
     Parameters
     ----------
@@ -231,30 +231,21 @@ def needs_pillow(data: bytes) -> bool:
         syntax = UID(ds.file_meta.TransferSyntaxUID)
         bits_stored = int(ds.get("BitsStored") or 8)
     except Exception:  # not DICOM or damaged: the conversion itself says why
-        return False
-    if syntax not in PILLOW_SYNTAXES or not _decodes(_PILLOW, syntax, bits_stored):
-        return False
-    return not get_decoder(syntax).available_plugins
+        return []
+    family = wasm_codecs.family_for(syntax)
+    return [family] if family and _decodes(PLUGIN_LABEL, syntax, bits_stored) else []
 
 
-def enable_pillow() -> bool:
-    """Make pydicom's Pillow plugin usable after Pillow was installed into this interpreter.
+def enable_codecs() -> list[str]:
+    """Add dicompress's plugins now that the page's codec bridge is registered.
 
-    pydicom decides whether each plugin is available once, when it is imported; the
-    page loads Pillow later, on demand. This imports pydicom's Pillow plugin module again
-    and adds the plugin anew to the decoders it serves (public ``Decoder`` methods).
+    pydicom asks each plugin whether it is available once, when it is added: the
+    worker registers the bridge first, then calls this.
 
     Returns
     -------
-    bool
-        Whether pydicom can now decode JPEG Baseline with Pillow.
+    list of str
+        The transfer syntax UIDs the page's codecs now decode.
     """
-    importlib.invalidate_caches()
-    importlib.reload(importlib.import_module(_PILLOW_PLUGIN[0]))
-    for syntax in _PILLOW_PLUGIN_SYNTAXES:
-        decoder = get_decoder(syntax)
-        if _PILLOW not in decoder.available_plugins:
-            with suppress(ValueError):
-                decoder.remove_plugin(_PILLOW)
-            decoder.add_plugin(_PILLOW, _PILLOW_PLUGIN)
-    return _PILLOW in get_decoder(JPEGBaseline8Bit).available_plugins
+    add_plugins()
+    return [str(uid) for uid in wasm_codecs.DECODING_FAMILIES if PLUGIN_LABEL in get_decoder(uid).available_plugins]
