@@ -28,7 +28,8 @@ FILES = {
     "jpeg-ls-near-lossless.dcm": ("JPEGLSNearLossless_08.dcm", True),
     "jpeg-lossless-sv1.dcm": ("JPGLosslessP14SV1_1s_1f_8b.dcm", False),
 }
-TARGETS = {target.name: target.syntax for target in frontend.TARGETS}
+# Every target the page can write (the JPEG-family targets are the command line's for now).
+TARGETS = {target.name: target.syntax for target in frontend.TARGETS if "page" in target.surfaces}
 
 
 def codec_requests(app: App) -> list[str]:
