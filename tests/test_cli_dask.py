@@ -74,7 +74,7 @@ def client(s3):
     """A Dask client of a scheduler and two worker processes on 127.0.0.1 (after `s3`: they inherit its keys)."""
     import dask
 
-    with dask.config.set({"distributed.scheduler.allowed-failures": 1}), \
+    with dask.config.set({**dask_runner.CLUSTER_CONFIG, "distributed.scheduler.allowed-failures": 1}), \
             distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1",
                                      dashboard_address=":0") as cluster, distributed.Client(cluster) as connected:
         yield connected

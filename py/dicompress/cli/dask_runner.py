@@ -35,6 +35,14 @@ BATCH_FILES = 64
 BATCHES_PER_WORKER = 8
 #: How many worker deaths the embedded cluster's scheduler allows a task (Dask's default is 3).
 ALLOWED_FAILURES = 2
+#: The embedded cluster's scheduler settings. A worker holds only the batch it runs (no batch
+#: queued behind it), so a worker's death counts against that batch alone: with Dask's
+#: default saturation a batch waiting on a worker that a poisonous file kills is blamed too.
+#: A named cluster's scheduler should be started with the same settings.
+CLUSTER_CONFIG = {
+    "distributed.scheduler.allowed-failures": ALLOWED_FAILURES,
+    "distributed.scheduler.worker-saturation": 1.0,
+}
 
 Function = Callable[[Task], Outcome]
 
@@ -69,7 +77,7 @@ def cluster(address: str | None = None, scheduler_file: str | None = None, worke
         return
     import logging
 
-    with dask.config.set({"distributed.scheduler.allowed-failures": ALLOWED_FAILURES}), \
+    with dask.config.set(CLUSTER_CONFIG), \
             _untyped(distributed).LocalCluster(
                 n_workers=workers, threads_per_worker=1, processes=True, host="127.0.0.1",
                 dashboard_address=":0", silence_logs=logging.ERROR) as local, \
