@@ -14,7 +14,10 @@ milliseconds and 6 MB of memory). The browser tests import them too::
 import struct
 import zlib
 
+from pydicom.encaps import encapsulate_extended, generate_frames
 from pydicom.uid import DeflatedExplicitVRLittleEndian
+
+from pydicom.dataset import Dataset
 
 from tests.dicom_files import data_set_bytes, file_bytes, file_head, read, rewritten
 
@@ -107,6 +110,53 @@ def browser_batch() -> list[tuple[str, bytes, str | None]]:
     ]
 
 
+def extended_offsets(
+    name: str = "emri_small_RLE.dcm", *, frame: int = 0, offset: int | None = None, length: int | None = None,
+    entries: int | None = None,
+) -> bytes:
+    """Return the RLE file `name` with an Extended Offset Table (and an empty Basic Offset Table) that may lie.
+
+    Parameters
+    ----------
+    name : str
+        An RLE Lossless test file.
+    frame : int, optional
+        The entry (0-based) that `offset` and `length` replace.
+    offset, length : int, optional
+        What entry `frame` says (8-byte unsigned: up to 2**64 - 1); ``None``: the truth.
+    entries : int, optional
+        Keep only this many entries of the Lengths (``None``: all).
+    """
+
+    def change(ds: Dataset) -> None:
+        frames = list(generate_frames(ds.PixelData, number_of_frames=int(ds.get("NumberOfFrames") or 1)))
+        pixel_data, table, lengths = encapsulate_extended(frames)
+        offsets = list(struct.unpack(f"<{len(frames)}Q", table))
+        sizes = list(struct.unpack(f"<{len(frames)}Q", lengths))
+        offsets[frame] = offsets[frame] if offset is None else offset
+        sizes[frame] = sizes[frame] if length is None else length
+        sizes = sizes[:entries] if entries is not None else sizes
+        ds.PixelData = pixel_data
+        ds.ExtendedOffsetTable = struct.pack(f"<{len(offsets)}Q", *offsets)
+        ds.ExtendedOffsetTableLengths = struct.pack(f"<{len(sizes)}Q", *sizes)
+
+    return rewritten(name, change)
+
+
+def lying_item_length(name: str = "emri_small_RLE.dcm", *, item: int = 1, length: int = 0xFFFFFFF0) -> bytes:
+    """Return the RLE file `name` whose encapsulated item `item` (0: the Basic Offset Table) declares `length`."""
+
+    def change(ds: Dataset) -> None:
+        data = bytearray(ds.PixelData)
+        pos = 0
+        for _ in range(item):
+            pos += 8 + struct.unpack_from("<L", data, pos + 4)[0]
+        struct.pack_into("<L", data, pos + 4, length)
+        ds.PixelData = bytes(data)
+
+    return rewritten(name, change)
+
+
 def oversized_element(length: int) -> bytes:
     """Return CT_small.dcm ending with a private OB element that declares `length` bytes.
 
@@ -153,3 +203,18 @@ def _deflated(data: bytes) -> bytes:
     """Return `data` as raw deflate blocks that need no history, so they can be concatenated."""
     compressor = zlib.compressobj(9, zlib.DEFLATED, -zlib.MAX_WBITS)
     return compressor.compress(data) + compressor.flush(zlib.Z_FULL_FLUSH)
+
+
+def deflated_trailing_zeros(zeros: int) -> bytes:
+    """Return a Deflated Explicit VR Little Endian CT_small.dcm whose stream ends with `zeros` zero bytes.
+
+    The zeros follow the data set's last element: no element holds them (each 8 of them read
+    as an element (0000,0000) of length 0). 100 MB of zeros make a file of about 220 kB.
+    """
+    data = file_bytes("CT_small.dcm")
+    blocks, rest = divmod(zeros, _ZERO_BLOCK)
+    stream = _deflated(data_set_bytes(data) + bytes(rest)) + _deflated(bytes(_ZERO_BLOCK)) * blocks
+    stream += zlib.compressobj(9, zlib.DEFLATED, -zlib.MAX_WBITS).flush(zlib.Z_FINISH)
+    meta = read(data).file_meta
+    meta.TransferSyntaxUID = DeflatedExplicitVRLittleEndian
+    return file_head(meta) + stream

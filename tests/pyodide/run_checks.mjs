@@ -1,6 +1,12 @@
 // Run the codec checks (tests/pyodide/checks.py) inside Pyodide in Node; print their JSON on stdout.
 //
 //   node tests/pyodide/run_checks.mjs --numpy WHEEL --pydicom WHEEL --py DIR --cases DIR
+//   node tests/pyodide/run_checks.mjs ... --cases DIR --fuzz INDEX,INDEX,...
+//
+// With --fuzz, DIR is a fuzz case folder (tests/fuzz_campaign.py's): the cases of those
+// indices are converted one after the other by tests/pyodide/fuzz_case.py, and each
+// prints a line {"index", "outcome": "started"} before and its outcome after, with the
+// seconds it took, so the caller knows which case a hang or a crash belongs to.
 //
 // Pyodide comes from the pinned npm package (node_modules/pyodide). numpy is Pyodide's
 // official wheel and pydicom the pinned pure-Python wheel, both loaded from local files
@@ -32,8 +38,10 @@ function options() {
       pydicom: { type: "string" },
       py: { type: "string" },
       cases: { type: "string" },
+      fuzz: { type: "string" },
     },
   });
+  if (values.fuzz !== undefined && !/^\d+(,\d+)*$/.test(values.fuzz)) fail("--fuzz takes INDEX,INDEX,...");
   for (const name of ["numpy", "pydicom", "py", "cases"]) {
     if (!values[name]) fail(`--${name} is required`);
     values[name] = resolve(values[name]);
@@ -81,8 +89,25 @@ import sys
 sys.dont_write_bytecode = True
 sys.path[:0] = ["${MOUNTS.py}", "${MOUNTS.checks}"]
 `);
+  if (args.fuzz !== undefined) {
+    runFuzz(pyodide, args.fuzz.split(",").map(Number));
+    return;
+  }
   const run = pyodide.pyimport("checks").run;
   process.stdout.write(run(MOUNTS.cases) + "\n");
+}
+
+// Writes to a pipe are synchronous on Linux: a line is out before the next case starts.
+function runFuzz(pyodide, indices) {
+  const fuzzCase = pyodide.pyimport("fuzz_case");
+  fuzzCase.quiet();
+  for (const index of indices) {
+    process.stdout.write(JSON.stringify({ index, outcome: "started" }) + "\n");
+    const start = performance.now();
+    const line = JSON.parse(fuzzCase.convert_case(MOUNTS.cases, index));
+    line.seconds = (performance.now() - start) / 1000;
+    process.stdout.write(JSON.stringify(line) + "\n");
+  }
 }
 
 main().catch((err) => fail(err && err.message ? err.message : String(err)));
