@@ -92,9 +92,13 @@ def all_cases() -> tuple[list[fuzz_cases.Case], int]:
 
 
 def write_cases(folder: Path) -> Campaign:
-    """Write every case (``NNNNN.dcm``) and ``cases.json`` into `folder`, with an empty ``cwd``."""
+    """Write every case of :func:`all_cases` into `folder` (see :func:`write`)."""
+    return write(folder, *all_cases())
+
+
+def write(folder: Path, cases: list[fuzz_cases.Case], seeds: int = 0) -> Campaign:
+    """Write `cases` (``NNNNN.dcm``) and ``cases.json`` into `folder`, with an empty ``cwd``."""
     (folder / "cwd").mkdir()
-    cases, seeds = all_cases()
     files = []
     for index, case in enumerate(cases):
         path = folder / f"{index:05d}.dcm"

@@ -21,8 +21,10 @@ from pydicom.dataset import Dataset
 
 from tests.dicom_files import data_set_bytes, file_bytes, file_head, read, rewritten
 
-#: Where CT_small.dcm's Patient's Name (0010,0010) starts: sequences are inserted before it.
-_PATIENT_NAME = struct.pack("<HH", 0x0010, 0x0010)
+#: The first elements after (0008,1115) in CT_small.dcm (a private creator) and in
+#: MR_small_implicit.dcm (Patient's Name): sequences are inserted before them, where tags ascend.
+_AFTER_SEQUENCE = {"CT_small.dcm": struct.pack("<HH", 0x0009, 0x0010),
+                   "MR_small_implicit.dcm": struct.pack("<HH", 0x0010, 0x0010)}
 _ITEM, _ITEM_END, _SEQUENCE_END = 0xE000, 0xE00D, 0xE0DD
 _UNDEFINED = 0xFFFFFFFF
 #: Zeros are deflated in blocks of this many bytes, each block compressed once and repeated.
@@ -32,7 +34,7 @@ _MAX_ELEMENT = 1 << 31
 
 
 def nested_sequences(depth: int, *, defined_length: bool = True, implicit: bool = False) -> bytes:
-    """Return CT_small.dcm with `depth` nested Referenced Image Sequences before Patient's Name.
+    """Return CT_small.dcm with `depth` nested Referenced Series Sequences in their place among its elements.
 
     Each (0008,1115) SQ holds one item that holds the next sequence; the innermost item
     holds a Referenced SOP Instance UID. 1,000 levels of defined length make a 59 kB file.
@@ -57,13 +59,14 @@ def nested_sequences(depth: int, *, defined_length: bool = True, implicit: bool 
         else:
             item = _item_header(_ITEM, _UNDEFINED) + inner + _item_header(_ITEM_END, 0)
             inner = header(0x0008, 0x1115, b"SQ", _UNDEFINED) + item + _item_header(_SEQUENCE_END, 0)
-    data = file_bytes("MR_small_implicit.dcm" if implicit else "CT_small.dcm")
-    at = data.index(_PATIENT_NAME)
+    name = "MR_small_implicit.dcm" if implicit else "CT_small.dcm"
+    data = file_bytes(name)
+    at = data.index(_AFTER_SEQUENCE[name], 132)
     return data[:at] + inner + data[at:]
 
 
 def deflate_bomb(zeros: int) -> bytes:
-    """Return a Deflated Explicit VR Little Endian CT_small.dcm with `zeros` zero bytes appended.
+    """Return a Deflated Explicit VR Little Endian CT_small.dcm with `zeros` zero bytes appended (its padding left out).
 
     The zeros are the values of private OB elements (7FE1,1000), (7FE1,1001)... of at most
     2 GiB each, after the Pixel Data; the data set deflates about 1,000 to 1, so
@@ -75,7 +78,7 @@ def deflate_bomb(zeros: int) -> bytes:
         How many zero bytes the private elements hold in all (even).
     """
     data = file_bytes("CT_small.dcm")
-    stream = _deflated(data_set_bytes(data) + _explicit(0x7FE1, 0x0010, b"LO", b"dicompress test "))
+    stream = _deflated(_unpadded(data_set_bytes(data)) + _explicit(0x7FE1, 0x0010, b"LO", b"dicompress test "))
     element = 0x1000
     while zeros:
         length = min(zeros, _MAX_ELEMENT)
@@ -158,12 +161,12 @@ def lying_item_length(name: str = "emri_small_RLE.dcm", *, item: int = 1, length
 
 
 def oversized_element(length: int) -> bytes:
-    """Return CT_small.dcm ending with a private OB element that declares `length` bytes.
+    """Return CT_small.dcm ending with a private OB element that declares `length` bytes (its padding left out).
 
     The file holds 4 bytes of its value: the declared length is larger than the file.
     """
     data = file_bytes("CT_small.dcm")
-    return data + _explicit(0x7FE1, 0x0010, b"LO", b"dicompress test ") + _long_header(
+    return _unpadded(data) + _explicit(0x7FE1, 0x0010, b"LO", b"dicompress test ") + _long_header(
         0x7FE1, 0x1000, b"OB", length
     ) + b"\0" * 4
 
@@ -176,6 +179,17 @@ def rle_frames_lie(frames: int = 2) -> bytes:
 def native_frames_unannounced() -> bytes:
     """Return rtdose.dcm without Number of Frames: its Pixel Data holds 15 frames, it declares 1."""
     return rewritten("rtdose.dcm", lambda ds: ds.__delitem__("NumberOfFrames"))
+
+
+def _unpadded(data: bytes) -> bytes:
+    """Return CT_small.dcm's bytes without its last element, Data Set Trailing Padding (FFFC,FFFC) OB.
+
+    Elements ascend by tag: the private elements the builders append go before the padding,
+    which they leave out.
+    """
+    at = data.rindex(_long_header(0xFFFC, 0xFFFC, b"OB", 0)[:8])
+    assert at + 12 + struct.unpack_from("<L", data, at + 8)[0] == len(data)
+    return data[:at]
 
 
 def _explicit(group: int, element: int, vr: bytes, value: bytes) -> bytes:
