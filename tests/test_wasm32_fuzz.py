@@ -15,23 +15,31 @@ exception. The counts and the time per case are printed (``pytest -s``).
 """
 
 import statistics
+from pathlib import Path
 
 import pytest
 
-from tests import fuzz_campaign
+from tests import fuzz_campaign, hostile_files
+from tests.fuzz_cases import Case
 from tests.test_fuzz_files import pixel_differences
+from tests.test_hostile import ZEROS, ZEROS_RATIO, ZEROS_REFUSED
 from tests.test_wasm32 import require_tools, wheels
 
 pytestmark = pytest.mark.wasm32
 
 
 @pytest.fixture(scope="module")
-def wasm32_outcomes(fuzz_cases_written, tmp_path_factory) -> list[fuzz_campaign.Outcome]:
-    """Every fuzz case converted inside Pyodide; the counts and seconds printed."""
+def pyodide(tmp_path_factory) -> tuple[str, Path, Path]:
+    """Node, and the numpy and pydicom wheels Pyodide loads."""
     node = require_tools()
-    numpy_wheel, pydicom_wheel = wheels(tmp_path_factory.mktemp("wasm32-fuzz") / "dist")
+    return (node, *wheels(tmp_path_factory.mktemp("wasm32-fuzz") / "dist"))
+
+
+@pytest.fixture(scope="module")
+def wasm32_outcomes(fuzz_cases_written, pyodide) -> list[fuzz_campaign.Outcome]:
+    """The sample of the fuzz cases converted inside Pyodide; the counts and seconds printed."""
     indices = fuzz_campaign.wasm32_sample(fuzz_cases_written)
-    outcomes = fuzz_campaign.run_wasm32(fuzz_cases_written, indices, node, numpy_wheel, pydicom_wheel)
+    outcomes = fuzz_campaign.run_wasm32(fuzz_cases_written, indices, *pyodide)
     seconds = sorted(o.seconds for o in outcomes)
     print(f"\nfuzz in Pyodide (wasm32): {len(outcomes)} of {len(fuzz_cases_written.cases)} cases "
           f"({fuzz_cases_written.seeds} seed(s)), "
@@ -58,3 +66,20 @@ def test_wasm32_results_hold_the_pixels_pydicom_finds_in_the_input(wasm32_outcom
     assert done
     bad = pixel_differences(done)
     assert not bad, "\n".join(bad)
+
+
+def test_refusing_100_mb_of_deflated_zeros_in_wasm32_takes_a_small_multiple_of_converting_the_data_set(
+    pyodide, tmp_path
+):
+    # As tests/test_hostile.py measures it on CPython: a ratio within one run, not a wall clock.
+    zeros = Case("deflated-zeros", "bounded-work", hostile_files.deflated_trailing_zeros(ZEROS), "rle")
+    ordinary = Case("deflated", "bounded-work", hostile_files.deflated_trailing_zeros(0), "rle")
+    campaign = fuzz_campaign.write(tmp_path, [ordinary, zeros] * 5)
+    outcomes = fuzz_campaign.run_wasm32(campaign, list(range(10)), *pyodide)
+    assert {(o.case.name, o.code, o.message or None) for o in outcomes} == {
+        ("deflated", "done", None), ("deflated-zeros", "damaged", ZEROS_REFUSED)}
+    # The first conversion in a new Pyodide imports the codec: left out.
+    ratio = (statistics.median(o.seconds for o in outcomes[3::2])
+             / statistics.median(o.seconds for o in outcomes[2::2]))
+    print(f"\nin Pyodide, refusing 100 MB of deflated zeros / converting the same data set: {ratio:.2f}")
+    assert ratio < ZEROS_RATIO
