@@ -109,6 +109,13 @@ def browser_batch() -> list[tuple[str, bytes, str | None]]:
         ("deflate-bomb-6GB.dcm", deflate_bomb(6 * 1024**3), "limit-exceeded"),
         ("nested-150.dcm", nested_sequences(150), None),
         ("nested-1000-undefined.dcm", nested_sequences(1000, defined_length=False), "limit-exceeded"),
+        # Sizes beyond 2 GiB that overflowed wasm32's ssize_t ("internal" before issue 18)
+        ("extended-offset-2e63.dcm", extended_offsets(frame=1, offset=2**63), "corrupt-pixel-data"),
+        ("extended-length-4GB.dcm", extended_offsets(frame=9, length=2**32), "corrupt-pixel-data"),
+        ("item-length-4GB.dcm", lying_item_length(item=1, length=0xFFFFFFF0), "corrupt-pixel-data"),
+        ("MR_small_RLE.dcm", file_bytes("MR_small_RLE.dcm"), None),
+        # 100 MB of zeros after the data set: refused at the first of them (issue 18)
+        ("deflated-zeros-100MB.dcm", deflated_trailing_zeros(100 * 10**6), "damaged"),
         ("rtdose.dcm", file_bytes("rtdose.dcm"), None),
     ]
 
