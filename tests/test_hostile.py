@@ -483,3 +483,43 @@ def test_every_corpus_image_holds_its_elements_in_order(corpus_images):
         except errors.ConversionError:
             pass  # a file the walk refused before the order rule (one of pydicom's, cut short)
     assert not refused, "\n".join(refused)
+
+
+# --- 9. sizes a file declares, checked before pydicom seeks by them (wasm32's ssize_t) ---
+# Each of these was an "internal" OverflowError (or TypeError) inside Pyodide before issue 18.
+
+
+@pytest.mark.parametrize(("change", "message"), [
+    ({"frame": 1, "offset": 2**31}, "puts frame 2 at byte 2147483648 with 4742 bytes, where the Pixel Data holds no "
+                                    "fragment"),
+    ({"frame": 1, "offset": 2**63}, "puts frame 2 at byte 9223372036854775808 with 4742 bytes, where the Pixel "
+                                    "Data holds no fragment"),
+    ({"frame": 9, "length": 2**32}, "puts frame 10 at byte 41880 with 4294967296 bytes, where the Pixel Data holds "
+                                    "a fragment of 4742 bytes"),
+    ({"frame": 0, "length": 2**64 - 1}, "puts frame 1 at byte 0 with 18446744073709551615 bytes, where the Pixel "
+                                        "Data holds a fragment of 4958 bytes"),
+    ({"entries": 0}, "(80 bytes) and the Extended Offset Table Lengths (7FE0,0002) (0 bytes) are not the same "
+                     "number of 8-byte entries"),
+], ids=["offset-2GiB", "offset-2e63", "length-4GiB", "length-2e64", "no-lengths"])
+@pytest.mark.parametrize("target", ["rle", "explicit"])
+def test_an_extended_offset_table_that_lies_is_corrupt_pixel_data(change, message, target):
+    error = _error(hostile_files.extended_offsets(**change), target)
+    assert isinstance(error, errors.CorruptPixelDataError)
+    assert str(error) == f"the Extended Offset Table (7FE0,0001) {message}"
+
+
+def test_a_true_extended_offset_table_converts():
+    source = hostile_files.extended_offsets()
+    assert _same_pixels(convert(source, "explicit").data, source)
+
+
+@pytest.mark.parametrize(("item", "length", "message"), [
+    (0, 0x7FFFFFFC, "item 1 of the encapsulated Pixel Data declares 2147483644 bytes, but 46670 remain"),
+    (1, 0xFFFFFFF0, "item 2 of the encapsulated Pixel Data declares 4294967280 bytes, but 46622 remain"),
+    (10, 0x80000000, "item 11 of the encapsulated Pixel Data declares 2147483648 bytes, but 4742 remain"),
+    (10, 0xFFFFFFFF, "item 11 of the encapsulated Pixel Data declares an undefined length, but 4742 remain"),
+], ids=["table-2GiB", "first-4GiB", "last-2GiB", "last-undefined"])
+def test_an_item_longer_than_the_pixel_data_is_corrupt_pixel_data(item, length, message):
+    error = _error(hostile_files.lying_item_length(item=item, length=length))
+    assert isinstance(error, errors.CorruptPixelDataError)
+    assert str(error) == message

@@ -89,10 +89,10 @@ def _items(view: memoryview) -> list[tuple[int, int]]:
 
 def _check_extended(ds: Dataset, fragments: dict[int, int]) -> None:
     """Raise unless every entry of the Extended Offset Table names a fragment and at most its bytes."""
-    offsets, lengths = ds.get(0x7FE00001), ds.get(0x7FE00002)
-    if offsets is None or lengths is None:
+    elements = ds.get(0x7FE00001), ds.get(0x7FE00002)
+    if elements[0] is None or elements[1] is None:
         raise errors.CorruptPixelDataError(f"the {_TABLE} comes without its Lengths, or the reverse")
-    offsets, lengths = offsets.value, lengths.value
+    offsets, lengths = (b"" if e.value is None else e.value for e in elements)  # None: an empty value
     if not isinstance(offsets, bytes) or not isinstance(lengths, bytes):
         raise errors.CorruptPixelDataError(f"the {_TABLE} or its Lengths hold no bytes")
     if len(offsets) % 8 or len(offsets) != len(lengths):
