@@ -1,7 +1,7 @@
 """The file fuzzer inside Pyodide: the page's interpreter (wasm32, a 32-bit ``ssize_t``) gets the same cases.
 
 The cases of ``tests/test_fuzz_files.py`` (:mod:`tests.fuzz_campaign`: the same files; by
-default every third case and every case of the kinds made for wasm32, some 260; with
+default every third case and every case of the kinds made for wasm32, some 240; with
 ``DICOMPRESS_FUZZ_CASES=20000``, every case of a larger run) are converted by
 :func:`dicompress.service.convert` inside the pinned Pyodide with its numpy, in Node
 (``tests/pyodide/run_checks.mjs --fuzz``, two processes at a time). Each case must end as
