@@ -56,7 +56,7 @@ def test_every_case_ends_in_a_typed_error_or_a_result_in_wasm32(wasm32_outcomes)
 
 def test_every_case_ends_in_wasm32_as_on_cpython(wasm32_outcomes, fuzz_cpython):
     on_cpython = {o.file: o for o in fuzz_cpython}
-    bad = [f"{w.case.name} -> {w.case.target}: wasm32 {w.code} ({w.message[:150]}), CPython {c.code} "
+    bad = [f"{w.case.name} ({w.file.name}) -> {w.case.target}: wasm32 {w.code} ({w.message[:150]}), CPython {c.code} "
            f"({c.message[:150]})" for w in wasm32_outcomes if w.code != (c := on_cpython[w.file]).code]
     assert not bad, "\n".join(bad)
 
