@@ -6,9 +6,11 @@ so a small hostile file can exhaust the stack or the memory before any later che
 meta, a command set, the data set; each sequence item explicit or implicit VR as pydicom
 decides it), and inflates a deflated data set within the :mod:`~dicompress.limits`.
 
-A defined-length sequence is a slice of its own for pydicom: whatever is wrong inside it stays
-inside, and the walk goes on after it. Anything else that does not parse ends the walk; pydicom
-then reports the damage when it reads the file.
+A defined-length sequence is a slice of its own for pydicom: whatever does not parse inside it
+stays inside, and the walk goes on after it; but an element or item longer than its sequence is
+refused (pydicom would read past the sequence: less on CPython, an ``OverflowError`` in wasm32).
+Anything else that does not parse ends the walk; pydicom then reports the damage when it reads
+the file.
 
 The walk's work is bounded by the file's real content. The elements of a data set (the file
 meta, the command set, the data set, each item) ascend by tag (PS3.5 7.1), group 0000 belongs
@@ -296,7 +298,11 @@ class _Walk:
                     f"the file is cut short: {element_name(element.tag)} should hold {element.length} bytes "
                     f"but only {len(self.buf) - element.value} are present"
                 )
-            return self._broken()
+            # pydicom would read past its sequence: less on CPython, an OverflowError in wasm32
+            raise errors.DamagedFileError(
+                f"the data set is damaged: {element_name(element.tag)} should hold {element.length} bytes "
+                f"but only {level.limit - element.value} remain in its sequence"
+            )
         if element.vr == b"SQ" or (
             element.vr in (None, b"UN") and self.buf[element.value : element.value + 4] == self.item_tag
         ):
@@ -341,6 +347,13 @@ class _Walk:
             return pos + 8
         # Like pydicom, any other tag is taken for an item's.
         end = None if length == _UNDEFINED else pos + 8 + length
+        if end is not None and end > level.limit:
+            if self.head and level.limit == len(self.buf):
+                return self._broken()  # the item may end after the head
+            raise errors.DamagedFileError(
+                f"the data set is damaged: the sequence item at byte {pos} should hold {length} bytes "
+                f"but only {level.limit - pos - 8} remain in its sequence"
+            )
         implicit = self._implicit(pos + 8, level.implicit, top=False)
         self.stack.append(_Level(end, level.limit, items=False, implicit=implicit))
         return pos + 8
