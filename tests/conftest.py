@@ -12,6 +12,9 @@ pristine_plugins
     does to them is undone afterwards.
 registered
     Like ``pristine_plugins``, then ``dicompress.register(prefer=True)``.
+fuzz_cases_written, fuzz_cpython
+    The file fuzzer's cases written once, and their outcomes on CPython
+    (:mod:`tests.fuzz_campaign`), shared by ``test_fuzz_files.py`` and ``test_wasm32_fuzz.py``.
 """
 
 from pathlib import Path
@@ -22,7 +25,7 @@ from pydicom.pixels.encoders import RLELosslessEncoder
 from pydicom.pixels.encoders.base import ENCODING_PROFILES
 from pydicom.uid import RLELossless
 
-from tests import corpus
+from tests import corpus, fuzz_campaign
 
 #: pydicom's own RLE Lossless encoding profiles, taken at start-up (before any register()).
 _PYDICOM_PROFILES = list(ENCODING_PROFILES[RLELossless])
@@ -78,3 +81,18 @@ def registered(pristine_plugins):
 def module_tmp(tmp_path_factory, request) -> Path:
     """A temporary folder shared by the tests of one module (for cached peer outputs)."""
     return tmp_path_factory.mktemp(request.module.__name__.rsplit(".", 1)[-1])
+
+
+@pytest.fixture(scope="session")
+def fuzz_cases_written(tmp_path_factory) -> fuzz_campaign.Campaign:
+    """The file fuzzer's cases, written once (:mod:`tests.fuzz_campaign`)."""
+    return fuzz_campaign.write_cases(tmp_path_factory.mktemp("fuzz"))
+
+
+@pytest.fixture(scope="session")
+def fuzz_cpython(fuzz_cases_written) -> list[fuzz_campaign.Outcome]:
+    """Every fuzz case converted on CPython, in capped child processes; the counts printed."""
+    outcomes = fuzz_campaign.run_cpython(fuzz_cases_written)
+    print(f"\nfuzz on CPython: {len(outcomes)} cases ({fuzz_cases_written.seeds} seed(s) from "
+          f"{fuzz_campaign.SEED}): {fuzz_campaign.counts(outcomes)}")
+    return outcomes

@@ -16,6 +16,11 @@ pixel-length, huge-length
 rle-table
     RLE frames whose header (segment count, offsets) or Basic Offset Table lies, or whose
     item lengths are wrong; Number of Frames against the fragments.
+rle-items, extended-offsets
+    :mod:`tests.hostile_files`: an encapsulated item (the Basic Offset Table or a fragment)
+    that declares more bytes than remain, up to 4 GiB; an Extended Offset Table whose offsets
+    or lengths lie, up to 2**64 - 1, or whose Lengths has fewer entries (sizes beyond 2 GiB
+    overflow a C ``ssize_t`` in wasm32).
 unknown-vr
     An element whose explicit VR is no VR.
 nesting, deflate-bomb
@@ -87,7 +92,7 @@ Mutation = Callable[[random.Random, str], bytes]
 
 
 def cases(seed: int) -> list[Case]:
-    """Return the fuzz cases for `seed`: about 570, every kind of mutation."""
+    """Return the fuzz cases for `seed`: about 640, every kind of mutation."""
     rng = random.Random(seed)
     plan: list[tuple[str, Mutation, int, list[str]]] = [
         ("truncation", _truncation, 60, SOURCES),
@@ -96,6 +101,8 @@ def cases(seed: int) -> list[Case]:
         ("pixel-length", _pixel_length, 40, NATIVE_SOURCES),
         ("huge-length", _huge_length, 14, NATIVE_SOURCES),
         ("rle-table", _rle_table, 80, RLE_SOURCES),
+        ("rle-items", _rle_items, 30, RLE_SOURCES),
+        ("extended-offsets", _extended_offsets, 40, RLE_SOURCES),
         ("unknown-vr", _unknown_vr, 20, ["CT_small.dcm", "MR_small.dcm", "MR_small_RLE.dcm"]),
         ("lying-meta", _lying_meta, 70, SOURCES),
     ]
@@ -197,6 +204,29 @@ def _rle_table(rng: random.Random, source: str) -> bytes:
         ds.PixelData = encapsulate([bytes(f) for f in frames])
 
     return rewritten(source, change)
+
+
+#: Sizes a file may declare: around 2 GiB (a wasm32 ssize_t's limit), 4 GiB and 2**64.
+_HUGE = [2**31 - 2, 2**31, 2**32 - 16, 2**32, 2**63, 2**64 - 1]
+
+
+def _rle_items(rng: random.Random, source: str) -> bytes:
+    frames = 10 if source == "emri_small_RLE.dcm" else 1
+    length = rng.choice([0xFFFFFFF0, 0xFFFFFFFF, 0x7FFFFFFE, 0x80000000, 0x80000004, 1 << 20])
+    return hostile_files.lying_item_length(source, item=rng.randrange(frames + 1), length=length)
+
+
+def _extended_offsets(rng: random.Random, source: str) -> bytes:
+    frames = 10 if source == "emri_small_RLE.dcm" else 1
+    frame = rng.randrange(frames)
+    how = rng.randrange(4)
+    if how == 0:
+        return hostile_files.extended_offsets(source, frame=frame, offset=rng.choice([*_HUGE, 1, 8]))
+    if how == 1:
+        return hostile_files.extended_offsets(source, frame=frame, length=rng.choice([*_HUGE, 0, 1]))
+    if how == 2:
+        return hostile_files.extended_offsets(source, entries=rng.randrange(frames))
+    return hostile_files.extended_offsets(source, frame=frame, offset=rng.choice(_HUGE), length=rng.choice(_HUGE))
 
 
 def _unknown_vr(rng: random.Random, source: str) -> bytes:

@@ -3,10 +3,10 @@
     python -m tests.fuzz_worker FOLDER CPU_SECONDS MEMORY_BYTES FIRST LAST
 
 FOLDER holds ``cases.json`` (a list of ``{"file": ..., "target": ...}``) and the case files.
-Cases FIRST to LAST (excluded) are converted with :func:`dicompress.service.convert`; one JSON
-line per case goes to stdout as soon as it is done: its index, ``"outcome"`` (``"done"``,
-``"typed"`` or ``"exception"``), the error's code or type and message. A result is written
-next to its case as ``<file>.out``.
+Cases FIRST to LAST (excluded) are converted by :func:`tests.pyodide.fuzz_case.outcome` (what
+the run inside Pyodide does too); one JSON line per case goes to stdout as soon as it is done:
+its index, ``"outcome"`` (``"done"``, ``"typed"`` or ``"exception"``), the error's code or type
+and message. A result is written next to its case as ``<file>.out``.
 
 The process's address space is capped at MEMORY_BYTES, and each case gets CPU_SECONDS more
 CPU time than the cases before it used: a case that loops is killed by SIGXCPU, one that
@@ -18,21 +18,16 @@ import json
 import os
 import resource
 import sys
-import warnings
 from pathlib import Path
+
+from tests.pyodide.fuzz_case import outcome, quiet
 
 
 def main() -> None:
     folder, cpu_seconds = Path(sys.argv[1]), float(sys.argv[2])
     memory, first, last = (int(arg) for arg in sys.argv[3:6])
     resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
-    warnings.simplefilter("ignore")
-    import logging
-
-    logging.getLogger("pydicom").setLevel(logging.CRITICAL)
-    from dicompress.errors import ConversionError
-    from dicompress.service import convert
-
+    quiet()
     os.chdir(folder / "cwd")
     entries = json.loads((folder / "cases.json").read_text())
     _, hard = resource.getrlimit(resource.RLIMIT_CPU)
@@ -42,17 +37,7 @@ def main() -> None:
         spent = used.ru_utime + used.ru_stime
         resource.setrlimit(resource.RLIMIT_CPU, (int(spent + cpu_seconds) + 1, hard))
         print(json.dumps({"index": index, "outcome": "started"}), flush=True)
-        data = (folder / entry["file"]).read_bytes()
-        try:
-            result = convert(data, entry["target"])
-        except ConversionError as exc:
-            line = {"outcome": "typed", "code": exc.code, "message": str(exc)}
-        except BaseException as exc:  # the test reports every other kind, panics and exits too
-            line = {"outcome": "exception", "code": type(exc).__name__, "message": str(exc)[:2000]}
-        else:
-            (folder / f"{entry['file']}.out").write_bytes(result.data)
-            line = {"outcome": "done", "code": "done", "message": ""}
-        print(json.dumps({"index": index, **line}), flush=True)
+        print(json.dumps({"index": index, **outcome(folder, entry, ".out")}), flush=True)
 
 
 if __name__ == "__main__":

@@ -1,5 +1,7 @@
 """A worker that dies mid-file: the page restarts it, fails that file, converts the rest; hostile
-files (deep nesting, a deflate bomb) fail alone with a typed one-line error."""
+files (deep nesting, a deflate bomb, sizes beyond wasm32's 2 GiB, trailing zeros) fail alone
+with a typed one-line error; a batch of the file fuzzer's cases ends with every row finished
+and no ``internal`` error."""
 
 import json
 import shutil
@@ -12,6 +14,7 @@ from pydicom import dcmread
 from pydicom.data import get_testdata_file
 from pydicom.uid import RLELossless
 
+from tests import fuzz_campaign, fuzz_cases
 from tests.hostile_files import browser_batch
 
 from .conftest import App, copy_as, new_app
@@ -97,3 +100,24 @@ def test_hostile_files_fail_alone_and_the_batch_goes_on(app: App, tmp_path):
             assert (status, app.row(name).get_attribute("data-code")) == ("error", code)
             message = app.error_text(name)
             assert "\n" not in message.strip() and "Error" not in message.split()[0], message
+
+
+#: Fuzz cases of each kind dropped on the page in one batch.
+FUZZ_PER_KIND = 5
+
+
+def test_a_batch_of_fuzz_cases_ends_with_every_row_finished_and_none_internal(app: App, tmp_path):
+    cases = fuzz_cases.cases(fuzz_campaign.SEED)
+    batch = [case for kind in dict.fromkeys(c.kind for c in cases)
+             for case in [c for c in cases if c.kind == kind][:: 7][:FUZZ_PER_KIND]]
+    for case in batch:
+        (tmp_path / f"{case.name}.dcm").write_bytes(case.data)
+    app.add([tmp_path / f"{case.name}.dcm" for case in batch])
+    ended = {}
+    for case in batch:
+        name = f"{case.name}.dcm"
+        ended[name] = (app.wait_finished(name), app.row(name).get_attribute("data-code"))
+    assert {status for status, _ in ended.values()} <= {"done", "copied", "kept", "skipped", "error"}
+    internal = {name: code for name, (_, code) in ended.items() if code in ("internal", "unexpected")}
+    assert not internal, internal
+    assert len({case.kind for case in batch}) == len({c.kind for c in cases})

@@ -1,10 +1,15 @@
 // Run the codec checks (tests/pyodide/checks.py) inside Pyodide in Node; print their JSON on stdout.
 //
 //   node tests/pyodide/run_checks.mjs --numpy WHEEL --pydicom WHEEL --py DIR --cases DIR [--codecs DIST]
+//   node tests/pyodide/run_checks.mjs ... --cases DIR --fuzz INDEX,INDEX,...
 //
 // With --codecs, DIST is a build (scripts/build.py) whose codecs/ the page's codec bridge
 // (web/codecs.js) loads, registered as Python's `dicompress_codecs` exactly as the worker
 // does; the checks are then tests/pyodide/codec_checks.py, given the bridge's `need`.
+// With --fuzz, DIR is a fuzz case folder (tests/fuzz_campaign.py's): the cases of those
+// indices are converted one after the other by tests/pyodide/fuzz_case.py, and each
+// prints a line {"index", "outcome": "started"} before and its outcome after, with the
+// seconds it took, so the caller knows which case a hang or a crash belongs to.
 //
 // Pyodide comes from the pinned npm package (node_modules/pyodide). numpy is Pyodide's
 // official wheel and pydicom the pinned pure-Python wheel, both loaded from local files
@@ -37,9 +42,11 @@ function options() {
       py: { type: "string" },
       cases: { type: "string" },
       codecs: { type: "string" },
+      fuzz: { type: "string" },
     },
   });
   if (values.codecs) values.codecs = resolve(values.codecs);
+  if (values.fuzz !== undefined && !/^\d+(,\d+)*$/.test(values.fuzz)) fail("--fuzz takes INDEX,INDEX,...");
   for (const name of ["numpy", "pydicom", "py", "cases"]) {
     if (!values[name]) fail(`--${name} is required`);
     values[name] = resolve(values[name]);
@@ -111,8 +118,25 @@ sys.path[:0] = ["${MOUNTS.py}", "${MOUNTS.checks}"]
     process.stdout.write((await run(MOUNTS.cases, need)) + "\n");
     return;
   }
+  if (args.fuzz !== undefined) {
+    runFuzz(pyodide, args.fuzz.split(",").map(Number));
+    return;
+  }
   const run = pyodide.pyimport("checks").run;
   process.stdout.write(run(MOUNTS.cases) + "\n");
+}
+
+// Writes to a pipe are synchronous on Linux: a line is out before the next case starts.
+function runFuzz(pyodide, indices) {
+  const fuzzCase = pyodide.pyimport("fuzz_case");
+  fuzzCase.quiet();
+  for (const index of indices) {
+    process.stdout.write(JSON.stringify({ index, outcome: "started" }) + "\n");
+    const start = performance.now();
+    const line = JSON.parse(fuzzCase.convert_case(MOUNTS.cases, index));
+    line.seconds = (performance.now() - start) / 1000;
+    process.stdout.write(JSON.stringify(line) + "\n");
+  }
 }
 
 main().catch((err) => fail(err && err.message ? err.message : String(err)));

@@ -27,11 +27,10 @@ from pydicom.charset import default_encoding
 from pydicom.datadict import dictionary_has_tag, dictionary_VR
 from pydicom.dataelem import RawDataElement, convert_raw_data_element
 from pydicom.dataset import Dataset
-from pydicom.tag import Tag
 from pydicom.valuerep import VR
 
 from dicompress import errors
-from dicompress.reading.structure import element_name
+from dicompress.reading.structure import element_name, misplaced_element
 
 #: Python frames pydicom's recursion takes per level of nested sequences (to read one of
 #: undefined length: 5; to write one: 4).
@@ -183,12 +182,8 @@ def check_writable(ds: Dataset) -> None:
         than the dictionary's (pydicom could not write its value).
     """
     for tag in ds.keys():
-        if tag >> 16 == 0x0002:
-            raise errors.DamagedFileError(f"the file meta is damaged: its element {Tag(tag)} is in the data set")
-        if tag >> 16 == 0x0000:
-            raise errors.DamagedFileError(
-                f"the data set holds the command element {Tag(tag)}, which a DICOM file cannot hold"
-            )
+        if (misplaced := misplaced_element(tag)) is not None:
+            raise misplaced
     for meta_keyword, (keyword, name) in _SOP_UIDS.items():
         # pydicom's dcmwrite() copies the data set's UID into the file meta where it differs.
         ours, theirs = ds.get(keyword), ds.file_meta.get(meta_keyword)

@@ -5,18 +5,18 @@ says what is wrong and, where a person can fix the file, how.
 """
 
 from dataclasses import dataclass
-from io import BytesIO
 from struct import error as StructError
 from typing import Any
 
 from pydicom.dataset import Dataset
-from pydicom.encaps import generate_fragmented_frames, parse_basic_offsets, parse_fragments
+from pydicom.encaps import generate_fragmented_frames
 from pydicom.pixels import as_pixel_options
 from pydicom.pixels.decoders.base import DecodeRunner
 from pydicom.uid import UID, RLELossless
 
 from dicompress import errors
 from dicompress.reading.deferred import pixel_value
+from dicompress.reading.fragments import check_items
 
 #: The float pixel elements and the Bits Allocated of each (PS3.3 C.7.6.24).
 _FLOAT_KEYWORDS = {"FloatPixelData": 32, "DoubleFloatPixelData": 64}
@@ -147,10 +147,11 @@ def geometry(ds: Dataset) -> Geometry:
             f"1-bit pixel data compressed as {syntax.name} cannot be decoded here"
         )
     pixels = pixel_bytes(ds, keyword)
+    fragments = check_items(pixels, ds) if syntax.is_compressed else 0
     if syntax.is_compressed and syntax != RLELossless:
         return shape  # other compressed data: its decoder checks it (dicompress.reading.compressed_input)
     if syntax == RLELossless:
-        _check_rle_frames(pixels, shape, ds)
+        _check_rle_frames(pixels, fragments, shape, ds)
     else:
         _check_native_length(len(pixels), shape, ds)
     _check_decodable(ds, shape, pixels)
@@ -261,8 +262,8 @@ def _check_native_length(length: int, shape: Geometry, ds: Dataset) -> None:
         )
 
 
-def _check_rle_frames(pixel_data: bytes | memoryview, shape: Geometry, ds: Dataset) -> None:
-    """Raise unless encapsulated RLE `pixel_data` holds the declared frames and can decode to them.
+def _check_rle_frames(pixel_data: bytes | memoryview, fragments: int, shape: Geometry, ds: Dataset) -> None:
+    """Raise unless encapsulated RLE `pixel_data` (`fragments` checked items) holds the declared frames.
 
     RLE keeps each frame in one fragment (PS3.5 A.4.2), and pydicom splits the fragments
     into frames by the Extended or Basic Offset Table: both counts must be the declared one.
@@ -271,17 +272,14 @@ def _check_rle_frames(pixel_data: bytes | memoryview, shape: Geometry, ds: Datas
     ------
     dicompress.errors.ConversionError
         ``GeometryError`` when the fragments are not the declared frames, or too small for
-        them even at RLE's best ratio; ``CorruptPixelDataError`` when the items cannot be
-        parsed or an offset table splits them otherwise.
+        them even at RLE's best ratio; ``CorruptPixelDataError`` when an offset table splits
+        them otherwise (:func:`~dicompress.reading.fragments.check_items` checked the items).
     """
     extended = None
     if "ExtendedOffsetTable" in ds and "ExtendedOffsetTableLengths" in ds:
         extended = (ds.ExtendedOffsetTable, ds.ExtendedOffsetTableLengths)
     pixel_data = bytes(pixel_data)  # pydicom's parsers take bytes (the RLE data only, not the image)
-    buffer = BytesIO(pixel_data)
     try:
-        parse_basic_offsets(buffer)
-        fragments, _ = parse_fragments(buffer)
         frames = generate_fragmented_frames(pixel_data, number_of_frames=shape.frames, extended_offsets=extended)
         split = sum(1 for _ in frames)
     except (ValueError, StructError) as exc:
