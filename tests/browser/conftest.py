@@ -9,6 +9,7 @@ app's origin. The pure-Python fallback (a --no-numpy build, pydicom's own plugin
 own small suite (test_fallback.py), served under FALLBACK_PATH.
 """
 
+import base64
 import os
 import re
 import shutil
@@ -197,6 +198,21 @@ class App:
         target.parent.mkdir(parents=True, exist_ok=True)
         download.save_as(target)
         return target
+
+    def offered_bytes(self, filename: str) -> bytes:
+        """Return what the row's download link offers, read in the page without a download.
+
+        For tests that check many results (see test_compressed_page's app); the page's CSP
+        forbids the read unless the context bypasses it.
+        """
+        href = self.row(filename).locator("[data-testid=download]").get_attribute("href")
+        text = self.page.evaluate("""async (url) => {
+          const bytes = new Uint8Array(await (await fetch(url)).arrayBuffer());
+          let text = "";
+          for (let i = 0; i < bytes.length; i += 0x8000) text += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
+          return btoa(text);
+        }""", href)
+        return base64.b64decode(text)
 
     def error_text(self, filename: str) -> str:
         return self.row(filename).locator("[data-testid=error]").inner_text()
