@@ -66,7 +66,7 @@ def converted(app: App, tmp_path_factory) -> dict[tuple[str, str], Path]:
         app.add(paths, target)
         for path in paths:
             assert app.wait_finished(path.name) == "done", app.row(path.name).inner_text()
-            sources[(path.name.split("-", 1)[1], target)] = path
+            sources[(path.name.removeprefix(f"{target}-"), target)] = path
     return sources
 
 

@@ -104,15 +104,29 @@ def encode_frame(src: bytes, runner: "EncodeRunner") -> bytes:
         raise ValueError(reason)
     if runner.samples_per_pixel > 1 and runner.planar_configuration != 0:
         raise ValueError("the page's encoders take colour samples by pixel (Planar Configuration 0) only")
-    precision = runner.bits_stored
+    return wasm_codecs.encode(wasm_codecs.ENCODING_FAMILIES[syntax], src, frame_layout(syntax, dict(runner.options)))
+
+
+def frame_layout(syntax: UID, options: dict[str, Any]) -> wasm_codecs.FrameLayout:
+    """Return what the encoder of `syntax` is told of a frame pydicom's `options` describe.
+
+    Parameters
+    ----------
+    syntax : pydicom.uid.UID
+        JPEG-LS, JPEG 2000 or HTJ2K Lossless.
+    options : dict
+        pydicom's encoding options (``rows``, ``columns``, ``samples_per_pixel``,
+        ``bits_allocated``, ``bits_stored``, ``pixel_representation``,
+        ``photometric_interpretation``).
+    """
+    precision = options["bits_stored"]
     if syntax == HTJ2KLossless:
-        precision = runner.bits_allocated  # as the command line's plugin over imagecodecs writes it
-    layout = wasm_codecs.FrameLayout(
-        width=runner.columns,
-        height=runner.rows,
-        components=runner.samples_per_pixel,
+        precision = options["bits_allocated"]  # as the command line's plugin over imagecodecs writes it
+    return wasm_codecs.FrameLayout(
+        width=options["columns"],
+        height=options["rows"],
+        components=options["samples_per_pixel"],
         bits_per_sample=precision,
-        signed=bool(runner.pixel_representation),
-        colour_transform=runner.samples_per_pixel == 3 and runner.photometric_interpretation == RCT,
+        signed=bool(options["pixel_representation"]),
+        colour_transform=options["samples_per_pixel"] == 3 and options["photometric_interpretation"] == RCT,
     )
-    return wasm_codecs.encode(wasm_codecs.ENCODING_FAMILIES[syntax], src, layout)
