@@ -1,4 +1,4 @@
-"""The page's encoders inside Pyodide: every corpus image written as jpeg-ls, j2k and htj2k, as the command line writes it.
+"""The page's encoders inside Pyodide: every corpus image written as jpeg-ls, j2k and htj2k, as on the command line.
 
 One Node process (``tests/pyodide/run_checks.mjs --codecs``) runs the pinned Pyodide with
 numpy and pydicom and the page's codec bridge (``web/codecs.js`` over the codec files a
@@ -52,6 +52,10 @@ pytestmark = pytest.mark.wasm32
 #: in other builds; measured: the same sizes on every image, JPEG-LS byte for byte).
 SIZE_TOLERANCE = 0.01
 #: Damaged input, converted to each target: (case, corpus image, how it is damaged).
+#: pydicom's own ``Dataset.compress`` in Pyodide: (image, target, its options).
+COMPRESSED = [("MR_small.dcm", "jpeg-ls", {}), ("MR_small.dcm", "j2k", {}), ("MR_small.dcm", "htj2k", {}),
+              ("US1_UNCR.dcm", "jpeg-ls", {}), ("US1_UNCR.dcm", "j2k", {"photometric_interpretation": "YBR_RCT"}),
+              ("US1_UNCR.dcm", "htj2k", {"photometric_interpretation": "YBR_RCT"})]
 DAMAGED = {"cut short": ("MR_small.dcm", lambda data: data[: len(data) // 2]),
            "not DICOM": ("CT_small.dcm", lambda data: b"\x00" * 200 + data[200:])}
 
@@ -90,7 +94,7 @@ def page(tmp_path_factory) -> tuple[dict[str, Any], Path]:
     (base / "dist" / "manifest.json").write_text(json.dumps({"codecs": codecs}))
     folder = base / "cases"
     folder.mkdir()
-    manifest: dict[str, list] = {"encode": []}
+    manifest: dict[str, list] = {"encode": [], "compress": []}
     sources = {name: corpus.path(name).read_bytes() for name in NAMES}
     for case, (name, damage) in DAMAGED.items():
         sources[case] = damage(sources[name])
@@ -99,6 +103,10 @@ def page(tmp_path_factory) -> tuple[dict[str, Any], Path]:
         for target in SYNTAXES:
             manifest["encode"].append({"case": f"{name} -> {target}", "file": f"{index}.dcm", "target": target,
                                        "output": f"{index}.{target}.dcm"})
+    for index, (name, target, options) in enumerate(COMPRESSED):
+        manifest["compress"].append({"case": f"{name} {target} {options}", "file": f"{NAMES.index(name)}.dcm",
+                                     "syntax": SYNTAXES[target], "options": options,
+                                     "output": f"compressed-{index}.dcm"})
     (folder / "manifest.json").write_text(json.dumps(manifest))
     args = [node, "--experimental-detect-module", "--no-warnings", str(RUNNER), "--numpy", str(numpy_wheel),
             "--pydicom", str(pydicom_wheel), "--py", str(ROOT / "py"), "--cases", str(folder),
@@ -106,7 +114,8 @@ def page(tmp_path_factory) -> tuple[dict[str, Any], Path]:
     done = subprocess.run(args, capture_output=True, text=True, timeout=TIMEOUT_S * 4, check=False)
     if done.returncode:
         pytest.fail(f"the encoder checks in Pyodide failed (status {done.returncode}):\n{done.stderr[-3000:]}")
-    return json.loads(done.stdout)["encode"], folder
+    results = json.loads(done.stdout)
+    return {**results["encode"], **results["compress"]}, folder
 
 
 def outcome(page: tuple[dict[str, Any], Path], name: str, target: str) -> dict[str, Any]:
@@ -208,6 +217,17 @@ def test_openjph_decodes_the_page_htj2k_to_the_source(name, page, tmp_path):
         path.write_bytes(codestream)
         expanded = peers.ojph_expand(path, tmp_path / f"{number}.{'ppm' if frame.ndim == 3 else 'pgm'}")
         assert np.array_equal(peers.read_netpbm(expanded), frame)
+
+
+@pytest.mark.parametrize(("index", "case"), enumerate(COMPRESSED))
+def test_pydicoms_own_compress_works_in_pyodide_as_on_cpython(index, case, page):
+    name, target, options = case
+    assert page[0][f"{name} {target} {options}"] == {"syntax": SYNTAXES[target]}
+    ours = dcmread(page[1] / f"compressed-{index}.dcm")
+    assert ours.file_meta.TransferSyntaxUID == SYNTAXES[target]
+    assert ours.PhotometricInterpretation == options.get("photometric_interpretation",
+                                                         corpus.image(name).read().PhotometricInterpretation)
+    assert np.array_equal(values(ours), values(corpus.image(name).read()))
 
 
 @pytest.mark.parametrize("target", SYNTAXES)

@@ -8,11 +8,13 @@ on the mounted case folder, whose ``manifest.json`` reads::
      "convert": [{"case": ..., "file": path, "target": name, "output": path to write}],
      "damaged": [{"case": ..., "file": path, "then": path of a good file of the same codec}],
      "refused": [{"case": ..., "file": path, "then": path of a good file}],
-     "encode":  [{"case": ..., "file": path, "target": name, "output": path to write}]}
+     "encode":  [{"case": ..., "file": path, "target": name, "output": path to write}],
+     "compress": [{"case": ..., "file": path, "syntax": uid, "options": {...}, "output": path to write}]}
 
 (a section may be left out). ``encode`` converts as the page does, loading the codecs the
 target needs as well (:func:`dicompress.browser.needs_codecs`), and answers a typed error
-with its code and message instead of raising it.
+with its code and message instead of raising it. ``compress`` is pydicom's own
+``Dataset.compress(syntax, **options)`` after ``dicompress.register()``, no plugin named.
 
 ``decode`` frames come from pydicom's decoder with the plugin ``"dicompress"`` (saved as one
 ``.npy`` of all frames); ``convert`` goes through :func:`dicompress.service.convert` as the
@@ -89,6 +91,20 @@ async def _encode_case(root: Path, case: dict[str, Any], need: Any) -> dict[str,
     return {"verified": result.report.verified, "plugin": result.report.plugin, "seconds": result.report.seconds}
 
 
+async def _compress_case(root: Path, case: dict[str, Any], need: Any) -> dict[str, Any]:
+    from pyodide.ffi import to_js
+
+    import dicompress
+    from dicompress.plugins.wasm_codecs import ENCODING_FAMILIES
+
+    await need(to_js([ENCODING_FAMILIES[case["syntax"]]]))
+    dicompress.register()
+    ds = dcmread(root / case["file"])
+    ds.compress(case["syntax"], **case["options"])
+    ds.save_as(root / case["output"])
+    return {"syntax": str(ds.file_meta.TransferSyntaxUID)}
+
+
 def environment(enabled: list[str]) -> dict[str, Any]:
     """Return what the checks ran on, and the syntaxes the plugin was enabled for."""
     return {"platform": sys.platform, "machine": platform.machine(), "pydicom": pydicom.__version__,
@@ -114,7 +130,7 @@ async def run(folder: str, need: Any) -> str:
     manifest = json.loads((root / "manifest.json").read_text())
     results: dict[str, Any] = {"environment": environment(enable_codecs())}
     checks = {"decode": _decode_case, "convert": _convert_case, "damaged": _damaged_case, "refused": _damaged_case,
-              "encode": _encode_case}
+              "encode": _encode_case, "compress": _compress_case}
     for section, check in checks.items():
         if section not in manifest:
             continue

@@ -69,8 +69,8 @@ def unsupported(syntax: UID, options: dict[str, Any]) -> str | None:
         if options["bits_allocated"] > 8:
             return f"the page's {name} encoder writes colour samples of 8 bits only"
         if options["photometric_interpretation"] != RCT:
-            return (f"the page's {name} encoder writes colour from RGB only "
-                    f"(through the reversible colour transform), not {options['photometric_interpretation']}")
+            return (f"the page's {name} encoder writes colour through the reversible colour transform only "
+                    f"(YBR_RCT, from RGB), not {options['photometric_interpretation']}")
     elif options["pixel_representation"] and options["bits_allocated"] == 8:
         return f"the page's {name} encoder writes signed samples of more than 8 bits only"
     return None
