@@ -9,12 +9,14 @@ on the mounted case folder, whose ``manifest.json`` reads::
      "damaged": [{"case": ..., "file": path, "then": path of a good file of the same codec}],
      "refused": [{"case": ..., "file": path, "then": path of a good file}],
      "encode":  [{"case": ..., "file": path, "target": name, "output": path to write}],
-     "compress": [{"case": ..., "file": path, "syntax": uid, "options": {...}, "output": path to write}]}
+     "compress": [{"case": ..., "file": path, "syntax": uid, "photometric": str or null, "output": path}]}
 
 (a section may be left out). ``encode`` converts as the page does, loading the codecs the
 target needs as well (:func:`dicompress.browser.needs_codecs`), and answers a typed error
 with its code and message instead of raising it. ``compress`` is pydicom's own
-``Dataset.compress(syntax, **options)`` after ``dicompress.register()``, no plugin named.
+``Dataset.compress(syntax)`` after ``dicompress.register()``, no plugin named, with
+Photometric Interpretation set first when given (as pydicom asks: the data set describes
+the compressed result, e.g. ``YBR_RCT`` for RGB through the reversible colour transform).
 
 ``decode`` frames come from pydicom's decoder with the plugin ``"dicompress"`` (saved as one
 ``.npy`` of all frames); ``convert`` goes through :func:`dicompress.service.convert` as the
@@ -100,7 +102,9 @@ async def _compress_case(root: Path, case: dict[str, Any], need: Any) -> dict[st
     await need(to_js([ENCODING_FAMILIES[case["syntax"]]]))
     dicompress.register()
     ds = dcmread(root / case["file"])
-    ds.compress(case["syntax"], **case["options"])
+    if case["photometric"]:
+        ds.PhotometricInterpretation = case["photometric"]
+    ds.compress(case["syntax"])
     ds.save_as(root / case["output"])
     return {"syntax": str(ds.file_meta.TransferSyntaxUID)}
 
