@@ -8,8 +8,8 @@ Targets and packings
     ``deflate`` (Deflated Explicit VR Little Endian), and the smaller lossless syntaxes
     ``jpeg-ls`` (JPEG-LS Lossless), ``j2k`` (JPEG 2000 Lossless) and ``htj2k`` (HTJ2K
     Lossless), with the labels people see, their Transfer Syntax UIDs and the surfaces
-    that can write each today (:data:`SURFACES`: the command line writes the last three
-    with the ``[codecs]`` extra, the page not yet); RLE packings ``pydicom`` (default,
+    that can write each (:data:`SURFACES`: the command line writes the last three with
+    the ``[codecs]`` extra, the page with its WebAssembly encoders); RLE packings ``pydicom`` (default,
     byte-identical to pydicom's plugin) and ``compact`` (smallest). The service takes
     its names from here.
 
