@@ -40,7 +40,7 @@ from pydicom.encaps import generate_frames
 from dicompress.browser import needs_codecs
 from dicompress.plugins.registration import PAGE_LABEL
 from tests import corpus, peers
-from tests.dicom_files import differing_elements
+from tests.dicom_files import differing_elements, rewritten
 from tests.test_lossless_targets import (
     NAMES, REFUSED, SYNTAXES, THIRTY_TWO_BITS, TINY, colour_transform, converted, frames_of, non_negative, values)
 from tests.test_wasm32 import ROOT, RUNNER, TIMEOUT_S, build_script, require_tools, wheels
@@ -52,6 +52,17 @@ pytestmark = pytest.mark.wasm32
 #: in other builds; measured: the same sizes on every image, JPEG-LS byte for byte).
 SIZE_TOLERANCE = 0.01
 #: Damaged input, converted to each target: (case, corpus image, how it is damaged).
+
+
+def _signed_8_bit(ds: Dataset) -> None:
+    """Make MR_small (16-bit signed) an 8-bit signed image of the same size, negative samples included."""
+    pixels = (ds.pixel_array.astype(np.int32) // 8 - 100).clip(-128, 127).astype(np.int8)
+    ds.BitsAllocated, ds.BitsStored, ds.HighBit, ds.PixelRepresentation = 8, 8, 7, 1
+    ds.PixelData = pixels.tobytes()
+
+
+#: Images the corpus lacks, made here: name -> bytes.
+MADE = {"MR_small as signed 8-bit": rewritten("MR_small.dcm", _signed_8_bit)}
 #: pydicom's own ``Dataset.compress`` in Pyodide: (image, target, the Photometric Interpretation
 #: set first: pydicom asks the data set to describe the result).
 COMPRESSED = [("MR_small.dcm", "jpeg-ls", None), ("MR_small.dcm", "j2k", None), ("MR_small.dcm", "htj2k", None),
@@ -96,7 +107,7 @@ def page(tmp_path_factory) -> tuple[dict[str, Any], Path]:
     folder = base / "cases"
     folder.mkdir()
     manifest: dict[str, list] = {"encode": [], "compress": []}
-    sources = {name: corpus.path(name).read_bytes() for name in NAMES}
+    sources = {name: corpus.path(name).read_bytes() for name in NAMES} | MADE
     for case, (name, damage) in DAMAGED.items():
         sources[case] = damage(sources[name])
     for index, (name, data) in enumerate(sources.items()):
@@ -237,6 +248,19 @@ def test_pydicoms_own_compress_works_in_pyodide_as_on_cpython(index, case, page)
     if photometric:
         assert colour_transform(codestreams(ours)[0]) == 1
     assert np.array_equal(values(ours), values(corpus.image(name).read()))
+
+
+def test_signed_8_bit_samples_are_written_as_jpeg_ls_and_left_to_the_command_line_otherwise(page):
+    name = "MR_small as signed 8-bit"
+    source = dcmread(BytesIO(MADE[name]))
+    assert (values(source) < 0).any()
+    assert outcome(page, name, "jpeg-ls")["verified"] is True
+    index = len(NAMES) + list(MADE).index(name)  # the files are written corpus first, then MADE
+    assert np.array_equal(values(dcmread(page[1] / f"{index}.jpeg-ls.dcm")), values(source))
+    for target, label in (("j2k", "JPEG 2000"), ("htj2k", "HTJ2K")):
+        assert outcome(page, name, target) == {
+            "code": "unsupported", "message": f"the page's {label} encoder writes signed samples of more than 8 bits "
+                                              f"only; the command line (--syntax {target}) writes it"}
 
 
 @pytest.mark.parametrize("target", SYNTAXES)
