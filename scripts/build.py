@@ -6,7 +6,7 @@
 dist/ gets the page (web/, and in vendor/ the npm modules it imports with their licences),
 Pyodide's core from the pinned npm package, Pyodide's own numpy, micropip and packaging
 wheels, the pydicom wheel from PyPI and our own dicompress wheel (both precompiled to .pyc
-by Pyodide's own Python), the decoders of web/codecs.js from their pinned npm packages with
+by Pyodide's own Python), the decoders and encoders of web/codecs.js from their pinned npm packages with
 their licences (codecs/), and manifest.json with the build's version and the sha256 of
 every file. The service worker (sw.js) gets
 the same version and the list of files it keeps for offline use. Every URL inside is
@@ -79,7 +79,7 @@ class Codec:
     licence: str
 
 
-#: The page's decoders, loaded by the worker the first time a file needs them.
+#: The page's decoders and encoders, loaded by the worker the first time a file needs them.
 CODECS = {
     "openjpeg": Codec("@cornerstonejs/codec-openjpeg", "dist/openjpegwasm_decode.js",
                       "dist/openjpegwasm_decode.wasm", "OpenJPEGWASM", "codec-openjpeg.txt"),
@@ -89,6 +89,13 @@ CODECS = {
                            "dist/libjpegturbowasm_decode.wasm", "libjpegturbowasm_decode",
                            "codec-libjpeg-turbo-8bit.txt"),
     "jpeg-lossless": Codec("jpeg-lossless-decoder-js", "release/lossless.js", None, None, "LICENSE"),
+    # The encoders: the packages' full builds (each holds its decoder too, which stays unused).
+    "charls-encoder": Codec("@cornerstonejs/codec-charls", "dist/charlswasm.js", "dist/charlswasm.wasm",
+                            "CharLSWASM", "LICENSE"),
+    "openjpeg-encoder": Codec("@cornerstonejs/codec-openjpeg", "dist/openjpegwasm.js", "dist/openjpegwasm.wasm",
+                              "OpenJPEGWASM", "codec-openjpeg.txt"),
+    "openjph": Codec("@cornerstonejs/codec-openjph", "dist/openjphjs.js", "dist/openjphjs.wasm", "Module",
+                     "codec-openjph.txt"),
 }
 
 

@@ -533,3 +533,17 @@ def test_decoder_is_used_by_dataset_pixel_array(registered):
     ds.pixel_array_options(decoding_plugin=LABEL)
 
     assert np.array_equal(ds.pixel_array, pixel_array(corpus.path("emri_small.dcm")))
+
+
+@pytest.mark.parametrize("syntax", ["1.2.840.10008.1.2.4.80", "1.2.840.10008.1.2.4.90", "1.2.840.10008.1.2.4.201"])
+def test_the_page_encoder_is_on_each_smaller_syntax_and_unavailable_outside_pyodide(syntax):
+    from pydicom.pixels import get_encoder
+
+    from dicompress.plugins import wasm_encoder
+    from dicompress.plugins.registration import PAGE_LABEL, add_plugins
+
+    add_plugins()
+    encoder = get_encoder(syntax)
+    assert PAGE_LABEL not in encoder.available_plugins
+    assert f"{PAGE_LABEL} - requires {wasm_encoder.ENCODER_DEPENDENCIES[syntax][0]}" in encoder.missing_dependencies
+    assert not wasm_encoder.is_available(syntax)

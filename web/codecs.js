@@ -1,6 +1,6 @@
-// The page's compressed-image decoders: WebAssembly (and one JavaScript) builds from npm,
-// reached from Python as the module `dicompress_codecs` (py/dicompress/plugins/wasm_codecs.py
-// turns them into pydicom decoder plugins).
+// The page's compressed-image decoders and encoders: WebAssembly (and one JavaScript) builds
+// from npm, reached from Python as the module `dicompress_codecs`
+// (py/dicompress/plugins/wasm_codecs.py turns them into pydicom decoder and encoder plugins).
 //
 // One family per npm package; a family is loaded the first time a file needs it (`need`),
 // after which `decode(family, bytes)` runs synchronously, as pydicom's plugins do. Where a
@@ -13,6 +13,13 @@
 // the family: Emscripten's bare-number throws, aborts and a width of 0 all end so. After
 // any failure the family's instance is dropped and made anew by the next `need`, so a
 // damaged file never leaves a broken codec behind for the next one.
+//
+// An encoding family (the packages' full builds: their decoders are left to the decoding
+// families, so a result is checked by another instance) has `encode(family, bytes, frame)`:
+// `bytes` one frame of little-endian samples, interleaved, in containers of 1 or 2 bytes;
+// `frame` {width, height, components, bitsPerSample, signed, colourTransform}. It returns
+// the codestream (a copy) or throws as decode does. The encoders' own parameters are the
+// ones the command line's encoders use, so both write the same codestreams.
 
 // Each Emscripten instance gets its own options object: their setup mutates it.
 function emscriptenOptions(wasmBinary) {
@@ -50,7 +57,27 @@ function embindDecode(DecoderClass, bytes, read) {
   }
 }
 
+// Run an embind encoder class: copy the frame in, set it up, encode, copy out, always delete.
+function embindEncode(EncoderClass, bytes, info, setUp) {
+  const encoder = new EncoderClass();
+  try {
+    encoder.getDecodedBuffer(info).set(bytes);
+    setUp(encoder);
+    encoder.encode();
+    const encoded = encoder.getEncodedBuffer();
+    return new Uint8Array(encoded.buffer, encoded.byteOffset, encoded.length).slice();
+  } finally {
+    encoder.delete();
+  }
+}
+
+// Wavelet decompositions: 5 (OpenJPEG's and OpenJPH's default), fewer for images too small for them.
+function decompositions(frame) {
+  return Math.min(5, Math.floor(Math.log2(Math.min(frame.width, frame.height))));
+}
+
 //: family -> {create(files) -> Promise<instance>, decode(instance, bytes) -> frame}
+//:           or {create, encode(instance, bytes, frame) -> codestream}
 export const FAMILIES = {
   // @cornerstonejs/codec-openjpeg: JPEG 2000 and HTJ2K (OpenJPEG 2.5, as pylibjpeg-openjpeg).
   openjpeg: {
@@ -91,13 +118,53 @@ export const FAMILIES = {
       };
     },
   },
+  // @cornerstonejs/codec-charls' full build: JPEG-LS Lossless (CharLS, as pyjpegls), colour
+  // sample-interleaved (mode 2), as pyjpegls writes Planar Configuration 0.
+  "charls-encoder": {
+    create: ({ factory, wasmBinary }) => factory(emscriptenOptions(wasmBinary)),
+    encode: (module, bytes, frame) => {
+      const { width, height, bitsPerSample, components: componentCount } = frame;
+      return embindEncode(module.JpegLSEncoder, bytes, { width, height, bitsPerSample, componentCount }, (e) => {
+        e.setNearLossless(0);
+        e.setInterleaveMode(componentCount > 1 ? 2 : 0);
+      });
+    },
+  },
+  // @cornerstonejs/codec-openjpeg's full build: JPEG 2000 Lossless (OpenJPEG, as
+  // pylibjpeg-openjpeg), layer-resolution-component-position order as there. It applies
+  // the reversible colour transform to every colour image (the caller asks for it).
+  "openjpeg-encoder": {
+    create: ({ factory, wasmBinary }) => factory(emscriptenOptions(wasmBinary)),
+    encode: (module, bytes, frame) => {
+      const { width, height, bitsPerSample, components: componentCount, signed: isSigned } = frame;
+      return embindEncode(module.J2KEncoder, bytes, { width, height, bitsPerSample, componentCount, isSigned }, (e) => {
+        e.setQuality(true, 1);
+        e.setCompressionRatio(0, 0);
+        e.setProgressionOrder(0);
+        e.setDecompositions(decompositions(frame));
+      });
+    },
+  },
+  // @cornerstonejs/codec-openjph: HTJ2K Lossless (OpenJPH, as the command line's plugin over
+  // imagecodecs): reversible, colour through the reversible colour transform.
+  openjph: {
+    create: ({ factory, wasmBinary }) => factory(emscriptenOptions(wasmBinary)),
+    encode: (module, bytes, frame) => {
+      const { width, height, bitsPerSample, components: componentCount, signed: isSigned } = frame;
+      const info = { width, height, bitsPerSample, componentCount, isSigned, isUsingColorTransform: frame.colourTransform };
+      return embindEncode(module.HTJ2KEncoder, bytes, info, (e) => {
+        e.setQuality(true, 0);
+        e.setDecompositions(decompositions(frame));
+      });
+    },
+  },
 };
 
 // One line for anything a codec throws (Emscripten throws bare numbers: C++ exception pointers).
-function reason(err) {
-  if (typeof err === "number") return `the decoder failed (internal error ${err})`;
+function reason(err, operation) {
+  if (typeof err === "number") return `the ${operation}r failed (internal error ${err})`;
   const text = String(err?.message ?? err).trim().split("\n")[0];
-  return text || "the decoder failed";
+  return text || `the ${operation}r failed`;
 }
 
 export class Codecs {
@@ -134,17 +201,31 @@ export class Codecs {
     }
   }
 
-  // Decode one frame with `family` (loaded with `need` first); see the top of this module.
-  decode(family, bytes) {
+  // Run operation `operation` ("decode" or "encode") of `family` (loaded with `need` first).
+  #run(family, operation, ...args) {
     const instance = this.#instances.get(family);
-    if (!instance) throw new Error(`${family}: the decoder is not loaded`);
-    let frame;
+    if (!instance || !FAMILIES[family][operation]) throw new Error(`${family}: the ${operation}r is not loaded`);
     try {
-      frame = FAMILIES[family].decode(instance, bytes);
+      return FAMILIES[family][operation](instance, ...args);
     } catch (err) {
       this.#instances.delete(family);
-      throw new Error(`${family}: ${reason(err)}`);
+      throw new Error(`${family}: ${reason(err, operation)}`);
     }
+  }
+
+  // Encode one frame with `family`; see the top of this module.
+  encode(family, bytes, frame) {
+    const encoded = this.#run(family, "encode", bytes, frame);
+    if (!encoded.length) {
+      this.#instances.delete(family);
+      throw new Error(`${family}: the encoder wrote nothing`);
+    }
+    return encoded;
+  }
+
+  // Decode one frame with `family` (loaded with `need` first); see the top of this module.
+  decode(family, bytes) {
+    const frame = this.#run(family, "decode", bytes);
     if (!(frame.width > 0 && frame.height > 0 && frame.components > 0)) {
       this.#instances.delete(family);
       throw new Error(`${family}: the decoder found no image in the data (width ${frame.width})`);

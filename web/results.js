@@ -11,16 +11,18 @@ const LABELS = {
   plugin: "Engine",
   verified: "Verified",
 };
-// The RLE plugin that did the work, in plain words (the title says which it is).
+// The plugin that did the work, in plain words (the title says which it is).
 const PLUGINS = {
   dicompress: "fast",
   pydicom: "basic",
   none: "not needed",
+  "dicompress-page": "WebAssembly",
 };
 const PLUGIN_TITLES = {
   dicompress: "The fast engine: dicompress's RLE plugin on numpy",
   pydicom: "The basic engine: pydicom's own pure-Python RLE plugin",
   none: "No RLE engine needed: the pixel data is written uncompressed",
+  "dicompress-page": "The page's WebAssembly encoders: CharLS (JPEG-LS), OpenJPEG (JPEG 2000), OpenJPH (HTJ2K)",
 };
 
 function cell(tag, className, text = "") {

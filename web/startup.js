@@ -1,7 +1,7 @@
 // The worker's start-up: downloads Pyodide, numpy and our wheels from this site with
 // progress, checks every wheel against manifest.json, installs pydicom and dicompress
-// with micropip, registers the codec bridge (codecs.js, its decoders loaded later, when a
-// file needs them) and imports the page's adapter, dicompress.browser.
+// with micropip, registers the codec bridge (codecs.js, its decoders and encoders loaded later,
+// when a file needs them) and imports the page's adapter, dicompress.browser.
 //
 // Everything comes from the folder this file was loaded from (the build's dist/), except
 // numpy in a build made with --numpy-url. micropip resolves dependencies against
@@ -178,7 +178,10 @@ function codecBridge(pyodide, manifest) {
     sha256 ??= sha256Checker(pyodide);
     return loadCodec(manifest.codecs?.[family], sha256);
   });
-  pyodide.registerJsModule(CODEC_MODULE, { decode: (family, bytes) => codecs.decode(family, bytes) });
+  pyodide.registerJsModule(CODEC_MODULE, {
+    decode: (family, bytes) => codecs.decode(family, bytes),
+    encode: (family, bytes, frame) => codecs.encode(family, bytes, frame),
+  });
   return codecs;
 }
 

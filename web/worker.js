@@ -21,7 +21,7 @@ let pyodide = null;
 let adapter = null;
 let codecs = null;
 
-// The decoders this file needs (codecs.js), downloaded the first time a file needs them;
+// The codecs this file needs (codecs.js), downloaded the first time a file needs them;
 // when they cannot be had, this file fails with one line and the others go on.
 async function loadCodecs(id, families) {
   if (!families.length) return true;
@@ -30,7 +30,7 @@ async function loadCodecs(id, families) {
     return true;
   } catch (err) {
     const reason = String(err.message || err).split("\n")[0];
-    const message = `the ${families.join(", ")} decoder could not be loaded: ${reason}`;
+    const message = `the ${families.join(", ")} codec could not be loaded: ${reason}`;
     post({ type: "result", id, ok: false, code: "decoder-unavailable", message, skipped: false, warnings: [] });
     return false;
   }
@@ -99,7 +99,7 @@ async function convert(message) {
   };
   let result = null;
   try {
-    const families = toPlain(adapter.needs_codecs(source));
+    const families = toPlain(adapter.needs_codecs(source, target));
     if (!(await loadCodecs(id, families))) return;
     const options = packing ? { packing, in_folder: inFolder, strict } : { in_folder: inFolder, strict };
     if (message.preview) options.preview = previewSender(id);

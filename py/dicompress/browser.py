@@ -231,11 +231,13 @@ def _convert(
         return _failure("unexpected", frontend.message("unexpected", error=type(exc).__name__))
 
 
-def needs_codecs(data: Buffer) -> list[str]:
-    """Return the codec families (``web/codecs.js``) this file needs; the page loads them first."""
+def needs_codecs(data: Buffer, target: str = frontend.DEFAULT_TARGET) -> list[str]:
+    """Return the codec families (``web/codecs.js``) converting this file to `target` needs (loaded first)."""
     from dicompress.reading.compressed_input import codec_families
+    from dicompress.writing.lossless import page_codecs
 
-    return codec_families(as_bytes(data))
+    families = codec_families(as_bytes(data))
+    return families + [family for family in page_codecs(target) if family not in families]
 
 
 def enable_codecs() -> list[str]:

@@ -8,8 +8,8 @@ Targets and packings
     ``deflate`` (Deflated Explicit VR Little Endian), and the smaller lossless syntaxes
     ``jpeg-ls`` (JPEG-LS Lossless), ``j2k`` (JPEG 2000 Lossless) and ``htj2k`` (HTJ2K
     Lossless), with the labels people see, their Transfer Syntax UIDs and the surfaces
-    that can write each today (:data:`SURFACES`: the command line writes the last three
-    with the ``[codecs]`` extra, the page not yet); RLE packings ``pydicom`` (default,
+    that can write each (:data:`SURFACES`: the command line writes the last three with
+    the ``[codecs]`` extra, the page with its WebAssembly encoders); RLE packings ``pydicom`` (default,
     byte-identical to pydicom's plugin) and ``compact`` (smallest). The service takes
     its names from here.
 
@@ -86,17 +86,18 @@ class Packing:
 
 #: Where files are converted: the command line (and ``convert()``), and the web page.
 SURFACES = ("cli", "page")
-_CLI_ONLY = ("cli",)
-_SMALLER = "smaller; needs the [codecs] extra"
+#: Smaller lossless syntaxes: the command line needs the ``[codecs]`` extra, the page loads its
+#: WebAssembly encoders when one is chosen.
+_SMALLER = "smaller"
 
 TARGETS = (
     Target("rle", "RLE Lossless", "1.2.840.10008.1.2.5", "compress"),
     Target("explicit", "Explicit VR Little Endian", "1.2.840.10008.1.2.1", "decompress"),
     Target("deflate", "Deflated Explicit VR Little Endian", "1.2.840.10008.1.2.1.99", "deflate the whole file"),
-    Target("jpeg-ls", "JPEG-LS Lossless Image Compression", "1.2.840.10008.1.2.4.80", _SMALLER, _CLI_ONLY),
-    Target("j2k", "JPEG 2000 Image Compression (Lossless Only)", "1.2.840.10008.1.2.4.90", _SMALLER, _CLI_ONLY),
+    Target("jpeg-ls", "JPEG-LS Lossless Image Compression", "1.2.840.10008.1.2.4.80", _SMALLER),
+    Target("j2k", "JPEG 2000 Image Compression (Lossless Only)", "1.2.840.10008.1.2.4.90", _SMALLER),
     Target("htj2k", "High-Throughput JPEG 2000 Image Compression (Lossless Only)", "1.2.840.10008.1.2.4.201",
-           _SMALLER, _CLI_ONLY),
+           _SMALLER),
 )
 DEFAULT_TARGET = "rle"
 #: Targets that store pixels as they are, so they hold everything native pixel data holds

@@ -44,15 +44,13 @@ def test_engine_is_dicompress_on_pyodides_numpy(app: App):
     expect(app.page.locator('#downloads [data-key="numpy"]')).to_have_attribute("data-state", "done")
 
 
-def test_the_selector_offers_every_target_and_disables_what_only_the_command_line_writes(app: App):
+def test_the_selector_offers_every_target_enabled(app: App):
     options = app.page.locator("[data-testid=syntax] option")
     expect(options).to_have_count(len(frontend.TARGETS))
-    assert options.evaluate_all("os => os.map((o) => [o.value, o.disabled])") == [
-        [t.name, "page" not in t.surfaces] for t in frontend.TARGETS]
+    assert options.evaluate_all("os => os.map((o) => [o.value, o.disabled, o.text])") == [
+        [t.name, False, f"{t.label} ({t.hint})"] for t in frontend.TARGETS]
     assert app.page.locator("[data-testid=syntax]").input_value() == frontend.DEFAULT_TARGET
-    note = app.page.locator("#syntax-note")
-    expect(note).to_be_visible()
-    expect(note).to_have_text(frontend.message("browser_target_missing", names="jpeg-ls|j2k|htj2k"))
+    expect(app.page.locator("#syntax-note")).to_be_hidden()
 
 
 @pytest.mark.parametrize("name", REAL_FILES)

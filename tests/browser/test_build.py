@@ -171,7 +171,8 @@ def test_service_worker_keeps_every_file_of_its_build(dist):
 def test_the_page_codecs_are_in_the_build_with_sha256_licence_and_pinned_version(dist):
     codecs = manifest(dist)["codecs"]
     pins = json.loads((ROOT / "package.json").read_text())["dependencies"]
-    assert set(codecs) == {"openjpeg", "charls", "libjpeg-turbo", "jpeg-lossless"}
+    assert set(codecs) == {"openjpeg", "charls", "libjpeg-turbo", "jpeg-lossless",
+                           "charls-encoder", "openjpeg-encoder", "openjph"}
     for family, entry in codecs.items():
         assert entry["version"] == pins[entry["package"]], family
         for file in (entry["script"], entry["wasm"]):
@@ -182,6 +183,6 @@ def test_the_page_codecs_are_in_the_build_with_sha256_licence_and_pinned_version
 
 
 def test_emscripten_codec_scripts_get_an_export_for_the_module_worker(dist):
-    for family in ("openjpeg", "charls", "libjpeg-turbo"):
+    for family in ("openjpeg", "charls", "libjpeg-turbo", "charls-encoder", "openjpeg-encoder", "openjph"):
         script = dist / manifest(dist)["codecs"][family]["script"]["url"]
         assert re.search(r"\nexport default \w+;\n$", script.read_text()), family

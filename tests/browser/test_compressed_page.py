@@ -30,7 +30,7 @@ FILES = {
     "jpeg-ls-near-lossless.dcm": ("JPEGLSNearLossless_08.dcm", True),
     "jpeg-lossless-sv1.dcm": ("JPGLosslessP14SV1_1s_1f_8b.dcm", False),
 }
-# Every target the page can write (the JPEG-family targets are the command line's for now).
+# Every target the page can write.
 TARGETS = {target.name: target.syntax for target in frontend.TARGETS if "page" in target.surfaces}
 
 
@@ -66,7 +66,7 @@ def converted(app: App, tmp_path_factory) -> dict[tuple[str, str], Path]:
         app.add(paths, target)
         for path in paths:
             assert app.wait_finished(path.name) == "done", app.row(path.name).inner_text()
-            sources[(path.name.split("-", 1)[1], target)] = path
+            sources[(path.name.removeprefix(f"{target}-"), target)] = path
     return sources
 
 
@@ -96,8 +96,10 @@ def test_a_lossy_source_is_marked_and_a_lossless_one_is_not(app, converted, name
 def test_each_codec_file_is_downloaded_once_and_checked_against_the_manifest(app, converted):
     requested = sorted(url.split("/codecs/", 1)[1] for url in codec_requests(app))
     # The worker fetches script and wasm to check their sha256, then imports the script.
-    scripts = ["charls/charlswasm_decode.mjs", "jpeg-lossless/lossless.mjs", "openjpeg/openjpegwasm_decode.mjs"]
-    wasm = ["charls/charlswasm_decode.wasm", "openjpeg/openjpegwasm_decode.wasm"]
+    scripts = ["charls/charlswasm_decode.mjs", "jpeg-lossless/lossless.mjs", "openjpeg/openjpegwasm_decode.mjs",
+               "charls-encoder/charlswasm.mjs", "openjpeg-encoder/openjpegwasm.mjs", "openjph/openjphjs.mjs"]
+    wasm = ["charls/charlswasm_decode.wasm", "openjpeg/openjpegwasm_decode.wasm",
+            "charls-encoder/charlswasm.wasm", "openjpeg-encoder/openjpegwasm.wasm", "openjph/openjphjs.wasm"]
     assert sorted(set(requested)) == sorted(scripts + wasm)
     assert all(requested.count(path) == 1 for path in wasm)
 

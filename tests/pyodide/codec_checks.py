@@ -7,7 +7,16 @@ on the mounted case folder, whose ``manifest.json`` reads::
     {"decode":  [{"case": ..., "file": path, "frames": path to write}],
      "convert": [{"case": ..., "file": path, "target": name, "output": path to write}],
      "damaged": [{"case": ..., "file": path, "then": path of a good file of the same codec}],
-     "refused": [{"case": ..., "file": path, "then": path of a good file}]}
+     "refused": [{"case": ..., "file": path, "then": path of a good file}],
+     "encode":  [{"case": ..., "file": path, "target": name, "output": path to write}],
+     "compress": [{"case": ..., "file": path, "syntax": uid, "photometric": str or null, "output": path}]}
+
+(a section may be left out). ``encode`` converts as the page does, loading the codecs the
+target needs as well (:func:`dicompress.browser.needs_codecs`), and answers a typed error
+with its code and message instead of raising it. ``compress`` is pydicom's own
+``Dataset.compress(syntax)`` after ``dicompress.register()``, no plugin named, with
+Photometric Interpretation set first when given (as pydicom asks: the data set describes
+the compressed result, e.g. ``YBR_RCT`` for RGB through the reversible colour transform).
 
 ``decode`` frames come from pydicom's decoder with the plugin ``"dicompress"`` (saved as one
 ``.npy`` of all frames); ``convert`` goes through :func:`dicompress.service.convert` as the
@@ -27,6 +36,7 @@ from pydicom import dcmread
 from pydicom.pixels import get_decoder
 
 from dicompress import errors
+from dicompress.browser import needs_codecs
 from dicompress.reading.compressed_input import codec_families, enable_codecs
 from dicompress.service import convert
 
@@ -70,6 +80,35 @@ async def _damaged_case(root: Path, case: dict[str, Any], need: Any) -> dict[str
     return outcome
 
 
+async def _encode_case(root: Path, case: dict[str, Any], need: Any) -> dict[str, Any]:
+    from pyodide.ffi import to_js
+
+    data = (root / case["file"]).read_bytes()
+    await need(to_js(needs_codecs(data, case["target"])))
+    try:
+        result = convert(data, case["target"])
+    except errors.ConversionError as exc:
+        return {"code": exc.code, "message": str(exc)}
+    (root / case["output"]).write_bytes(result.data)
+    return {"verified": result.report.verified, "plugin": result.report.plugin, "seconds": result.report.seconds}
+
+
+async def _compress_case(root: Path, case: dict[str, Any], need: Any) -> dict[str, Any]:
+    from pyodide.ffi import to_js
+
+    import dicompress
+    from dicompress.plugins.wasm_codecs import ENCODING_FAMILIES
+
+    await need(to_js([ENCODING_FAMILIES[case["syntax"]]]))
+    dicompress.register()
+    ds = dcmread(root / case["file"])
+    if case["photometric"]:
+        ds.PhotometricInterpretation = case["photometric"]
+    ds.compress(case["syntax"])
+    ds.save_as(root / case["output"])
+    return {"syntax": str(ds.file_meta.TransferSyntaxUID)}
+
+
 def environment(enabled: list[str]) -> dict[str, Any]:
     """Return what the checks ran on, and the syntaxes the plugin was enabled for."""
     return {"platform": sys.platform, "machine": platform.machine(), "pydicom": pydicom.__version__,
@@ -94,7 +133,10 @@ async def run(folder: str, need: Any) -> str:
     root = Path(folder)
     manifest = json.loads((root / "manifest.json").read_text())
     results: dict[str, Any] = {"environment": environment(enable_codecs())}
-    checks = {"decode": _decode_case, "convert": _convert_case, "damaged": _damaged_case, "refused": _damaged_case}
+    checks = {"decode": _decode_case, "convert": _convert_case, "damaged": _damaged_case, "refused": _damaged_case,
+              "encode": _encode_case, "compress": _compress_case}
     for section, check in checks.items():
+        if section not in manifest:
+            continue
         results[section] = {case["case"]: await check(root, case, need) for case in manifest[section]}
     return json.dumps(results)

@@ -95,7 +95,10 @@ async function codecBridge(pyodide, dist) {
     const wasmBinary = entry.wasm ? new Uint8Array(readFileSync(resolve(dist, entry.wasm.url))) : null;
     return { factory: module.default, wasmBinary, Decoder: module.Decoder };
   });
-  pyodide.registerJsModule("dicompress_codecs", { decode: (family, bytes) => codecs.decode(family, bytes) });
+  pyodide.registerJsModule("dicompress_codecs", {
+    decode: (family, bytes) => codecs.decode(family, bytes),
+    encode: (family, bytes, frame) => codecs.encode(family, bytes, frame),
+  });
   return (families) => codecs.need(families.toJs ? families.toJs() : families);
 }
 

@@ -2,14 +2,15 @@
 
 The RLE Lossless encoder and decoder, an HTJ2K Lossless encoder, and (for the page,
 available only inside Pyodide) the decoder of the WebAssembly codecs on the JPEG 2000,
-HTJ2K, JPEG-LS and JPEG Lossless decoders.
+HTJ2K, JPEG-LS and JPEG Lossless decoders, and their encoder on the JPEG-LS, JPEG 2000
+and HTJ2K Lossless encoders (under its own label, :data:`PAGE_LABEL`).
 
 This is the only module that touches pydicom's private state; each touch says which
 gap in pydicom's public API it works around.
 """
 
 from pydicom.pixels.common import CoderBase
-from pydicom.pixels import get_decoder
+from pydicom.pixels import get_decoder, get_encoder
 from pydicom.pixels.decoders import RLELosslessDecoder
 from pydicom.pixels.encoders import RLELosslessEncoder
 from pydicom.pixels.encoders import base as encoders_base
@@ -17,12 +18,16 @@ from pydicom.pixels.encoders.base import ENCODING_PROFILES, Encoder
 from pydicom.uid import HTJ2KLossless, RLELossless
 
 from dicompress.plugins.dependencies import numpy_available
-from dicompress.plugins.wasm_codecs import DECODING_FAMILIES
+from dicompress.plugins.wasm_codecs import DECODING_FAMILIES, ENCODING_FAMILIES
 
 #: The label of every plugin of ours in pydicom.
 PLUGIN_LABEL = "dicompress"
 #: The label of pydicom's own pure-Python RLE plugins (encoder and decoder).
 PYDICOM_LABEL = "pydicom"
+#: The label of the page's WebAssembly encoders: HTJ2K Lossless has ``"dicompress"`` already
+#: (the command line's plugin over imagecodecs), and a coder takes a label once.
+PAGE_LABEL = "dicompress-page"
+_PAGE_ENCODER = ("dicompress.plugins.wasm_encoder", "encode_frame")
 
 _PLUGINS: tuple[tuple[CoderBase, tuple[str, str]], ...] = (
     (RLELosslessEncoder, ("dicompress.plugins.rle_encoder", "encode_frame")),
@@ -85,6 +90,10 @@ def add_plugins() -> None:
     profiles = ENCODING_PROFILES[RLELossless]
     profiles.extend(p for p in _WIDE_RLE_PROFILES if p not in profiles)
     add_htj2k_encoder()
+    for uid in ENCODING_FAMILIES:
+        encoder = get_encoder(uid)
+        if not _has_plugin(encoder, PAGE_LABEL):
+            encoder.add_plugin(PAGE_LABEL, _PAGE_ENCODER)
 
 
 def add_htj2k_encoder() -> None:
@@ -120,14 +129,14 @@ def is_registered() -> bool:
     return all(_has_plugin(coder) for coder, _ in _PLUGINS)
 
 
-def _has_plugin(coder: CoderBase) -> bool:
-    """Return whether `coder` knows our plugin, available or not.
+def _has_plugin(coder: CoderBase, label: str = PLUGIN_LABEL) -> bool:
+    """Return whether `coder` knows our plugin `label`, available or not.
 
     pydicom's public ``available_plugins`` lists only available plugins, and an
     unavailable one shows only as a sentence in ``missing_dependencies``; the private
     dicts are the one exact answer (``add_plugin`` refuses a label twice).
     """
-    return PLUGIN_LABEL in coder._available or PLUGIN_LABEL in coder._unavailable
+    return label in coder._available or label in coder._unavailable
 
 
 def _set_priority(coder: CoderBase, *, first: bool) -> None:

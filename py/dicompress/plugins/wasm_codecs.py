@@ -2,9 +2,10 @@
 
 The worker registers its codec bridge (``web/codecs.js``) as the JavaScript module
 :data:`BRIDGE_MODULE`; each codec family (one npm package) decodes some transfer syntaxes.
-A family is loaded by the worker before a file that needs it is converted
-(:func:`families_for`), so decoding here is synchronous, as pydicom's plugins are.
-Encoders of the same packages would join as further operations of the same bridge.
+A family is loaded by the worker before a file that needs it is converted (the page asks
+``dicompress.browser.needs_codecs``), so decoding and encoding here are synchronous, as
+pydicom's plugins are. The encoding families (:data:`ENCODING_FAMILIES`) are the same
+packages' full builds, and OpenJPH's for HTJ2K.
 """
 
 import sys
@@ -41,6 +42,14 @@ DECODING_FAMILIES: dict[UID, str] = {
     JPEGExtended12Bit: "libjpeg-turbo",  # 8-bit samples only: the build is libjpeg-turbo's 8-bit one
     JPEGLossless: "jpeg-lossless",
     JPEGLosslessSV1: "jpeg-lossless",
+}
+
+
+#: Transfer syntax -> the codec family (``web/codecs.js``) that encodes it.
+ENCODING_FAMILIES: dict[UID, str] = {
+    JPEGLSLossless: "charls-encoder",
+    JPEG2000Lossless: "openjpeg-encoder",
+    HTJ2KLossless: "openjph",
 }
 
 
@@ -86,6 +95,60 @@ def bridge() -> Any | None:
 def family_for(syntax: str) -> str | None:
     """Return the codec family that decodes `syntax` in the page, or ``None``."""
     return DECODING_FAMILIES.get(UID(syntax))
+
+
+@dataclass(frozen=True)
+class FrameLayout:
+    """What an encoder is told of the frame it is given (interleaved, little-endian samples).
+
+    Attributes
+    ----------
+    width, height, components, bits_per_sample : int
+        The image, and the precision the codestream declares.
+    signed : bool
+        Whether the samples are signed (two's complement in their container).
+    colour_transform : bool
+        Whether the reversible colour transform is asked for (HTJ2K; OpenJPEG's encoder
+        applies it to every colour image).
+    """
+
+    width: int
+    height: int
+    components: int
+    bits_per_sample: int
+    signed: bool
+    colour_transform: bool
+
+
+def encode(family: str, src: bytes, layout: FrameLayout) -> bytes:
+    """Return one frame encoded by codec `family`, which the worker has loaded.
+
+    Raises
+    ------
+    CodecError
+        When there is no bridge, or the codec fails (its one-line reason).
+    """
+    codecs = bridge()
+    if codecs is None:
+        raise CodecError(f"{family}: the page's codecs are not available here")
+    from pyodide.ffi import JsException, to_js  # only inside Pyodide
+
+    frame = {
+        "width": layout.width, "height": layout.height, "components": layout.components,
+        "bitsPerSample": layout.bits_per_sample, "signed": layout.signed, "colourTransform": layout.colour_transform,
+    }
+    try:
+        encoded = codecs.encode(family, to_js(memoryview(src)), to_js(frame, dict_converter=_js_object()))
+    except JsException as exc:
+        raise CodecError(_one_line(str(exc))) from None
+    return bytes(encoded.to_bytes())
+
+
+def _js_object() -> Any:
+    """Return JavaScript's ``Object.fromEntries`` (a dict becomes a plain object, not a Map)."""
+    from js import Object  # only inside Pyodide
+
+    return Object.fromEntries
 
 
 def decode(family: str, src: bytes) -> DecodedFrame:

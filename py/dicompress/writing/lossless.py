@@ -4,7 +4,10 @@ The service writes these targets through pydicom's encoder framework, naming one
 per syntax: pyjpegls for JPEG-LS Lossless and pylibjpeg (pylibjpeg-openjpeg) for JPEG
 2000 Lossless, as pydicom ships them, and dicompress's own plugin over OpenJPH for HTJ2K
 Lossless (:mod:`dicompress.plugins.htj2k_encoder`). All come with
-``pip install "dicompress[codecs]"``; without them the file fails with that command.
+``pip install "dicompress[codecs]"``; without them the file fails with that command. In
+the page (Pyodide), where none of them is, the plugin is the page's WebAssembly encoders
+of the same libraries (:mod:`dicompress.plugins.wasm_encoder`), and each frame is checked
+by the page's decoders: the same path, another plugin.
 
 What is written, and what the data set then says (:func:`describe`):
 
@@ -33,28 +36,34 @@ from pydicom.pixels.encoders.base import ENCODING_PROFILES
 from pydicom.uid import UID, HTJ2KLossless, JPEG2000Lossless, JPEGLSLossless
 
 from dicompress import errors
-from dicompress.plugins.registration import PLUGIN_LABEL, add_plugins
+from dicompress.frontend import TARGETS
+from dicompress.plugins import wasm_codecs, wasm_encoder
+from dicompress.plugins.registration import PAGE_LABEL, PLUGIN_LABEL, add_plugins
 from dicompress.reading.compressed_input import CODECS_INSTALL
 from dicompress.reading.image_pixel import Geometry, whole_number
 
-__all__ = ["SYNTAXES", "Plan", "describe", "encode", "plan", "stored_values"]
+__all__ = ["SYNTAXES", "Plan", "describe", "encode", "page_codecs", "plan", "stored_values"]
 
-#: The plugin the service names to encode each syntax.
-SYNTAXES: dict[UID, str] = {
-    JPEGLSLossless: "pyjpegls",
-    JPEG2000Lossless: "pylibjpeg",
-    HTJ2KLossless: PLUGIN_LABEL,
+#: The plugins that can encode each syntax, the first available one named: the command
+#: line's (the ``[codecs]`` extra), then the page's (available inside Pyodide only).
+SYNTAXES: dict[UID, tuple[str, ...]] = {
+    JPEGLSLossless: ("pyjpegls", PAGE_LABEL),
+    JPEG2000Lossless: ("pylibjpeg", PAGE_LABEL),
+    HTJ2KLossless: (PLUGIN_LABEL, PAGE_LABEL),
 }
 #: The decoding plugins that check each syntax's frames, the first available one used:
 #: OpenJPEG for JPEG 2000 and, independent of the encoder (OpenJPH), for HTJ2K; CharLS
 #: (pyjpegls) for JPEG-LS, as libjpeg's JPEG-LS decoder made a verified conversion of
 #: RG1_UNCR 3.4 times slower (3.4 s against 1.0 s); the tests decode our JPEG-LS with
-#: libjpeg and DCMTK as well.
+#: libjpeg and DCMTK as well. In the page: its decoders of the same libraries
+#: (:mod:`dicompress.plugins.wasm_decoder`, another instance than the encoder's).
 CHECKING_PLUGINS: dict[UID, tuple[str, ...]] = {
-    JPEGLSLossless: ("pyjpegls", "pylibjpeg"),
-    JPEG2000Lossless: ("pylibjpeg",),
-    HTJ2KLossless: ("pylibjpeg",),
+    JPEGLSLossless: ("pyjpegls", "pylibjpeg", PLUGIN_LABEL),
+    JPEG2000Lossless: ("pylibjpeg", PLUGIN_LABEL),
+    HTJ2KLossless: ("pylibjpeg", PLUGIN_LABEL),
 }
+#: The command line's names of the syntaxes (``--syntax``), for messages.
+_TARGET_NAMES = {UID(target.syntax): target.name for target in TARGETS}
 #: Colour through the reversible colour transform, in the JPEG 2000 family.
 _RCT_SYNTAXES = (JPEG2000Lossless, HTJ2KLossless)
 #: The most bits per sample each plugin writes (pylibjpeg-openjpeg: 24; the others 16).
@@ -96,9 +105,9 @@ def plan(ds: Dataset, shape: Geometry, syntax: UID) -> Plan:
         When the syntax cannot hold the image.
     """
     add_plugins()
-    plugin = SYNTAXES[syntax]
+    plugins = [label for label in SYNTAXES[syntax] if label in get_encoder(syntax).available_plugins]
     checkers = [label for label in CHECKING_PLUGINS[syntax] if label in get_decoder(syntax).available_plugins]
-    if plugin not in get_encoder(syntax).available_plugins or not checkers:
+    if not plugins or not checkers:
         raise errors.EncoderMissingError(
             f"writing {syntax.name} needs encoders that are not installed: {CODECS_INSTALL}", syntax=syntax.name
         )
@@ -117,7 +126,24 @@ def plan(ds: Dataset, shape: Geometry, syntax: UID) -> Plan:
         "planar_configuration": 0,
     }
     _check_profile(syntax, options, str(ds.get("PhotometricInterpretation", "")))
-    return Plan(syntax, plugin, options, checkers[0])
+    if plugins[0] == PAGE_LABEL and (reason := wasm_encoder.unsupported(syntax, options)):
+        raise errors.UnsupportedImageError(f"{reason}; the command line (--syntax {_TARGET_NAMES[syntax]}) writes it")
+    return Plan(syntax, plugins[0], options, checkers[0])
+
+
+def page_codecs(target: str) -> list[str]:
+    """Return the page's codec families writing to `target` needs: its encoder and the decoder that checks it.
+
+    Parameters
+    ----------
+    target : str
+        A target's name (:data:`dicompress.frontend.TARGETS`); the others than these
+        syntaxes need none.
+    """
+    syntax = next((UID(t.syntax) for t in TARGETS if t.name == target), None)
+    if syntax not in SYNTAXES:
+        return []
+    return [wasm_codecs.ENCODING_FAMILIES[syntax], wasm_codecs.DECODING_FAMILIES[syntax]]
 
 
 def _check_profile(syntax: UID, options: dict[str, Any], photometric: str) -> None:
