@@ -728,7 +728,7 @@ def print_goals(t: dict, sizes: dict, first: dict) -> None:
           f"({fmt_ms(cold)} vs {fmt_ms(bare)}), {mark(cold / bare <= COLD_GOAL_RATIO)}")
 
 
-def print_details(t: dict, starts: dict, files: Path) -> None:
+def print_details(t: dict, files: Path) -> None:
     """Where the time goes, best-time ratios, and the host-side checks of what was written."""
     ms = {key: entry["ms"] for key, entry in t.items()}
     best = {key: entry["best"] for key, entry in t.items()}
@@ -752,24 +752,6 @@ def print_details(t: dict, starts: dict, files: Path) -> None:
               f", encode {fmt_ms(ms[(name, 'dicompress')]):>7}"
               f" | plugin {items[-1]['plugin'] if items else '—'}, verified {items[-1]['verified'] if items else '—'}")
 
-    print("\nFirst result, where the time goes (medians, ms from navigation; worker steps from the "
-          "'dicompress:ready' mark, cumulative from the worker's start)")
-    for index, state in enumerate(("cold", "warm")):
-        found = [pair[index] for pair in starts["page"]]
-        steps = {k: median([(f["timings"] or {}).get(k) for f in found])
-                 for k in ("pyodide", "numpy", "wheels", "import")}
-        boot = median([f["ready"] - (f["timings"] or {}).get("import", 0) for f in found if f["ready"]])
-        print(f"  {state}: app listening {fmt_ms(median([f['wired'] for f in found]))}, "
-              f"file set {fmt_ms(median([f['fileSet'] for f in found]))}, worker started ~{fmt_ms(boot)}; "
-              f"in the worker: Pyodide {fmt_ms(steps['pyodide'])}, "
-              f"then side by side numpy +{fmt_ms(steps['numpy'] - steps['pyodide'])} and "
-              f"micropip + wheels +{fmt_ms(steps['wheels'] - steps['pyodide'])}, "
-              f"imports +{fmt_ms(steps['import'] - max(steps['wheels'], steps['numpy']))}; "
-              f"ready {fmt_ms(median([f['ready'] for f in found]))}, done {fmt_ms(median([f['done'] for f in found]))} "
-              f"(conversion in Python {fmt_ms(1000 * median([f['fileSeconds'] for f in found]))}); "
-              f"engine {'/'.join(sorted({str(f['engine']) for f in found}))}, "
-              f"service worker in control {sum(f['controlled'] for f in found)}/{len(found)}")
-
     print("\nChecks")
     for (name, tool), entry in t.items():
         if entry["errors"]:
@@ -788,6 +770,56 @@ def print_details(t: dict, starts: dict, files: Path) -> None:
             kept = preservation(files / name, base64.b64decode(last["output"]))
             print(f"  {name:<14}{label:<14}{'same' if kept['pixels'] else 'DIFF':>8}{kept['kept']:>10}"
                   f"{kept['private']:>9}{'same' if kept['charset'] else 'changed':>9}  {kept['syntax']}")
+
+
+#: The first result's phases: (label, start, end), each a point in ms from navigation (see first_phases).
+FIRST_PHASES = [
+    ("navigation to the worker's start", "navigation", "worker"),
+    ("loadPyodide() in the worker", "worker", "pyodide"),
+    ("micropip loaded (and its bytecode)", "pyodide", "micropip"),
+    ("our wheels installed by micropip (numpy loading alongside)", "micropip", "wheels"),
+    ("numpy loaded, after the wheels", "wheels", "numpy"),
+    ("import numpy", "numpy", "import-numpy"),
+    ("import pydicom", "import-numpy", "import-pydicom"),
+    ("import dicompress.service, codec bridge", "import-pydicom", "import"),
+    ("ready message to the page", "import", "ready"),
+    ("the file's conversion and its row", "ready", "done"),
+]
+
+
+def first_phases(found: dict) -> dict[str, float]:
+    """The points of FIRST_PHASES of one page run, in ms from navigation.
+
+    The worker's timings count from its own start, which the page does not see: it is taken
+    as the page's ready mark less the worker's time to "ready" (its last step, "import").
+    """
+    timings = found["timings"] or {}
+    worker = found["ready"] - timings["import"]
+    points = {"navigation": 0.0, "worker": worker, "ready": found["ready"], "done": found["done"]}
+    for step in ("pyodide", "micropip", "wheels", "numpy", "import-numpy", "import-pydicom", "import"):
+        points[step] = worker + timings.get(step, timings["import"])
+    points["numpy"] = max(points["numpy"], points["wheels"])  # side by side: only what numpy adds
+    return points
+
+
+def print_first_phases(starts: dict) -> None:
+    """Where the first result's time goes: a table of phases, cold and warm (medians)."""
+    runs = {state: [first_phases(pair[index]) for pair in starts["page"]]
+            for index, state in enumerate(("cold", "warm"))}
+    print("\n| first result, phase (median ms; worker steps from its ready message) | cold | warm |")
+    print("|---|---:|---:|")
+    for label, begin, end in FIRST_PHASES:
+        cells = [fmt_ms(median([p[end] - p[begin] for p in runs[state]])) for state in ("cold", "warm")]
+        print(f"| {label} | {cells[0]} | {cells[1]} |")
+    cells = [fmt_ms(median([p["done"] for p in runs[state]])) for state in ("cold", "warm")]
+    print(f"| navigation to the row done | {cells[0]} | {cells[1]} |")
+    bare = [fmt_ms(median([pair[i] for pair in starts["bare"]])) for i in (0, 1)]
+    print(f"| bare `loadPyodide()`, navigation to resolved | {bare[0]} | {bare[1]} |")
+    for index, state in enumerate(("cold", "warm")):
+        found = [pair[index] for pair in starts["page"]]
+        print(f"  {state}: conversion in Python {fmt_ms(1000 * median([f['fileSeconds'] for f in found]))}, "
+              f"engine {'/'.join(sorted({str(f['engine']) for f in found}))}, "
+              f"service worker in control {sum(f['controlled'] for f in found)}/{len(found)}")
 
 
 def print_goals_21(t: dict | None, first: dict | None, studied: dict | None) -> None:
@@ -827,8 +859,10 @@ def report(info: dict | None, results: list[dict] | None, starts: dict | None, s
     if t and first:
         print_goals(t, sizes, first)
     print_goals_21(t, first, study_medians)
-    if t and starts:
-        print_details(t, starts, files)
+    if starts:
+        print_first_phases(starts)
+    if t:
+        print_details(t, files)
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -165,6 +165,18 @@ def precompile(wheels: list[Path], folder: Path) -> list[Path]:
     return [folder / w.name for w in wheels]
 
 
+def write_bytecode(out: Path, packages: tuple[str, ...]) -> list[dict]:
+    """Write out/bytecode/TOP.zip, the .pyc of what Pyodide's `packages` import; return their manifest entries.
+
+    Pyodide's official numpy and micropip wheels ship sources only: without this, every
+    start of the page compiles them again. The wheels themselves are shipped untouched.
+    """
+    print("build: compiling the bytecode of Pyodide's " + ", ".join(packages))
+    folder = out / "bytecode"
+    run("node", str(ROOT / "scripts" / "build.bytecode.mjs"), str(folder), str(out / "pyodide"), *packages)
+    return [bytecode_record(path, out) for path in sorted(folder.glob("*.zip"))]
+
+
 def copy_pyodide_core(out: Path) -> None:
     """Copy Pyodide's core files from the npm package into out/pyodide/."""
     target = out / "pyodide"
@@ -403,6 +415,12 @@ def wheel_record(path: Path, out: Path, original: Path) -> dict:
     }
 
 
+def bytecode_record(path: Path, out: Path) -> dict:
+    """Return the manifest entry of one bytecode archive (unpacked into site-packages)."""
+    sha = sha256_of(path)
+    return {"package": path.stem, "url": str(path.relative_to(out)), "sha256": sha, "bytes": path.stat().st_size}
+
+
 def numpy_record(numpy_url: str | None, entry: dict, timeout: float) -> dict | None:
     """Return the manifest's numpy entry: where the worker loads it from, and its sha256."""
     if numpy_url is None:
@@ -445,9 +463,12 @@ def build(out: Path, pyodide_dist: Path | None, numpy_url: str | None, *,
         originals = [download_pydicom(pinned_pydicom()), build_dicompress(Path(tmp))]
         shipped = precompile(originals, out / "wheels")
         wheels = [wheel_record(w, out, o) for w, o in zip(shipped, originals)]
+    # numpy's bytecode only where the build ships numpy itself (not with --numpy-url).
+    bytecode = write_bytecode(out, ("micropip", "numpy") if "numpy" in entries else ("micropip",))
     settings = {
         "pyodide": {"version": version, "index": "pyodide/"},
         "wheels": wheels,
+        "bytecode": bytecode,
         "numpy": numpy_record(numpy_url, numpy_entry, numpy_timeout),
         "codecs": codecs,
     }

@@ -1,7 +1,10 @@
 // The worker's start-up: downloads Pyodide, numpy and our wheels from this site with
 // progress, checks every wheel against manifest.json, installs pydicom and dicompress
-// with micropip, registers the codec bridge (codecs.js, its decoders loaded later, when a
-// file needs them) and imports the page's adapter, dicompress.browser.
+// with micropip, adds the bytecode of Pyodide's micropip and numpy (their wheels ship
+// sources only, which Python would otherwise compile at every start), registers the
+// codec bridge (codecs.js, its decoders loaded later, when a file needs them) and imports
+// the page's adapter, dicompress.browser. The ready message's `timings` say when each
+// step ended, in ms from the worker's start.
 //
 // Everything comes from the folder this file was loaded from (the build's dist/), except
 // numpy in a build made with --numpy-url. micropip resolves dependencies against
@@ -92,7 +95,23 @@ function sha256Checker(pyodide) {
   return pyodide.runPython("lambda data: __import__('hashlib').sha256(data.to_py()).hexdigest()");
 }
 
-async function loadNumpy(pyodide, numpy, download, sha256) {
+// Unpack a package's bytecode (manifest.json's `bytecode`, unchecked hash-based .pyc made
+// by the build with this Pyodide's Python) into site-packages once the package is
+// installed. Without it (not in this build, not downloadable, not matching its sha256)
+// Python compiles the package's sources itself: slower, same result.
+async function addBytecode(pyodide, entry, sha256) {
+  if (!entry) return;
+  try {
+    const bytes = await entry.bytes;
+    if (sha256(bytes) !== entry.sha256) throw new Error("it does not match its sha256 in manifest.json");
+    const sitePackages = pyodide.runPython("__import__('site').getsitepackages()[0]");
+    pyodide.unpackArchive(bytes, "zip", { extractDir: sitePackages });
+  } catch (err) {
+    console.warn(`${entry.url} is not used: ${err.message || err}`);
+  }
+}
+
+async function loadNumpy(pyodide, numpy, download, sha256, bytecode) {
   if (!numpy) return { ok: false, excluded: true, reason: "is not part of this build" };
   let bytes;
   try {
@@ -112,6 +131,7 @@ async function loadNumpy(pyodide, numpy, download, sha256) {
     });
     prefetched.delete(url);
     if (!loaded.some((p) => p.name === "numpy")) throw new Error(errors.at(-1) || "not installed");
+    await addBytecode(pyodide, bytecode, sha256);
     return { ok: true, version: numpy.version };
   } catch (err) {
     reportDownload("numpy", 0, 0, "failed");
@@ -203,6 +223,11 @@ export async function start(send, runtime) {
   const manifest = await manifestResponse.json();
   const wheels = manifest.wheels.map((w) => ({ ...w, bytes: fetchBytes(new URL(w.url, BASE).href, w.name) }));
   for (const w of wheels) w.bytes.catch(() => {});
+  const bytecode = {};
+  for (const entry of manifest.bytecode ?? []) {
+    bytecode[entry.package] = { ...entry, bytes: fetchBytes(new URL(entry.url, BASE).href, null) };
+    bytecode[entry.package].bytes.catch(() => {});
+  }
   const numpy = manifest.numpy;
   const numpyDownload = numpy ? fetchBytes(new URL(numpy.url, BASE).href, "numpy", numpy.timeout_ms) : null;
   numpyDownload?.catch(() => {});
@@ -215,16 +240,22 @@ export async function start(send, runtime) {
   // Our wheels are installed while numpy's libraries download and compile. Without numpy,
   // dicompress's numpy dependency is left unmet on purpose: pydicom's own plugin does the work.
   const installed = pyodide.loadPackage("micropip", { messageCallback: () => {} })
+    .then(() => addBytecode(pyodide, bytecode.micropip, sha256))
+    .then(() => mark("micropip"))
     .then(() => installWheels(pyodide, wheels, sha256))
     .then(() => mark("wheels"));
   const [numpyState] = await Promise.all([
-    loadNumpy(pyodide, numpy, numpyDownload, sha256).finally(() => mark("numpy")),
+    loadNumpy(pyodide, numpy, numpyDownload, sha256, bytecode.numpy).finally(() => mark("numpy")),
     installed,
   ]);
   sha256.destroy();
   phase("Starting pydicom and dicompress");
   const codecs = codecBridge(pyodide, manifest);
   const adapter = pyodide.pyimport(ADAPTER);
+  if (numpyState.ok) pyodide.runPython("import numpy");
+  mark("import-numpy");
+  pyodide.runPython("import pydicom");
+  mark("import-pydicom");
   pyodide.runPython("import dicompress.service");
   adapter.enable_codecs().destroy();
   mark("import");
