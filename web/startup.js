@@ -89,6 +89,26 @@ async function fetchBytes(url, key, stallMs = 0) {
 
 // ---------------------------------------------------------------- installing
 
+// CPython 3.12's zipimport re-reads an archive's whole directory, in Python, for each of
+// its importers whenever importlib.invalidate_caches() runs, which Pyodide's loadPackage
+// and micropip.install call after every install: by then about 20 importers of the
+// standard library's archive (python_stdlib.zip, in memory, never changed), over a second
+// of the start-up on a slow machine. Python 3.13 re-reads lazily; here the standard
+// library's importers keep the directory they read. Other archives are invalidated as before.
+const KEEP_STDLIB_DIRECTORY = `
+import sys, zipimport
+
+def _keeping(stdlib, invalidate):
+    def invalidate_caches(self):
+        if self.archive != stdlib:
+            invalidate(self)
+    return invalidate_caches
+
+zipimport.zipimporter.invalidate_caches = _keeping(
+    next(p for p in sys.path if p.endswith(".zip")), zipimport.zipimporter.invalidate_caches)
+del _keeping
+`;
+
 // Python's hashlib (WebCrypto would need a secure context, which a plain-HTTP intranet
 // deployment is not).
 function sha256Checker(pyodide) {
@@ -235,6 +255,7 @@ export async function start(send, runtime) {
   if (module) useCompiledRuntime(module);
   const pyodide = await loadPyodide({ indexURL: INDEX_URL, stdout: () => {}, stderr: (m) => console.warn(m) });
   mark("pyodide");
+  pyodide.runPython(KEEP_STDLIB_DIRECTORY);
   const sha256 = sha256Checker(pyodide);
   phase("Loading numpy, pydicom and dicompress");
   // Our wheels are installed while numpy's libraries download and compile. Without numpy,

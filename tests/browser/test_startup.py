@@ -4,6 +4,8 @@ Pyodide's official numpy and micropip wheels ship Python sources only; the build
 their bytecode (``bytecode/*.zip``, checked against manifest.json), which the worker
 unpacks next to the sources, so Python does not compile them again at every start. A
 tampered archive is left out: Python then compiles the sources, and the page works as before.
+The standard library's archive is not read again by every ``importlib.invalidate_caches()``
+(CPython 3.12's zipimport does that for each of its importers); other archives still are.
 """
 
 import json
@@ -37,7 +39,24 @@ for module in list(sys.modules.values()):
         cached = module.__cached__
         # 0b01 in the flags: an unchecked hash-based .pyc (PEP 552), as the build writes them.
         modules[module.__name__] = os.path.exists(cached) and open(cached, "rb").read(8)[4:8] == bytes([1, 0, 0, 0])
-{"writes_bytecode": not sys.dont_write_bytecode, "modules": modules}
+
+# importlib.invalidate_caches() (after every install) keeps the standard library's directory...
+import importlib, zipfile, zipimport
+importers = [i for i in sys.path_importer_cache.values() if isinstance(i, zipimport.zipimporter)]
+read = [id(i._files) for i in importers]
+importlib.invalidate_caches()
+stdlib_kept = len(importers) > 10 and [id(i._files) for i in importers] == read
+# ...and still sees what changes in any other archive.
+with zipfile.ZipFile("/tmp/extra.zip", "w") as archive:
+    archive.writestr("extra_one.py", "VALUE = 1")
+sys.path.append("/tmp/extra.zip")
+import extra_one
+with zipfile.ZipFile("/tmp/extra.zip", "a") as archive:
+    archive.writestr("extra_two.py", "VALUE = 2")
+importlib.invalidate_caches()
+import extra_two
+{"writes_bytecode": not sys.dont_write_bytecode, "modules": modules, "stdlib_kept": stdlib_kept,
+ "other_archive": extra_one.VALUE + extra_two.VALUE}
 `).toJs({ dict_converter: Object.fromEntries }));
 } catch (err) {
   postMessage({ error: String(err) });
@@ -45,7 +64,7 @@ for module in list(sys.modules.values()):
 """
 
 
-def test_numpy_and_micropip_start_from_the_builds_bytecode(browser, servers, tmp_path):
+def test_numpy_and_micropip_start_from_the_builds_bytecode_and_the_stdlib_is_read_once(browser, servers, tmp_path):
     folder = tmp_path / "check"
     folder.mkdir()
     (folder / "index.html").write_text(CHECK_PAGE)
@@ -61,6 +80,8 @@ def test_numpy_and_micropip_start_from_the_builds_bytecode(browser, servers, tmp
         assert {name.split(".")[0] for name in modules} == {"numpy", "micropip"}
         assert len([name for name in modules if name.startswith("numpy.")]) > 50
         assert [name for name, ours in modules.items() if not ours] == []
+        assert result["stdlib_kept"] is True
+        assert result["other_archive"] == 3
     finally:
         page.context.close()
 
