@@ -6,10 +6,11 @@
 dist/ gets the page (web/, and in vendor/ the npm modules it imports with their licences),
 Pyodide's core from the pinned npm package, Pyodide's own numpy, micropip and packaging
 wheels, the pydicom wheel from PyPI and our own dicompress wheel (both precompiled to .pyc
-by Pyodide's own Python), the decoders of web/codecs.js from their pinned npm packages with
-their licences (codecs/), and manifest.json with the build's version and the sha256 of
-every file. The service worker (sw.js) gets
-the same version and the list of files it keeps for offline use. Every URL inside is
+by Pyodide's own Python), the bytecode of what Pyodide's micropip and numpy import
+(bytecode/: their official wheels ship sources only, and stay untouched), the decoders of
+web/codecs.js from their pinned npm packages with their licences (codecs/), and
+manifest.json with the build's version and the sha256 of every file. The service worker
+(sw.js) gets the same version and the list of files it keeps for offline use. Every URL inside is
 relative, so dist/ works copied under any sub-path, and the default build talks to its
 own origin only.
 
