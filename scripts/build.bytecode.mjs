@@ -1,6 +1,11 @@
-// Bytecode for Pyodide's own packages that ship Python sources (run by scripts/build.py).
+// Bytecode for Pyodide's own Python sources (run by scripts/build.py).
 //
 //   node scripts/build.bytecode.mjs OUT_DIR PYODIDE_DIR PACKAGE...
+//
+// Pyodide's standard library archive (python_stdlib.zip, npm package) holds sources only:
+// OUT_DIR/python_stdlib.zip is the same archive with every module replaced by its
+// sourceless .pyc (as `pyodide py-compile` writes them; a file Python cannot compile stays
+// as it is), which the worker gives loadPyodide() as its `stdLibURL`.
 //
 // Pyodide's official numpy and micropip wheels carry .py files only, so every start of
 // the page compiled them again (about half of `import numpy` in the worker). This loads
@@ -10,7 +15,7 @@
 // the sources' timestamps after unpacking) into OUT_DIR/TOP.zip, one archive per top-level
 // package, with paths relative to site-packages. The worker unpacks an archive into
 // site-packages right after loading its package; the wheels themselves stay untouched.
-import { mkdirSync, writeFileSync } from "node:fs";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { join, resolve } from "node:path";
 
@@ -18,7 +23,7 @@ const require = createRequire(import.meta.url);
 const { loadPyodide } = require("pyodide");
 
 const COLLECT = `
-import importlib.util, io, os, site, sys, zipfile
+import importlib.util, io, marshal, os, site, sys, zipfile
 from importlib._bootstrap_external import _code_to_hash_pyc
 
 def collect(packages):
@@ -47,6 +52,24 @@ def collect(packages):
                 archive.writestr(info, files[name])
         archives[top] = out.getvalue()
     return archives
+
+def stdlib(data):
+    source = zipfile.ZipFile(io.BytesIO(bytes(data)))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as archive:
+        for info in source.infolist():
+            name, content = info.filename, source.read(info)
+            if name.endswith(".py"):
+                try:
+                    code = compile(content, name, "exec", dont_inherit=True, optimize=0)
+                    name, content = name + "c", importlib.util.MAGIC_NUMBER + bytes(12) + marshal.dumps(code)
+                except SyntaxError:
+                    pass
+            entry = zipfile.ZipInfo(name, date_time=(2020, 1, 1, 0, 0, 0))
+            entry.compress_type = zipfile.ZIP_DEFLATED
+            entry.external_attr = info.external_attr
+            archive.writestr(entry, content)
+    return out.getvalue()
 `;
 
 async function main() {
@@ -68,6 +91,12 @@ async function main() {
   }
   archives.destroy();
   collect.destroy();
+  const rewrite = pyodide.globals.get("stdlib");
+  const compiled = rewrite(pyodide.toPy(new Uint8Array(readFileSync(join(indexURL, "python_stdlib.zip")))));
+  writeFileSync(join(resolve(outDir), "python_stdlib.zip"), compiled.toJs());
+  console.log(`bytecode for the standard library (${compiled.length} bytes)`);
+  compiled.destroy();
+  rewrite.destroy();
 }
 
 main().catch((err) => {

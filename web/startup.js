@@ -1,10 +1,11 @@
 // The worker's start-up: downloads Pyodide, numpy and our wheels from this site with
 // progress, checks every wheel against manifest.json, installs pydicom and dicompress
-// with micropip, adds the bytecode of Pyodide's micropip and numpy (their wheels ship
-// sources only, which Python would otherwise compile at every start), registers the
-// codec bridge (codecs.js, its decoders loaded later, when a file needs them) and imports
-// the page's adapter, dicompress.browser. The ready message's `timings` say when each
-// step ended, in ms from the worker's start.
+// with micropip, adds the bytecode of Pyodide's micropip and numpy (Pyodide ships Python
+// sources only, which Python would otherwise compile at every start; its standard library
+// comes with bytecode from the build too), registers the codec bridge (codecs.js, its
+// decoders loaded later, when a file needs them) and imports the page's adapter,
+// dicompress.browser. The ready message's `timings` say when each step ended, in ms from
+// the worker's start.
 //
 // Everything comes from the folder this file was loaded from (the build's dist/), except
 // numpy in a build made with --numpy-url. micropip resolves dependencies against
@@ -236,11 +237,14 @@ export async function start(send, runtime) {
     timings[name] = Math.round(performance.now() - started);
   };
   downloadKeys.set(`${INDEX_URL}pyodide.asm.wasm`, "runtime");
-  downloadKeys.set(`${INDEX_URL}python_stdlib.zip`, "stdlib");
   phase("Downloading the Python runtime");
   const manifestResponse = await realFetch(new URL("manifest.json", BASE));
   if (!manifestResponse.ok) throw new Error(`manifest.json: HTTP ${manifestResponse.status}`);
   const manifest = await manifestResponse.json();
+  // The standard library with its bytecode (the build's), else Pyodide's own (sources).
+  const stdlib = manifest.pyodide?.stdlib;
+  const stdLibURL = stdlib ? new URL(stdlib.url, BASE).href : `${INDEX_URL}python_stdlib.zip`;
+  downloadKeys.set(stdLibURL, "stdlib");
   const wheels = manifest.wheels.map((w) => ({ ...w, bytes: fetchBytes(new URL(w.url, BASE).href, w.name) }));
   for (const w of wheels) w.bytes.catch(() => {});
   const bytecode = {};
@@ -253,7 +257,12 @@ export async function start(send, runtime) {
   numpyDownload?.catch(() => {});
   const module = await runtime;
   if (module) useCompiledRuntime(module);
-  const pyodide = await loadPyodide({ indexURL: INDEX_URL, stdout: () => {}, stderr: (m) => console.warn(m) });
+  const pyodide = await loadPyodide({
+    indexURL: INDEX_URL,
+    stdLibURL,
+    stdout: () => {},
+    stderr: (m) => console.warn(m),
+  });
   mark("pyodide");
   pyodide.runPython(KEEP_STDLIB_DIRECTORY);
   const sha256 = sha256Checker(pyodide);
