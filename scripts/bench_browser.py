@@ -345,6 +345,18 @@ document.documentElement.dataset.ready = "true";
 </script>
 """
 
+# The same with the standard library the app's worker uses: the build's, with bytecode
+# (bytecode/python_stdlib.zip; Pyodide's own archive ships sources only).
+BARE_BYTECODE_HTML = """<!doctype html><meta charset="utf-8"><title>bare Pyodide, stdlib with bytecode</title>
+<script type="module">
+import { loadPyodide } from "../app/pyodide/pyodide.mjs";
+await loadPyodide({ indexURL: new URL("../app/pyodide/", location.href).href,
+                    stdLibURL: new URL("../app/bytecode/python_stdlib.zip", location.href).href });
+performance.mark("bare:ready");
+document.documentElement.dataset.ready = "true";
+</script>
+"""
+
 # The same, with Pyodide started in a module worker as the app does (for comparison only).
 BARE_WORKER_HTML = """<!doctype html><meta charset="utf-8"><title>bare Pyodide in a worker</title>
 <script type="module">
@@ -439,6 +451,7 @@ def prepare(work: Path, dist: Path | None) -> dict[str, Path]:
     (bench / "encode-worker.js").write_text(ENCODE_WORKER_JS)
     (bench / "bare.html").write_text(BARE_HTML)
     (bench / "bare-worker.html").write_text(BARE_WORKER_HTML)
+    (bench / "bare-bytecode.html").write_text(BARE_BYTECODE_HTML)
     (bench / "bare-worker.js").write_text(BARE_WORKER_JS)
     files = work / "files"
     files.mkdir()
@@ -511,11 +524,11 @@ def bare_pyodide(browser, url: str) -> tuple[float, float]:
 
 def start_times(browser, origin: str, files: Path, runs: int, log) -> dict[str, list]:
     """Rotate page, bare Pyodide and bare Pyodide in a worker (each cold, then warm) `runs` times."""
-    kinds = ["page", "bare", "bare-worker"]
+    kinds = ["page", "bare", "bare-bytecode", "bare-worker"]
     found: dict[str, list] = {kind: [] for kind in kinds}
     for i in range(runs):
         log(f"bench: first result, run {i + 1}/{runs}")
-        for kind in kinds[i % 3:] + kinds[: i % 3]:
+        for kind in kinds[i % len(kinds):] + kinds[: i % len(kinds)]:
             if kind == "page":
                 found[kind].append(first_result(browser, f"{origin}/app/", files / FIRST_FILE))
             else:
@@ -698,16 +711,20 @@ def print_first_result(starts: dict, runs: int) -> dict:
         "page": [median([pair[i]["done"] for pair in starts["page"]]) for i in (0, 1)],
         "bare": [median([pair[i] for pair in starts["bare"]]) for i in (0, 1)],
         "bare-worker": [median([pair[i] for pair in starts["bare-worker"]]) for i in (0, 1)],
+        "bare-bytecode": [median([pair[i] for pair in starts["bare-bytecode"]]) for i in (0, 1)],
     }
     print(f"\n| first result, {FIRST_FILE} dropped as the page opens (median of {runs}) | cold | warm |")
     print("|---|---:|---:|")
     rows = [("page: navigation to the row done", "page"),
             ("bare `loadPyodide()`, same dist/pyodide", "bare"),
-            ("bare `loadPyodide()` in a module worker (as the app)", "bare-worker")]
+            ("bare `loadPyodide()` in a module worker (as the app)", "bare-worker"),
+            ("bare `loadPyodide()` with the build's stdlib bytecode (as the app)", "bare-bytecode")]
     for label, key in rows:
         print(f"| {label} | {fmt_ms(medians[key][0])} | {fmt_ms(medians[key][1])} |")
     print(f"| page / bare | {ratio(medians['page'][0], medians['bare'][0])} "
           f"| {ratio(medians['page'][1], medians['bare'][1])} |")
+    print(f"| page / bare with the same stdlib bytecode | {ratio(medians['page'][0], medians['bare-bytecode'][0])} "
+          f"| {ratio(medians['page'][1], medians['bare-bytecode'][1])} |")
     return medians
 
 
@@ -837,9 +854,10 @@ def print_goals_21(t: dict | None, first: dict | None, studied: dict | None) -> 
               f"{ratio(page, peer)} ({fmt_ms(page)} vs {fmt_ms(peer)}), {mark(page / peer <= PAGE_FILE_GOAL)}")
     if first:
         for index, state, goal in ((1, "warm", WARM_GOAL_RATIO), (0, "cold", COLD_GOAL_RATIO)):
-            page, bare = first["page"][index], first["bare"][index]
-            print(f"  first result {state} <= {goal}x a bare {state} loadPyodide(): {ratio(page, bare)} "
-                  f"({fmt_ms(page)} vs {fmt_ms(bare)}), {mark(page / bare <= goal)}")
+            page, bare, same = first["page"][index], first["bare"][index], first["bare-bytecode"][index]
+            print(f"  first result {state} <= {goal}x a bare {state} loadPyodide(): {page / bare:.2f}x "
+                  f"({fmt_ms(page)} vs {fmt_ms(bare)}), {mark(page / bare <= goal)}; "
+                  f"against a bare one with the same stdlib bytecode: {page / same:.2f}x ({fmt_ms(same)})")
 
 
 def report(info: dict | None, results: list[dict] | None, starts: dict | None, studied: dict | None,
