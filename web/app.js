@@ -34,7 +34,7 @@ for (const type of ["online", "offline"]) {
 }
 
 // Saving the page for offline use downloads and checks every file of the build again
-// (about 26 MB): it waits until no file added before the converter was ready is still
+// (about 25 MB): it waits until no file added before the converter was ready is still
 // waiting for it, so that it does not slow down the first results.
 function firstResults() {
   const pending = "[data-testid=result][data-status=queued], [data-testid=result][data-status=working]";
