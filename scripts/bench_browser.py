@@ -345,6 +345,18 @@ document.documentElement.dataset.ready = "true";
 </script>
 """
 
+# The same with the standard library the app's worker uses: the build's, with bytecode
+# (bytecode/python_stdlib.zip; Pyodide's own archive ships sources only).
+BARE_BYTECODE_HTML = """<!doctype html><meta charset="utf-8"><title>bare Pyodide, stdlib with bytecode</title>
+<script type="module">
+import { loadPyodide } from "../app/pyodide/pyodide.mjs";
+await loadPyodide({ indexURL: new URL("../app/pyodide/", location.href).href,
+                    stdLibURL: new URL("../app/bytecode/python_stdlib.zip", location.href).href });
+performance.mark("bare:ready");
+document.documentElement.dataset.ready = "true";
+</script>
+"""
+
 # The same, with Pyodide started in a module worker as the app does (for comparison only).
 BARE_WORKER_HTML = """<!doctype html><meta charset="utf-8"><title>bare Pyodide in a worker</title>
 <script type="module">
@@ -439,6 +451,7 @@ def prepare(work: Path, dist: Path | None) -> dict[str, Path]:
     (bench / "encode-worker.js").write_text(ENCODE_WORKER_JS)
     (bench / "bare.html").write_text(BARE_HTML)
     (bench / "bare-worker.html").write_text(BARE_WORKER_HTML)
+    (bench / "bare-bytecode.html").write_text(BARE_BYTECODE_HTML)
     (bench / "bare-worker.js").write_text(BARE_WORKER_JS)
     files = work / "files"
     files.mkdir()
@@ -511,11 +524,11 @@ def bare_pyodide(browser, url: str) -> tuple[float, float]:
 
 def start_times(browser, origin: str, files: Path, runs: int, log) -> dict[str, list]:
     """Rotate page, bare Pyodide and bare Pyodide in a worker (each cold, then warm) `runs` times."""
-    kinds = ["page", "bare", "bare-worker"]
+    kinds = ["page", "bare", "bare-bytecode", "bare-worker"]
     found: dict[str, list] = {kind: [] for kind in kinds}
     for i in range(runs):
         log(f"bench: first result, run {i + 1}/{runs}")
-        for kind in kinds[i % 3:] + kinds[: i % 3]:
+        for kind in kinds[i % len(kinds):] + kinds[: i % len(kinds)]:
             if kind == "page":
                 found[kind].append(first_result(browser, f"{origin}/app/", files / FIRST_FILE))
             else:
@@ -698,16 +711,20 @@ def print_first_result(starts: dict, runs: int) -> dict:
         "page": [median([pair[i]["done"] for pair in starts["page"]]) for i in (0, 1)],
         "bare": [median([pair[i] for pair in starts["bare"]]) for i in (0, 1)],
         "bare-worker": [median([pair[i] for pair in starts["bare-worker"]]) for i in (0, 1)],
+        "bare-bytecode": [median([pair[i] for pair in starts["bare-bytecode"]]) for i in (0, 1)],
     }
     print(f"\n| first result, {FIRST_FILE} dropped as the page opens (median of {runs}) | cold | warm |")
     print("|---|---:|---:|")
     rows = [("page: navigation to the row done", "page"),
             ("bare `loadPyodide()`, same dist/pyodide", "bare"),
-            ("bare `loadPyodide()` in a module worker (as the app)", "bare-worker")]
+            ("bare `loadPyodide()` in a module worker (as the app)", "bare-worker"),
+            ("bare `loadPyodide()` with the build's stdlib bytecode (as the app)", "bare-bytecode")]
     for label, key in rows:
         print(f"| {label} | {fmt_ms(medians[key][0])} | {fmt_ms(medians[key][1])} |")
     print(f"| page / bare | {ratio(medians['page'][0], medians['bare'][0])} "
           f"| {ratio(medians['page'][1], medians['bare'][1])} |")
+    print(f"| page / bare with the same stdlib bytecode | {ratio(medians['page'][0], medians['bare-bytecode'][0])} "
+          f"| {ratio(medians['page'][1], medians['bare-bytecode'][1])} |")
     return medians
 
 
@@ -728,7 +745,7 @@ def print_goals(t: dict, sizes: dict, first: dict) -> None:
           f"({fmt_ms(cold)} vs {fmt_ms(bare)}), {mark(cold / bare <= COLD_GOAL_RATIO)}")
 
 
-def print_details(t: dict, starts: dict, files: Path) -> None:
+def print_details(t: dict, files: Path) -> None:
     """Where the time goes, best-time ratios, and the host-side checks of what was written."""
     ms = {key: entry["ms"] for key, entry in t.items()}
     best = {key: entry["best"] for key, entry in t.items()}
@@ -752,24 +769,6 @@ def print_details(t: dict, starts: dict, files: Path) -> None:
               f", encode {fmt_ms(ms[(name, 'dicompress')]):>7}"
               f" | plugin {items[-1]['plugin'] if items else '—'}, verified {items[-1]['verified'] if items else '—'}")
 
-    print("\nFirst result, where the time goes (medians, ms from navigation; worker steps from the "
-          "'dicompress:ready' mark, cumulative from the worker's start)")
-    for index, state in enumerate(("cold", "warm")):
-        found = [pair[index] for pair in starts["page"]]
-        steps = {k: median([(f["timings"] or {}).get(k) for f in found])
-                 for k in ("pyodide", "numpy", "wheels", "import")}
-        boot = median([f["ready"] - (f["timings"] or {}).get("import", 0) for f in found if f["ready"]])
-        print(f"  {state}: app listening {fmt_ms(median([f['wired'] for f in found]))}, "
-              f"file set {fmt_ms(median([f['fileSet'] for f in found]))}, worker started ~{fmt_ms(boot)}; "
-              f"in the worker: Pyodide {fmt_ms(steps['pyodide'])}, "
-              f"then side by side numpy +{fmt_ms(steps['numpy'] - steps['pyodide'])} and "
-              f"micropip + wheels +{fmt_ms(steps['wheels'] - steps['pyodide'])}, "
-              f"imports +{fmt_ms(steps['import'] - max(steps['wheels'], steps['numpy']))}; "
-              f"ready {fmt_ms(median([f['ready'] for f in found]))}, done {fmt_ms(median([f['done'] for f in found]))} "
-              f"(conversion in Python {fmt_ms(1000 * median([f['fileSeconds'] for f in found]))}); "
-              f"engine {'/'.join(sorted({str(f['engine']) for f in found}))}, "
-              f"service worker in control {sum(f['controlled'] for f in found)}/{len(found)}")
-
     print("\nChecks")
     for (name, tool), entry in t.items():
         if entry["errors"]:
@@ -790,6 +789,55 @@ def print_details(t: dict, starts: dict, files: Path) -> None:
                   f"{kept['private']:>9}{'same' if kept['charset'] else 'changed':>9}  {kept['syntax']}")
 
 
+#: The first result's phases: (label, start, end), each a point in ms from navigation (see first_phases).
+FIRST_PHASES = [
+    ("navigation to the worker's start (and the ready message's way back)", "navigation", "worker"),
+    ("loadPyodide() in the worker", "worker", "pyodide"),
+    ("micropip loaded (and its bytecode)", "pyodide", "micropip"),
+    ("our wheels installed by micropip (numpy loading alongside)", "micropip", "wheels"),
+    ("numpy loaded, after the wheels", "wheels", "numpy"),
+    ("import numpy", "numpy", "import-numpy"),
+    ("import pydicom", "import-numpy", "import-pydicom"),
+    ("import dicompress.service, codec bridge", "import-pydicom", "import"),
+    ("the file's conversion and its row", "ready", "done"),
+]
+
+
+def first_phases(found: dict) -> dict[str, float]:
+    """The points of FIRST_PHASES of one page run, in ms from navigation.
+
+    The worker's timings count from its own start, which the page does not see: it is taken
+    as the page's ready mark less the worker's time to "ready" (its last step, "import").
+    """
+    timings = found["timings"] or {}
+    worker = found["ready"] - timings["import"]  # so the ready message's way back counts in the first phase
+    points = {"navigation": 0.0, "worker": worker, "ready": found["ready"], "done": found["done"]}
+    for step in ("pyodide", "micropip", "wheels", "numpy", "import-numpy", "import-pydicom", "import"):
+        points[step] = worker + timings.get(step, timings["import"])
+    points["numpy"] = max(points["numpy"], points["wheels"])  # side by side: only what numpy adds
+    return points
+
+
+def print_first_phases(starts: dict) -> None:
+    """Where the first result's time goes: a table of phases, cold and warm (medians)."""
+    runs = {state: [first_phases(pair[index]) for pair in starts["page"]]
+            for index, state in enumerate(("cold", "warm"))}
+    print("\n| first result, phase (median ms; worker steps from its ready message) | cold | warm |")
+    print("|---|---:|---:|")
+    for label, begin, end in FIRST_PHASES:
+        cells = [fmt_ms(median([p[end] - p[begin] for p in runs[state]])) for state in ("cold", "warm")]
+        print(f"| {label} | {cells[0]} | {cells[1]} |")
+    cells = [fmt_ms(median([p["done"] for p in runs[state]])) for state in ("cold", "warm")]
+    print(f"| navigation to the row done | {cells[0]} | {cells[1]} |")
+    bare = [fmt_ms(median([pair[i] for pair in starts["bare"]])) for i in (0, 1)]
+    print(f"| bare `loadPyodide()`, navigation to resolved | {bare[0]} | {bare[1]} |")
+    for index, state in enumerate(("cold", "warm")):
+        found = [pair[index] for pair in starts["page"]]
+        print(f"  {state}: conversion in Python {fmt_ms(1000 * median([f['fileSeconds'] for f in found]))}, "
+              f"engine {'/'.join(sorted({str(f['engine']) for f in found}))}, "
+              f"service worker in control {sum(f['controlled'] for f in found)}/{len(found)}")
+
+
 def print_goals_21(t: dict | None, first: dict | None, studied: dict | None) -> None:
     """Issue 21's goals, each a ratio to its peer in this run."""
     print("\nGoals (issue 21)")
@@ -805,9 +853,10 @@ def print_goals_21(t: dict | None, first: dict | None, studied: dict | None) -> 
               f"{ratio(page, peer)} ({fmt_ms(page)} vs {fmt_ms(peer)}), {mark(page / peer <= PAGE_FILE_GOAL)}")
     if first:
         for index, state, goal in ((1, "warm", WARM_GOAL_RATIO), (0, "cold", COLD_GOAL_RATIO)):
-            page, bare = first["page"][index], first["bare"][index]
-            print(f"  first result {state} <= {goal}x a bare {state} loadPyodide(): {ratio(page, bare)} "
-                  f"({fmt_ms(page)} vs {fmt_ms(bare)}), {mark(page / bare <= goal)}")
+            page, bare, same = first["page"][index], first["bare"][index], first["bare-bytecode"][index]
+            print(f"  first result {state} <= {goal}x a bare {state} loadPyodide(): {page / bare:.2f}x "
+                  f"({fmt_ms(page)} vs {fmt_ms(bare)}), {mark(page / bare <= goal)}; "
+                  f"against a bare one with the same stdlib bytecode: {page / same:.2f}x ({fmt_ms(same)})")
 
 
 def report(info: dict | None, results: list[dict] | None, starts: dict | None, studied: dict | None,
@@ -827,8 +876,10 @@ def report(info: dict | None, results: list[dict] | None, starts: dict | None, s
     if t and first:
         print_goals(t, sizes, first)
     print_goals_21(t, first, study_medians)
-    if t and starts:
-        print_details(t, starts, files)
+    if starts:
+        print_first_phases(starts)
+    if t:
+        print_details(t, files)
 
 
 def main(argv: list[str] | None = None) -> None:

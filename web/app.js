@@ -33,9 +33,26 @@ for (const type of ["online", "offline"]) {
   });
 }
 
+// Saving the page for offline use downloads and checks every file of the build again
+// (about 25 MB): it waits until no file added before the converter was ready is still
+// waiting for it, so that it does not slow down the first results.
+function firstResults() {
+  const pending = "[data-testid=result][data-status=queued], [data-testid=result][data-status=working]";
+  return new Promise((resolve) => {
+    const check = () => {
+      if (document.querySelector(pending)) return;
+      observer.disconnect();
+      resolve();
+    };
+    const observer = new MutationObserver(check);
+    observer.observe(document.body, { subtree: true, attributes: true, attributeFilter: ["data-status"] });
+    check();
+  });
+}
+
 let offline = null;
 engine.addEventListener("ready", () => {
-  offline ??= keepOffline(show);
+  offline ??= firstResults().then(() => keepOffline(show));
 });
 document.querySelector("#update-reload").addEventListener("click", async (event) => {
   event.currentTarget.disabled = true;

@@ -5,7 +5,7 @@
 //
 // Attribute `base-url`: the folder of the built app (dist/), absolute or relative to the
 // host page; by default the folder this script was loaded from. The converter (Python and
-// its packages, about 19 MB) is downloaded only once a reader shows intent: a pointer over
+// its packages, about 22 MB) is downloaded only once a reader shows intent: a pointer over
 // the element, focus in it, a drag over it, or a file given. Attribute `preload` starts it
 // at once. The app lives in an open
 // shadow root with its own stylesheet: the host page's styles do not reach it and its

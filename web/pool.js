@@ -4,9 +4,10 @@
 // The first engine starts with the page and is the one whose events ("download", "phase",
 // "ready", "init-failed", "restarted") the page shows; the pool forwards them. More
 // engines start only when files are waiting, up to `maxEngines` (from the number of
-// cores). Files are handed out in order, and only while the files being converted at once
-// stay within `memoryBudget` bytes of input: every conversion holds several copies of its
-// file, so one big file runs alone and many small ones run side by side.
+// cores), and only once a first file is converted: a starting engine would take the cores
+// the first result needs. Files are handed out in order, and only while the files being
+// converted at once stay within `memoryBudget` bytes of input: every conversion holds
+// several copies of its file, so one big file runs alone and many small ones run side by side.
 import { Engine } from "./engine.js";
 
 // One core stays with the page; two converters at least where there are two cores.
@@ -18,6 +19,7 @@ export class EnginePool extends EventTarget {
   #engines = [];
   #busy = new Set(); // engines converting a file
   #inFlightBytes = 0;
+  #converted = 0; // files converted so far (whatever their outcome)
   #maxEngines;
   memoryBudget = Infinity;
 
@@ -53,7 +55,7 @@ export class EnginePool extends EventTarget {
   // Files are waiting: start another engine if the budget would let two run at once.
   grow(waitingBytes) {
     const starting = this.#engines.some((e) => !e.ready);
-    if (starting || this.#engines.length >= this.#maxEngines) return;
+    if (starting || this.#converted === 0 || this.#engines.length >= this.#maxEngines) return;
     if (this.#inFlightBytes + waitingBytes > this.memoryBudget) return;
     this.#add(false);
   }
@@ -68,6 +70,7 @@ export class EnginePool extends EventTarget {
       const reply = await engine.convert(name, file, target, options);
       return { ...reply, engine: this.#engines.indexOf(engine) + 1 };
     } finally {
+      this.#converted += 1;
       this.#busy.delete(engine);
       this.#inFlightBytes -= file.size;
     }

@@ -1,7 +1,11 @@
 // The worker's start-up: downloads Pyodide, numpy and our wheels from this site with
 // progress, checks every wheel against manifest.json, installs pydicom and dicompress
-// with micropip, registers the codec bridge (codecs.js, its decoders and encoders loaded later,
-// when a file needs them) and imports the page's adapter, dicompress.browser.
+// with micropip, adds the bytecode of Pyodide's micropip and numpy (Pyodide ships Python
+// sources only, which Python would otherwise compile at every start; its standard library
+// comes with bytecode from the build too), registers the codec bridge (codecs.js, its
+// decoders and encoders loaded later, when a file needs them) and imports the page's adapter,
+// dicompress.browser. The ready message's `timings` say when each step ended, in ms from
+// the worker's start.
 //
 // Everything comes from the folder this file was loaded from (the build's dist/), except
 // numpy in a build made with --numpy-url. micropip resolves dependencies against
@@ -86,13 +90,49 @@ async function fetchBytes(url, key, stallMs = 0) {
 
 // ---------------------------------------------------------------- installing
 
+// CPython 3.12's zipimport re-reads an archive's whole directory, in Python, for each of
+// its importers whenever importlib.invalidate_caches() runs, which Pyodide's loadPackage
+// and micropip.install call after every install: by then about 20 importers of the
+// standard library's archive (python_stdlib.zip, in memory, never changed), over a second
+// of the start-up on a slow machine. Python 3.13 re-reads lazily; here the standard
+// library's importers keep the directory they read. Other archives are invalidated as before.
+const KEEP_STDLIB_DIRECTORY = `
+import sys, zipimport
+
+def _keeping(stdlib, invalidate):
+    def invalidate_caches(self):
+        if self.archive != stdlib:
+            invalidate(self)
+    return invalidate_caches
+
+zipimport.zipimporter.invalidate_caches = _keeping(
+    next(p for p in sys.path if p.endswith(".zip")), zipimport.zipimporter.invalidate_caches)
+del _keeping
+`;
+
 // Python's hashlib (WebCrypto would need a secure context, which a plain-HTTP intranet
 // deployment is not).
 function sha256Checker(pyodide) {
   return pyodide.runPython("lambda data: __import__('hashlib').sha256(data.to_py()).hexdigest()");
 }
 
-async function loadNumpy(pyodide, numpy, download, sha256) {
+// Unpack a package's bytecode (manifest.json's `bytecode`, unchecked hash-based .pyc made
+// by the build with this Pyodide's Python) into site-packages once the package is
+// installed. Without it (not in this build, not downloadable, not matching its sha256)
+// Python compiles the package's sources itself: slower, same result.
+async function addBytecode(pyodide, entry, sha256) {
+  if (!entry) return;
+  try {
+    const bytes = await entry.bytes;
+    if (sha256(bytes) !== entry.sha256) throw new Error("it does not match its sha256 in manifest.json");
+    const sitePackages = pyodide.runPython("__import__('site').getsitepackages()[0]");
+    pyodide.unpackArchive(bytes, "zip", { extractDir: sitePackages });
+  } catch (err) {
+    console.warn(`${entry.url} is not used: ${err.message || err}`);
+  }
+}
+
+async function loadNumpy(pyodide, numpy, download, sha256, bytecode) {
   if (!numpy) return { ok: false, excluded: true, reason: "is not part of this build" };
   let bytes;
   try {
@@ -112,6 +152,7 @@ async function loadNumpy(pyodide, numpy, download, sha256) {
     });
     prefetched.delete(url);
     if (!loaded.some((p) => p.name === "numpy")) throw new Error(errors.at(-1) || "not installed");
+    await addBytecode(pyodide, bytecode, sha256);
     return { ok: true, version: numpy.version };
   } catch (err) {
     reportDownload("numpy", 0, 0, "failed");
@@ -199,35 +240,55 @@ export async function start(send, runtime) {
     timings[name] = Math.round(performance.now() - started);
   };
   downloadKeys.set(`${INDEX_URL}pyodide.asm.wasm`, "runtime");
-  downloadKeys.set(`${INDEX_URL}python_stdlib.zip`, "stdlib");
   phase("Downloading the Python runtime");
   const manifestResponse = await realFetch(new URL("manifest.json", BASE));
   if (!manifestResponse.ok) throw new Error(`manifest.json: HTTP ${manifestResponse.status}`);
   const manifest = await manifestResponse.json();
+  // The standard library with its bytecode (the build's), else Pyodide's own (sources).
+  const stdlib = manifest.pyodide?.stdlib;
+  const stdLibURL = stdlib ? new URL(stdlib.url, BASE).href : `${INDEX_URL}python_stdlib.zip`;
+  downloadKeys.set(stdLibURL, "stdlib");
   const wheels = manifest.wheels.map((w) => ({ ...w, bytes: fetchBytes(new URL(w.url, BASE).href, w.name) }));
   for (const w of wheels) w.bytes.catch(() => {});
+  const bytecode = {};
+  for (const entry of manifest.bytecode ?? []) {
+    bytecode[entry.package] = { ...entry, bytes: fetchBytes(new URL(entry.url, BASE).href, null) };
+    bytecode[entry.package].bytes.catch(() => {});
+  }
   const numpy = manifest.numpy;
   const numpyDownload = numpy ? fetchBytes(new URL(numpy.url, BASE).href, "numpy", numpy.timeout_ms) : null;
   numpyDownload?.catch(() => {});
   const module = await runtime;
   if (module) useCompiledRuntime(module);
-  const pyodide = await loadPyodide({ indexURL: INDEX_URL, stdout: () => {}, stderr: (m) => console.warn(m) });
+  const pyodide = await loadPyodide({
+    indexURL: INDEX_URL,
+    stdLibURL,
+    stdout: () => {},
+    stderr: (m) => console.warn(m),
+  });
   mark("pyodide");
+  pyodide.runPython(KEEP_STDLIB_DIRECTORY);
   const sha256 = sha256Checker(pyodide);
   phase("Loading numpy, pydicom and dicompress");
   // Our wheels are installed while numpy's libraries download and compile. Without numpy,
   // dicompress's numpy dependency is left unmet on purpose: pydicom's own plugin does the work.
   const installed = pyodide.loadPackage("micropip", { messageCallback: () => {} })
+    .then(() => addBytecode(pyodide, bytecode.micropip, sha256))
+    .then(() => mark("micropip"))
     .then(() => installWheels(pyodide, wheels, sha256))
     .then(() => mark("wheels"));
   const [numpyState] = await Promise.all([
-    loadNumpy(pyodide, numpy, numpyDownload, sha256).finally(() => mark("numpy")),
+    loadNumpy(pyodide, numpy, numpyDownload, sha256, bytecode.numpy).finally(() => mark("numpy")),
     installed,
   ]);
   sha256.destroy();
   phase("Starting pydicom and dicompress");
   const codecs = codecBridge(pyodide, manifest);
   const adapter = pyodide.pyimport(ADAPTER);
+  if (numpyState.ok) pyodide.runPython("import numpy");
+  mark("import-numpy");
+  pyodide.runPython("import pydicom");
+  mark("import-pydicom");
   pyodide.runPython("import dicompress.service");
   adapter.enable_codecs().destroy();
   mark("import");

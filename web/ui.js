@@ -338,7 +338,7 @@ export function mountApp(root, { host = document.documentElement, dropTarget = w
     addFiles(await fromDrop(event.dataTransfer));
   });
 
-  // The converter downloads Python and its packages (about 19 MB): nothing heavy is
+  // The converter downloads Python and its packages (about 22 MB): nothing heavy is
   // fetched before it starts.
   let started = false;
   function startEngine() {

@@ -69,6 +69,25 @@ def test_wheels_are_precompiled_with_a_valid_record(dist):
             assert digest == f"sha256={expected}" and int(size) == len(data), name
 
 
+def test_pyodides_micropip_and_numpy_get_bytecode_that_needs_no_sources_timestamps(dist):
+    # Their official wheels ship sources only; the build adds unchecked hash-based .pyc
+    # (PEP 552 flags 0b01) of what they import, for the interpreter inside the pinned Pyodide.
+    pydicom = next(w for w in manifest(dist)["wheels"] if w["name"] == "pydicom")
+    magic = zipfile.ZipFile(dist / pydicom["url"]).read("pydicom/__init__.pyc")[:4]  # Pyodide's Python made it
+    entries = {e["package"]: e for e in manifest(dist)["bytecode"]}
+    assert set(entries) == {"micropip", "numpy"}
+    for package, entry in entries.items():
+        assert entry["url"] == f"bytecode/{package}.zip"
+        assert entry["sha256"] == sha256(dist / entry["url"])
+        archive = zipfile.ZipFile(dist / entry["url"])
+        names = archive.namelist()
+        assert f"{package}/__pycache__/__init__.cpython-312.pyc" in names
+        for name in names:
+            assert name.startswith(f"{package}/") and "/__pycache__/" in name and name.endswith(".cpython-312.pyc")
+            header = archive.read(name)[:8]
+            assert header[:4] == magic and header[4:8] == b"\x01\x00\x00\x00", name
+
+
 class Resources(HTMLParser):
     """Collect the URLs a page loads (scripts, styles, preloads), not links to follow."""
 

@@ -1,6 +1,6 @@
 """<dicompress-app> on a documentation page: nothing heavy is downloaded before a reader uses it.
 
-The converter (Python, numpy, pydicom, dicompress: about 19 MB) starts at the first sign of
+The converter (Python, numpy, pydicom, dicompress: about 22 MB) starts at the first sign of
 use: a pointer over the element, focus in it, a drag over it, or a file given. Reading the
 page costs only the element's markup, styles and scripts. The attribute ``preload`` starts
 the converter at once.
