@@ -81,10 +81,6 @@ def pixel_data_start(path: Path) -> int:
 def differing_frames(path: Path, frames: int) -> list[int]:
     """Return the indices of the frames of the native file `path` that differ from :func:`frame`, read one at a time."""
     length = frame_length()
-    differing = []
     with open(path, "rb") as file:
         file.seek(pixel_data_start(path))
-        for index in range(frames):
-            if file.read(length) != frame(index):
-                differing.append(index)
-    return differing
+        return [index for index in range(frames) if file.read(length) != frame(index)]
