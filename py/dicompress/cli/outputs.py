@@ -24,13 +24,13 @@ from pathlib import Path
 from secrets import token_hex
 from typing import BinaryIO
 
+from dicompress.cli.storage import COPY_PIECE
+
 #: The end of every temporary file's name; folder walks leave such files out.
 TEMP_SUFFIX = ".dicompress-tmp"
 # Keeps temporary names within the 255 bytes most file systems allow.
 _NAME_PART = 100
 _OPEN_FLAGS = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_BINARY", 0)
-# Bytes copied at a time.
-_PIECE = 1 << 20
 # The temporary files this process is writing now, for discard_pending().
 _pending: set[str] = set()
 
@@ -58,7 +58,7 @@ def write_new(path: Path, source: BinaryIO, *, replace: bool = False) -> None:
     descriptor, temporary = _create_temporary(path)
     try:
         try:
-            while piece := source.read(_PIECE):
+            while piece := source.read(COPY_PIECE):
                 _write_all(descriptor, piece)
         finally:
             os.close(descriptor)

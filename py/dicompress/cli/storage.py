@@ -16,6 +16,9 @@ Importing this module imports no fsspec: a run with local paths only needs none 
 """
 
 import json
+import os
+import shutil
+import tempfile
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from io import BytesIO
@@ -23,6 +26,8 @@ from pathlib import Path, PurePosixPath
 from typing import Any, BinaryIO
 from urllib.parse import unquote, urlsplit
 
+#: Bytes copied at a time.
+COPY_PIECE = 1 << 20
 #: The ``pip install`` that brings each protocol's fsspec implementation.
 EXTRAS = {"s3": "s3", "s3a": "s3", "gs": "gcs", "gcs": "gcs"}
 
@@ -199,7 +204,8 @@ def write_new(path: Remote, source: BinaryIO, *, replace: bool = False) -> None:
     path : Remote
         The result's key.
     source : file object
-        A local file with a name (uploaded from its start), or ``BytesIO``.
+        Its content, from its start: a local file with a name or ``BytesIO`` is uploaded as
+        it is, anything else (an input on object storage) through a local temporary file.
     replace : bool, optional
         If ``True`` replace an existing object; otherwise (default) fail if one exists.
 
@@ -212,10 +218,18 @@ def write_new(path: Remote, source: BinaryIO, *, replace: bool = False) -> None:
     OSError
         If the object cannot be written.
     """
+    name = getattr(source, "name", None)
+    if not isinstance(source, BytesIO) and not (isinstance(name, str) and os.path.isfile(name)):
+        # Not a local file (an input on object storage, copied unchanged): through a local one.
+        with tempfile.NamedTemporaryFile(prefix="dicompress-") as local:
+            shutil.copyfileobj(source, local, COPY_PIECE)
+            local.flush()
+            write_new(path, local, replace=replace)  # type: ignore[arg-type]
+        return
     if isinstance(source, BytesIO):
         put: Any = lambda **mode: path.fs.pipe_file(path.path, source.getvalue(), **mode)  # noqa: E731
     else:
-        put = lambda **mode: path.fs.put_file(source.name, path.path, **mode)  # noqa: E731
+        put = lambda **mode: path.fs.put_file(name, path.path, **mode)  # noqa: E731
     if replace:
         put()
         return

@@ -33,8 +33,6 @@ DEFERRED = "deferred"
 _SYNTAXES = {target.name: target.syntax for target in frontend.TARGETS}
 _RLE_LABEL = next(target.label for target in frontend.TARGETS if target.name == "rle")
 _SKIP_NON_IMAGE = "no Pixel Data: left out (--skip-non-image)"
-#: Bytes read at a time to hash or copy a file.
-COPY_PIECE = 1 << 20
 
 
 @dataclass(frozen=True)
@@ -297,7 +295,7 @@ def _measure(file: BinaryIO) -> tuple[int, str]:
     file.seek(0)
     digest = sha256()
     size = 0
-    while piece := file.read(COPY_PIECE):
+    while piece := file.read(storage.COPY_PIECE):
         digest.update(piece)
         size += len(piece)
     return size, digest.hexdigest()
