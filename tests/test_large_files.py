@@ -4,8 +4,10 @@ The file (140 frames of RG1_UNCR, 7.2 MB each, every frame told apart: :mod:`tes
 is made in a temporary folder and converted by the ``dicompress`` command to RLE Lossless and to
 Explicit VR Little Endian in a child process, whose peak resident memory the kernel reports.
 The bound: the peak of the same command converting CT_small (the interpreter, numpy and pydicom,
-measured in the same run) plus 12 frames (dicompress's RLE encoder works in up to 9 frames' worth
-for a 16-bit frame; the frame, its stream and the check take the rest). Every frame of the
+measured in the same run) plus 16 frames (116 MB): dicompress's RLE encoder works in up to 9 frames'
+worth for a 16-bit frame, the frame, its stream and the check take a few more, and the allocator
+keeps some of what was freed (measured: 80 to 95 MB over the small file's run for RLE, 20 MB for
+Explicit VR Little Endian, the same for 100 MB as for 1 GB). Every frame of the
 results is then compared with the source's: the RLE result decoded by DCMTK's ``dcmdrle``.
 """
 
@@ -21,7 +23,7 @@ pytestmark = pytest.mark.large
 
 FRAMES = 140  # 1.0 GB
 #: Frames of memory a conversion may take beyond the command's own.
-BOUND_FRAMES = 12
+BOUND_FRAMES = 16
 
 
 @pytest.fixture(scope="module")
