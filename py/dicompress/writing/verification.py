@@ -32,7 +32,7 @@ from dicompress import errors
 from dicompress.reading.deferred import DEFER_SIZE, StoredValue, pixel_value
 from dicompress.reading.dicom_input import Geometry, decode_rle_frames
 from dicompress.reading.layout import interleaved_to_planar
-from dicompress.reading.source import Readable, SourceReader
+from dicompress.reading.source import Readable, as_reader, read_at
 
 __all__ = ["check_decoded_frame", "check_rle_frame", "check_written_native", "check_written_rle", "checksum"]
 
@@ -146,7 +146,8 @@ def check_written_rle(output: Readable, lengths: Sequence[int], checksums: Seque
     for length in lengths:
         offsets.append(end)
         end += 8 + length + length % 2
-    reader = SourceReader(output)
+    reader = as_reader(output)
+    reader.seek(0)
     try:
         # Every element is stepped over as pydicom's reader does; only the tables are kept.
         head = dcmread(reader, stop_before_pixels=True, specific_tags=_OFFSET_TABLES)
@@ -176,10 +177,10 @@ def check_written_rle(output: Readable, lengths: Sequence[int], checksums: Seque
         last = number == len(lengths)
         end = item + 8 + length + length % 2
         ends_right = not last or (
-            struct.unpack("<L", reader.read_at(item + 4, 4))[0] == length + length % 2
-            and reader.read_at(end, len(_SEQUENCE_DELIMITER)) == _SEQUENCE_DELIMITER
+            struct.unpack("<L", read_at(reader, item + 4, 4))[0] == length + length % 2
+            and read_at(reader, end, len(_SEQUENCE_DELIMITER)) == _SEQUENCE_DELIMITER
         )
-        if item != first + offset or not ends_right or checksum(reader.read_at(item + 8, length)) != expected:
+        if item != first + offset or not ends_right or checksum(read_at(reader, item + 8, length)) != expected:
             raise errors.VerificationError(_not_decoding(number))
 
 
@@ -202,7 +203,9 @@ def check_written_native(
     dicompress.errors.VerificationError
         If the Pixel Data pydicom reads differs from the frames.
     """
-    written = dcmread(SourceReader(output), defer_size=DEFER_SIZE)
+    reader = as_reader(output)
+    reader.seek(0)
+    written = dcmread(reader, defer_size=DEFER_SIZE)
     value = pixel_value(written, keyword) if keyword in written else None
     if not isinstance(value, StoredValue):
         raise errors.VerificationError(f"the written file has no {keyword}; the result was discarded")
