@@ -10,7 +10,6 @@ with bytes. Every failure a person can cause raises a
 
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import asdict, dataclass
-from itertools import chain
 from io import BytesIO
 from time import perf_counter
 from typing import TYPE_CHECKING, Any, BinaryIO
@@ -242,8 +241,8 @@ def _convert(
     first = next(frames)
     if inspect:  # before anything of the data set changes for writing
         inspect(ds, shape, first)
-    frames = _reporting(chain([first], frames), shape.pieces, progress)
-    del first  # the chain holds it until its turn
+    frames = _reporting(_preceded(first, frames), shape.pieces, progress)
+    del first  # held by _preceded until its turn only
     if ds.original_encoding[1] is False:
         swap_binary_values(ds)
     if TARGETS[target] == RLELossless:
@@ -291,6 +290,13 @@ def _check_target_holds(shape: Geometry, target: str) -> None:
     if shape.keyword != "PixelData":
         name = "Float" if shape.keyword == "FloatPixelData" else "Double Float"
         raise errors.FloatPixelDataError(f"the image is stored as {name} Pixel Data, which {label} cannot hold")
+
+
+def _preceded(first: bytes, rest: Iterator[bytes]) -> Iterator[bytes]:
+    """Yield `first`, then `rest`, letting go of `first` once it has gone on."""
+    yield first
+    del first
+    yield from rest
 
 
 def _reporting(frames: Iterable[bytes], total: int, progress: Progress | None) -> Iterator[bytes]:
