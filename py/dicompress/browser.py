@@ -15,6 +15,7 @@ when it is first imported, so nothing here may import it before the worker has l
 """
 
 import gc
+import io
 import sys
 import traceback
 from collections.abc import Callable, Iterable
@@ -22,6 +23,7 @@ from dataclasses import asdict
 from typing import TYPE_CHECKING, Any
 
 from dicompress import frontend
+from dicompress.browser_files import BlobReader, StoredResult
 
 if TYPE_CHECKING:
     from dicompress.preview import Details, Thumbnail
@@ -29,6 +31,10 @@ if TYPE_CHECKING:
 
 #: What the worker passes for a file: bytes, a buffer or a JsProxy with ``to_bytes()``.
 Buffer = Any
+#: A file the page streams, read through a buffer.
+Stream = io.BufferedIOBase
+#: Where a streamed file's result is written.
+Sink = io.RawIOBase | io.BufferedIOBase
 #: Called with (frames done, frames in all) after each frame.
 Progress = Callable[[int, int], None]
 #: Called once with the preview of the file being converted (see :func:`convert`).
@@ -37,6 +43,12 @@ Preview = Callable[[dict[str, Any]], None]
 #: conversion leaves in reference cycles must not hold memory until the next one. For
 #: small files the collection would cost more than the conversion (tens of ms in Pyodide).
 COLLECT_FROM_BYTES = 16 * 1024 * 1024
+#: How much of a streamed file is read at once: pydicom reads its elements in small pieces.
+READ_BUFFER_BYTES = 1024 * 1024
+#: How much of the start of a streamed file the checks that look at its header get (whether
+#: it is a DICOMDIR, which decoders it needs; the worker's HEAD_PROBE_BYTES): its file meta and
+#: the elements before Pixel Data.
+HEAD_PROBE_BYTES = 1024 * 1024
 
 
 def as_bytes(data: Buffer) -> bytes:
@@ -77,7 +89,7 @@ def policy() -> dict[str, Any]:
     dict
         ``{"targets": targets(), "packings": [{"name", "label", "default"}],
         "messages": messages(), "clutter": {"names": [...], "prefixes": [...]},
-        "max_file_bytes": int, "statuses": [...], "copied_codes": [...], "kept_codes": [...]}``:
+        "memory_budget_bytes": int, "statuses": [...], "copied_codes": [...], "kept_codes": [...]}``:
         a failure whose code is in ``copied_codes`` is a file to copy unchanged, one in
         ``kept_codes`` a file to keep unchanged unless the page is strict.
     """
@@ -86,7 +98,7 @@ def policy() -> dict[str, Any]:
         "packings": [{**asdict(p), "default": p.name == frontend.DEFAULT_PACKING} for p in frontend.PACKINGS],
         "messages": messages(),
         "clutter": {"names": list(frontend.CLUTTER_NAMES), "prefixes": list(frontend.CLUTTER_PREFIXES)},
-        "max_file_bytes": frontend.BROWSER_MAX_FILE_BYTES,
+        "memory_budget_bytes": frontend.BROWSER_MEMORY_BUDGET_BYTES,
         "statuses": list(frontend.STATUSES),
         "copied_codes": list(frontend.COPIED_CODES),
         "kept_codes": list(frontend.KEPT_CODES),
@@ -192,33 +204,98 @@ def convert(
             gc.collect()
 
 
+def convert_file(
+    source: Any,
+    store: Any = None,
+    target: str = frontend.DEFAULT_TARGET,
+    progress: Progress | None = None,
+    verify: bool = True,
+    *,
+    name: str = "blob",
+    packing: str = frontend.DEFAULT_PACKING,
+    in_folder: bool = False,
+    strict: bool = False,
+    preview: Preview | None = None,
+) -> dict[str, Any]:
+    """Convert a file that stays in the browser's storage, a few frames at a time; never raise.
+
+    Parameters
+    ----------
+    source
+        The file, read through ``web/blob-source.js`` (:class:`~dicompress.browser_files.BlobReader`).
+    store
+        Where the result is written as it is made (``web/opfs-results.js``:
+        :class:`~dicompress.browser_files.StoredResult`), or ``None`` to return it as bytes.
+    name : str, optional
+        The file's name, for pydicom.
+    target, progress, verify, packing, in_folder, strict, preview
+        As :func:`convert` takes them.
+
+    Returns
+    -------
+    dict
+        As :func:`convert` returns it, but a converted file's ``data`` is there only without a `store`.
+    """
+    reader = io.BufferedReader(BlobReader(source, name), READ_BUFFER_BYTES)
+    sink: Sink = StoredResult(store) if store is not None else io.BytesIO()
+    try:
+        with frontend.file_warnings() as notes:
+            result = _convert(reader, target, progress, verify, packing, in_folder, strict, preview, sink=sink)
+        if result["ok"] and isinstance(sink, io.BytesIO):
+            result["data"] = sink.getvalue()
+        return {**result, "warnings": notes}
+    finally:
+        del reader, sink
+        gc.collect()
+
+
+def _head(source: bytes | Stream, size: int) -> bytes:
+    """Return the first `size` bytes of `source`, a stream left where it was."""
+    if isinstance(source, bytes):
+        return source[:size]
+    position = source.tell()
+    source.seek(0)
+    try:
+        return source.read(size)
+    finally:
+        source.seek(position)
+
+
 def _convert(
-    source: bytes, target: str, progress: Progress | None, verify: bool, packing: str, in_folder: bool,
+    source: bytes | Stream, target: str, progress: Progress | None, verify: bool, packing: str, in_folder: bool,
     strict: bool,
     preview: Preview | None,
+    sink: Sink | None = None,
 ) -> dict[str, Any]:
-    """Do :func:`convert`'s work, warnings aside."""
+    """Do :func:`convert`'s work, warnings aside: from `source`'s bytes, or from `source` to `sink`."""
     from dicompress.errors import ConversionError, DecoderMissingError
-    from dicompress.reading.dicom_input import is_directory
     from dicompress.service import convert as service_convert
 
     try:
-        reason = frontend.skip_reason(source[: frontend.HEAD_BYTES], in_folder=in_folder)
+        reason = frontend.skip_reason(_head(source, frontend.HEAD_BYTES), in_folder=in_folder)
         if reason:
             return _failure("not-dicom", reason, skipped=True)
         inspect = _previewer(preview) if preview else None
-        result = service_convert(source, target, packing=packing, verify=verify, progress=progress, inspect=inspect)
-        return {"ok": True, "data": result.data, "report": result.report.as_dict()}
+        if isinstance(source, bytes):
+            result = service_convert(source, target, packing=packing, verify=verify, progress=progress,
+                                     inspect=inspect)
+            return {"ok": True, "data": result.data, "report": result.report.as_dict()}
+        assert sink is not None
+        # interim until service.convert_file (issue 17's core) lands: the whole file in memory
+        result = service_convert(source.read(), target, packing=packing, verify=verify, progress=progress,
+                                 inspect=inspect)
+        sink.write(result.data)
+        return {"ok": True, "report": result.report.as_dict()}
     except DecoderMissingError as exc:
         return _failure(exc.code, frontend.message("browser_decoder_missing", syntax=exc.syntax))
     except ConversionError as exc:
-        if exc.code in frontend.COPIED_CODES and is_directory(source):
+        if exc.code in frontend.COPIED_CODES and _is_directory(source):
             return _failure("dicomdir-left-out", frontend.message("browser_dicomdir_left_out"), skipped=True)
         status = frontend.unconverted_status(exc.code, strict=strict)
         if status == "copied":  # nothing to convert: the page offers the file as it is
             return {**_failure(exc.code, frontend.message("copied")), "copied": True}
         if status == "kept":  # valid, not convertible here: offered as it is, so the study stays whole
-            if preview:  # refused before its frames were read: described on its own
+            if preview and isinstance(source, bytes):  # refused before its frames were read: described on its own
                 from dicompress.preview import describe
 
                 _send_preview(preview, lambda: describe(source))
@@ -229,6 +306,18 @@ def _convert(
     except Exception as exc:  # a bug, not the user's fault: log it, show one line
         traceback.print_exc(file=sys.stderr)
         return _failure("unexpected", frontend.message("unexpected", error=type(exc).__name__))
+
+
+def _is_directory(source: bytes | Stream) -> bool:
+    """Return whether `source` is a DICOMDIR; a stream is judged by its head (its file meta)."""
+    from dicompress.reading.dicom_input import is_directory
+
+    if isinstance(source, bytes):
+        return is_directory(source)
+    try:
+        return is_directory(_head(source, HEAD_PROBE_BYTES))
+    except Exception:  # pydicom gave up on the cut-short head: taken for an ordinary file
+        return False
 
 
 def needs_codecs(data: Buffer) -> list[str]:
