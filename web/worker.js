@@ -120,7 +120,7 @@ function postFailure(id, result, memory) {
 // A large file: streamed from its Blob, its result written to the site's storage (or,
 // where there is none for it, kept in memory).
 async function convertStreaming(message) {
-  const { id, target, verify = true, file, name } = message;
+  const { id, file } = message;
   const source = new BlobSource(file);
   let head = null;
   try {
@@ -132,13 +132,23 @@ async function convertStreaming(message) {
   const families = toPlain(adapter.needs_codecs(head));
   if (!(await loadCodecs(id, families))) return;
   const stored = await openStoredResult(message.store, file.size);
+  // A private window keeps site storage in memory, with a quota that can end a result
+  // short: that result is then made again in memory.
+  if (!(await convertInto(message, source, stored)) && stored) await convertInto(message, source, null);
+}
+
+// Convert the streamed `source` into `stored` (or memory, when null) and post the result;
+// false, with nothing posted, when the storage could not hold it.
+async function convertInto(message, source, stored) {
+  const { id, target, verify = true, name } = message;
   let result = null;
   let handed = false;
   try {
     const options = { ...conversionOptions(message), name: name.split("/").at(-1) };
     result = adapter.convert_file.callKwargs(source, stored, target, progressSender(id), verify, options);
     const memory = { wasm_bytes: wasmBytes() };
-    if (postFailure(id, result, memory)) return;
+    if (stored && result.get("code") === "storage-full") return false;
+    if (postFailure(id, result, memory)) return true;
     const report = toPlain(result.get("report"));
     const warnings = toPlain(result.get("warnings"));
     const reply = { type: "result", id, ok: true, report, elements: report.elements, warnings, memory };
@@ -152,6 +162,7 @@ async function convertStreaming(message) {
       data.destroy();
       post({ ...reply, blob: new Blob([output], { type: "application/dicom" }) });
     }
+    return true;
   } finally {
     result?.destroy();
     if (stored && !handed) await stored.discard();
