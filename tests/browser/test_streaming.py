@@ -31,7 +31,9 @@ STORED_FILES = """async () => {
   if (!results) return found;
   for await (const [session, folder] of results.entries()) {
     found.push(session + "/");
-    for await (const [name, entry] of folder.entries()) found.push(`${session}/${name} ${(await entry.getFile()).size}`);
+    for await (const [name, entry] of folder.entries()) {
+      found.push(`${session}/${name} ${(await entry.getFile()).size}`);
+    }
   }
   return found;
 }"""
