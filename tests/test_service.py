@@ -278,24 +278,29 @@ def test_a_certificate_that_proves_nothing_falls_back_to_decoding(monkeypatch):
 
 
 def test_a_frame_changed_while_the_file_is_written_is_caught(monkeypatch):
-    from dicompress.writing import encapsulated
+    from dicompress.writing.file_writer import FileWriter
 
-    real_read = encapsulated.Pieces.read
+    real_add = FileWriter.add
 
-    def damaging_read(self, size=-1):
-        chunk = real_read(self, size)
-        return chunk[:-1] + bytes([chunk[-1] ^ 1]) if len(chunk) > 100 else chunk
+    def damaging_add(self, data):
+        return real_add(self, data[:-1] + bytes([data[-1] ^ 1]) if len(data) > 100 else data)
 
-    monkeypatch.setattr(encapsulated.Pieces, "read", damaging_read)
+    monkeypatch.setattr(FileWriter, "add", damaging_add)
     with pytest.raises(errors.VerificationError, match="frame 1 did not decode to the original pixels"):
         convert(file_bytes("CT_small.dcm"))
 
 
 def test_a_frame_missing_from_the_written_file_is_caught(monkeypatch):
-    from dicompress import service
+    from dicompress.writing.file_writer import FileWriter
 
-    real_store = service.store_encapsulated
-    monkeypatch.setattr(service, "store_encapsulated", lambda ds, frames: real_store(ds, frames[:-1]))
+    real_add = FileWriter.add
+    added = []
+
+    def losing_the_last(self, data):
+        added.append(data)
+        return None if len(added) == 15 else real_add(self, data)
+
+    monkeypatch.setattr(FileWriter, "add", losing_the_last)
     with pytest.raises(errors.VerificationError, match="14 of 15 frames were written"):
         convert(file_bytes("rtdose.dcm"))
 
@@ -329,9 +334,9 @@ def test_the_extended_offset_table_is_used_when_the_basic_one_cannot_hold_the_of
 
     from pydicom.encaps import encapsulate_extended, generate_frames
 
-    from dicompress.writing import pixel_data
+    from dicompress.writing import file_writer
 
-    monkeypatch.setattr(pixel_data, "BASIC_OFFSET_LIMIT", 1000)
+    monkeypatch.setattr(file_writer, "BASIC_OFFSET_LIMIT", 1000)
     data = file_bytes("rtdose.dcm")
     output = convert(data).data
     ds = read(output)

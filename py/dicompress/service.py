@@ -1,7 +1,10 @@
-"""The file service: bytes of a DICOM file in, bytes of the converted file and a report out.
+"""The file service: a DICOM file in, the converted file and a report out.
 
 This is the one path from a DICOM file to its converted form, used by the command line
-and by the browser's worker alike. Every failure a person can cause raises a
+and by the browser's worker alike: :func:`convert_file` reads the source from a file object
+and writes the result to another, a frame at a time, so its memory stays within a few
+frames and the data set's head whatever the file's size; :func:`convert` does the same
+with bytes. Every failure a person can cause raises a
 :class:`~dicompress.errors.ConversionError` with a one-line message.
 """
 
@@ -9,9 +12,8 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import asdict, dataclass
 from io import BytesIO
 from time import perf_counter
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, BinaryIO
 
-from pydicom import dcmwrite
 from pydicom.dataset import Dataset
 from pydicom.pixels.encoders import RLELosslessEncoder
 from pydicom.uid import UID, RLELossless
@@ -31,8 +33,9 @@ from dicompress.reading.dicom_input import (
     transfer_syntax,
 )
 from dicompress.reading.lossy import is_lossy
+from dicompress.reading.source import Readable, as_reader, size_of
 from dicompress.writing import lossless
-from dicompress.writing.pixel_data import store_encapsulated, store_native
+from dicompress.writing.file_writer import FileWriter, needs_extended
 from dicompress.writing.verification import (
     check_decoded_frame,
     check_rle_frame,
@@ -44,7 +47,7 @@ from dicompress.writing.verification import (
 if TYPE_CHECKING:
     from dicompress.rle.certificate import Certificate
 
-#: Target names accepted by :func:`convert`, and their transfer syntaxes.
+#: Target names accepted by :func:`convert` and :func:`convert_file`, and their transfer syntaxes.
 TARGETS: dict[str, UID] = {target.name: UID(target.syntax) for target in frontend.TARGETS}
 #: RLE packings accepted by :func:`convert`.
 PACKINGS = tuple(frontend.packing_names())
@@ -116,17 +119,64 @@ def convert(
     limits: Limits = DEFAULT_LIMITS,
     inspect: Inspect | None = None,
 ) -> Conversion:
-    """Convert the bytes of one DICOM file to another transfer syntax.
-
-    Every element but the pixel data and the Image Pixel values that describe its
-    layout is kept, the SOP Instance UID included. The input is never modified.
+    """Convert the bytes of one DICOM file to another transfer syntax: :func:`convert_file` in memory.
 
     Parameters
     ----------
     data : bytes
-        A DICOM Part 10 file, uncompressed (any of the native transfer syntaxes,
-        deflated included), RLE Lossless, or compressed in a syntax an installed
-        pydicom plugin decodes (:mod:`dicompress.reading.compressed_input`).
+        A DICOM Part 10 file.
+    target, packing, verify, progress, limits, inspect
+        As :func:`convert_file` takes them.
+
+    Returns
+    -------
+    Conversion
+        The new file's bytes and a :class:`Report`.
+
+    Raises
+    ------
+    dicompress.errors.ConversionError, MemoryError, ValueError
+        As :func:`convert_file` raises them.
+    """
+    sink = BytesIO()
+    report = convert_file(BytesIO(data), sink, target, packing=packing, verify=verify, progress=progress,
+                          limits=limits, inspect=inspect)
+    return Conversion(data=sink.getvalue(), report=report)
+
+
+def convert_file(
+    source: Readable,
+    sink: BinaryIO,
+    target: str = frontend.DEFAULT_TARGET,
+    *,
+    packing: str = frontend.DEFAULT_PACKING,
+    verify: bool = True,
+    progress: Progress | None = None,
+    limits: Limits = DEFAULT_LIMITS,
+    inspect: Inspect | None = None,
+) -> Report:
+    """Convert one DICOM file to another transfer syntax, from a file object to a file object.
+
+    Every element but the pixel data and the Image Pixel values that describe its
+    layout is kept, the SOP Instance UID included. The input is never modified.
+
+    Memory stays within a few frames and the data set's head (every value but the long
+    ones, which stay in the file until written), whatever the file's size: the data set
+    is read without its long values, each frame is read from the file, decoded if need
+    be, encoded, checked and written to `sink` before the next one is read, and the
+    written file is checked a frame at a time. A deflated source is inflated whole
+    (pydicom does), within `limits`.
+
+    Parameters
+    ----------
+    source : file object
+        A DICOM Part 10 file, readable and seekable (only ``read``, ``seek`` and ``tell``
+        are used; reads come in pieces of 64 KiB or a frame): uncompressed (any of the
+        native transfer syntaxes, deflated included), RLE Lossless, or compressed in a
+        syntax an installed pydicom plugin decodes (:mod:`dicompress.reading.compressed_input`).
+    sink : file object
+        Where the converted file is written, from position 0 (``write``, ``seek``,
+        ``tell``; ``read`` to check it; ``truncate``, if it has one, at its end).
     target : str, optional
         ``"rle"`` (RLE Lossless, default), ``"explicit"`` (Explicit VR Little Endian),
         ``"deflate"`` (Deflated Explicit VR Little Endian), or, with the ``[codecs]``
@@ -151,14 +201,14 @@ def convert(
 
     Returns
     -------
-    Conversion
-        The new file's bytes and a :class:`Report`.
+    Report
+        What was done; ``output_bytes`` is the size of the file written to `sink`.
 
     Raises
     ------
     dicompress.errors.ConversionError
         With a one-line message, for any input that cannot be converted; a failure nobody
-        foresaw is an ``InternalError``.
+        foresaw is an ``InternalError``. What `sink` holds then is no result.
     MemoryError
         When the machine runs out of memory.
     ValueError
@@ -169,40 +219,44 @@ def convert(
     if packing not in PACKINGS:
         raise ValueError(f"unknown packing {packing!r}; choose one of {', '.join(PACKINGS)}")
     with errors.typed_failures():
-        return _convert(data, target, packing=packing, verify=verify, progress=progress, limits=limits,
+        return _convert(source, sink, target, packing=packing, verify=verify, progress=progress, limits=limits,
                         inspect=inspect)
 
 
 def _convert(
-    data: bytes, target: str, *, packing: str, verify: bool, progress: Progress | None, limits: Limits,
-    inspect: Inspect | None = None,
-) -> Conversion:
-    """Convert as :func:`convert` does, with its arguments checked."""
+    source: Readable, sink: BinaryIO, target: str, *, packing: str, verify: bool, progress: Progress | None,
+    limits: Limits, inspect: Inspect | None = None,
+) -> Report:
+    """Convert as :func:`convert_file` does, with its arguments checked."""
     started = perf_counter()
     add_plugins()  # never reorders: the service names its plugins, whatever the order
-    ds = read_dataset(data, limits)
-    source = transfer_syntax(ds)
+    reader = as_reader(source)
+    input_bytes = size_of(reader)
+    ds = read_dataset(reader, limits)
+    source_syntax = transfer_syntax(ds)
     shape = geometry(ds)
     _check_target_holds(shape, target)
     check_writable(ds)
     frames = _reporting(source_frames(ds, shape), shape.pieces, progress)
     if inspect:
         frames = _inspected(frames, ds, shape, inspect)
+    if ds.original_encoding[1] is False:
+        swap_binary_values(ds)
     if TARGETS[target] == RLELossless:
         plugin = encoding_plugin()
-        output = _write_rle(ds, shape, frames, plugin=plugin, packing=packing, verify=verify)
+        output_bytes = _write_rle(sink, ds, shape, frames, plugin=plugin, packing=packing, verify=verify)
     elif TARGETS[target] in lossless.SYNTAXES:
         plan = lossless.plan(ds, shape, TARGETS[target])
         plugin = plan.plugin
-        output = _write_lossless(ds, frames, plan, verify=verify)
+        output_bytes = _write_lossless(sink, ds, shape, frames, plan, verify=verify)
     else:
         plugin = "none"
-        output = _write_native(ds, shape, frames, TARGETS[target], verify=verify)
-    report = Report(
-        source_syntax=source.name,
+        output_bytes = _write_native(sink, ds, shape, frames, TARGETS[target], verify=verify)
+    return Report(
+        source_syntax=source_syntax.name,
         target_syntax=TARGETS[target].name,
-        input_bytes=len(data),
-        output_bytes=len(output),
+        input_bytes=input_bytes,
+        output_bytes=output_bytes,
         frames=shape.frames,
         elements=count_elements(ds),
         plugin=plugin,
@@ -210,7 +264,6 @@ def _convert(
         seconds=perf_counter() - started,
         lossy_source=is_lossy(ds),
     )
-    return Conversion(data=output, report=report)
 
 
 def _check_target_holds(shape: Geometry, target: str) -> None:
@@ -252,17 +305,33 @@ def _inspected(frames: Iterator[bytes], ds: Dataset, shape: Geometry, inspect: I
         yield frame
 
 
+def _largest_rle_stream(shape: Geometry) -> int:
+    """Return the most bytes one frame of `shape` can take as RLE Lossless (PS3.5 G).
+
+    The 64-byte header, then one segment per sample byte: PackBits never lengthens a run of
+    equal bytes, and adds one byte per literal run of at most 128, which start anew each row.
+    """
+    segment = shape.rows * shape.columns + shape.rows * -(-shape.columns // 128) + 1
+    return 64 + shape.samples_per_pixel * shape.sample_width * segment
+
+
 def _write_rle(
-    ds: Dataset, shape: Geometry, frames: Iterable[bytes], *, plugin: str, packing: str, verify: bool
-) -> bytes:
-    """Encode canonical `frames` as RLE Lossless into `ds` and return the file's bytes.
+    sink: BinaryIO, ds: Dataset, shape: Geometry, frames: Iterable[bytes], *, plugin: str, packing: str,
+    verify: bool,
+) -> int:
+    """Encode canonical `frames` as RLE Lossless, write the file with `ds` to `sink`; return its size.
 
     Frames are verified one at a time, right after encoding (:mod:`dicompress.writing.verification`),
-    so only one uncompressed frame is held at once; the written file is then checked to
-    hold exactly those frames. The encoded frames are let go as pydicom writes them.
+    and written at once, so only one uncompressed frame and its stream are held at a time;
+    the written file is then checked to hold exactly those frames.
     """
     options = _pixel_options(ds, shape)
-    encoded: list[bytes] = []
+    if shape.samples_per_pixel > 1:
+        # PS3.5 G.2: RLE stores one segment per sample, i.e. colour-by-plane.
+        ds.PlanarConfiguration = 1
+    writer = FileWriter(sink, ds, RLELossless, keyword="PixelData", frames=shape.frames, length=None,
+                        extended=needs_extended(shape.frames, _largest_rle_stream(shape)))
+    lengths: list[int] = []
     checksums: list[int] = []
     certificates: list[Certificate] = []
     for number, frame in enumerate(frames, start=1):
@@ -270,16 +339,12 @@ def _write_rle(
         if verify:
             check_rle_frame(stream, certificates.pop() if certificates else None, frame, shape, options, number)
             checksums.append(checksum(stream))
-        encoded.append(stream)
-    lengths = [len(stream) for stream in encoded]
-    store_encapsulated(ds, encoded)
-    if shape.samples_per_pixel > 1:
-        # PS3.5 G.2: RLE stores one segment per sample, i.e. colour-by-plane.
-        ds.PlanarConfiguration = 1
-    output = _write(ds, RLELossless)
+        lengths.append(len(stream))
+        writer.add(stream)
+    size = writer.finish()
     if verify:
-        check_written_rle(output, lengths, checksums)
-    return output
+        check_written_rle(sink, lengths, checksums)
+    return size
 
 
 def _pixel_options(ds: Dataset, shape: Geometry) -> dict[str, Any]:
@@ -311,13 +376,21 @@ def _encode_rle_frame(
         raise errors.UnsupportedImageError(f"cannot encode as RLE Lossless: {reason}") from None
 
 
-def _write_lossless(ds: Dataset, frames: Iterable[bytes], plan: lossless.Plan, *, verify: bool) -> bytes:
-    """Encode canonical `frames` as planned (JPEG-LS, JPEG 2000 or HTJ2K Lossless) and return the file's bytes.
+def _write_lossless(
+    sink: BinaryIO, ds: Dataset, shape: Geometry, frames: Iterable[bytes], plan: lossless.Plan, *, verify: bool
+) -> int:
+    """Encode canonical `frames` as planned (JPEG-LS, JPEG 2000 or HTJ2K Lossless), write the file; return its size.
 
     As :func:`_write_rle` does: each frame is decoded again and compared with its pixel
     values right after encoding, and the written file is checked to hold exactly those frames.
+    These codecs promise no bound on a stream's size: the offset tables allow for twice
+    the frame's size.
     """
-    encoded: list[bytes] = []
+    lossless.describe(ds, plan)
+    largest = 2 * shape.frame_length + (1 << 16)
+    writer = FileWriter(sink, ds, plan.syntax, keyword="PixelData", frames=shape.frames, length=None,
+                        extended=needs_extended(shape.frames, largest))
+    lengths: list[int] = []
     checksums: list[int] = []
     for number, frame in enumerate(frames, start=1):
         values = lossless.stored_values(frame, plan, number)
@@ -325,41 +398,34 @@ def _write_lossless(ds: Dataset, frames: Iterable[bytes], plan: lossless.Plan, *
         if verify:
             check_decoded_frame(stream, plan.syntax, plan.checker, values, plan.options, number)
             checksums.append(checksum(stream))
-        encoded.append(stream)
-    lengths = [len(stream) for stream in encoded]
-    store_encapsulated(ds, encoded)
-    lossless.describe(ds, plan)
-    output = _write(ds, plan.syntax)
+        lengths.append(len(stream))
+        writer.add(stream)
+    size = writer.finish()
     if verify:
-        check_written_rle(output, lengths, checksums)
-    return output
+        check_written_rle(sink, lengths, checksums)
+    return size
 
 
 def _write_native(
-    ds: Dataset, shape: Geometry, frames: Iterable[bytes], syntax: UID, *, verify: bool
-) -> bytes:
-    """Store canonical `frames` uncompressed in `ds` and return the file's bytes.
+    sink: BinaryIO, ds: Dataset, shape: Geometry, frames: Iterable[bytes], syntax: UID, *, verify: bool
+) -> int:
+    """Write canonical `frames` uncompressed with `ds` to `sink` as a file in `syntax`; return its size.
 
-    The frames are let go as pydicom writes them; the written file is then checked to
-    hold exactly those frames.
+    Each frame is written as it comes; the written file is then checked to hold exactly those frames.
     """
-    stored = list(frames)
-    lengths = [len(frame) for frame in stored]
-    checksums = [checksum(frame) for frame in stored] if verify else []
-    store_native(ds, stored, shape.bits_allocated, shape.keyword)
     if shape.samples_per_pixel > 1:
         ds.PlanarConfiguration = 0
-    output = _write(ds, syntax)
+    vr = "OB" if shape.bits_allocated <= 8 else "OW"
+    length = shape.data_length if shape.bit_packed else shape.frame_length * shape.frames
+    writer = FileWriter(sink, ds, syntax, keyword=shape.keyword, frames=shape.pieces, length=length, vr=vr)
+    lengths: list[int] = []
+    checksums: list[int] = []
+    for frame in frames:
+        lengths.append(len(frame))
+        if verify:
+            checksums.append(checksum(frame))
+        writer.add(frame)
+    size = writer.finish()
     if verify:
-        check_written_native(output, lengths, checksums, shape.keyword)
-    return output
-
-
-def _write(ds: Dataset, syntax: UID) -> bytes:
-    """Return `ds` written as a DICOM file in `syntax`."""
-    if ds.original_encoding[1] is False:
-        swap_binary_values(ds)
-    ds.file_meta.TransferSyntaxUID = syntax
-    buffer = BytesIO()
-    dcmwrite(buffer, ds, enforce_file_format=True)
-    return buffer.getvalue()
+        check_written_native(sink, lengths, checksums, shape.keyword)
+    return size

@@ -23,7 +23,7 @@ from typing import Any
 
 from pydicom import dcmread
 from pydicom.dataset import Dataset
-from pydicom.encaps import generate_frames
+from pydicom.encaps import encapsulate, generate_frames
 from pydicom.pixels import get_decoder
 from pydicom.uid import UID, JPEGExtended12Bit, RLELossless
 
@@ -31,7 +31,7 @@ from dicompress import errors
 from dicompress.plugins import wasm_codecs
 from dicompress.plugins.registration import PLUGIN_LABEL, add_plugins
 from dicompress.reading import lossy
-from dicompress.reading.image_pixel import Geometry
+from dicompress.reading.image_pixel import Geometry, extended_offsets, frame_options, pixel_bytes
 
 #: The command that installs the decoders, named in messages.
 CODECS_INSTALL = 'pip install "dicompress[codecs]"'
@@ -104,7 +104,8 @@ def decoded_frames(ds: Dataset, shape: Geometry) -> Iterator[bytes]:
     """Decode the first frame of `ds` now, describe the decoded pixels in `ds`, return every frame.
 
     The first plugin of :func:`decoding_plugins` that decodes the first frame decodes
-    them all (one decoder per file, so frames never differ by decoder). Before this
+    them all (one decoder per file, so frames never differ by decoder). Each frame is
+    read from the file (:mod:`dicompress.reading.deferred`) when its turn comes. Before this
     returns, the Image Pixel module and Lossy Image Compression of `ds` are updated in
     place to describe the decoded pixels (see the module's description).
 
@@ -128,34 +129,54 @@ def decoded_frames(ds: Dataset, shape: Geometry) -> Iterator[bytes]:
     """
     syntax = UID(ds.file_meta.TransferSyntaxUID)
     plugins = decoding_plugins(syntax, int(ds.get("BitsStored") or shape.bits_allocated))
-    (first, properties), rest = _decode_first(ds, syntax, plugins)
+    options = frame_options(ds)
+    encoded = _encoded_frames(ds, shape, syntax)
+    first, properties, plugin = _decode_first(next(encoded, None), syntax, plugins, options)
     _describe(ds, properties)
-    if not lossy.is_lossy(ds) and (method := _lossy_method(ds, syntax, shape.frames)):
-        lossy.record(ds, method, shape.frame_length * shape.frames / len(ds.PixelData))
-    return _canonical_frames(first, rest, shape, syntax)
+    if not lossy.is_lossy(ds) and (method := _lossy_method(ds, shape, syntax)):
+        lossy.record(ds, method, shape.frame_length * shape.frames / len(pixel_bytes(ds)))
+    return _canonical_frames(first, encoded, shape, syntax, lambda frame: _decode(frame, syntax, plugin, options))
 
 
-def _lossy_method(ds: Dataset, syntax: UID, frames: int) -> str | None:
+def _encoded_frames(ds: Dataset, shape: Geometry, syntax: UID) -> Iterator[bytes]:
+    """Yield the encoded frames of `ds`, each read from the file as pydicom's parser splits them."""
+    frames = generate_frames(
+        pixel_bytes(ds).window(), number_of_frames=shape.frames, extended_offsets=extended_offsets(ds)
+    )
+    count = 0
+    while True:
+        try:
+            frame = next(frames)
+        except StopIteration:
+            return
+        except MemoryError:
+            raise
+        except Exception as exc:  # the frames cannot be told apart; the decoder would fail too
+            raise _undecodable(syntax, f"frame {count + 1}: {_reason(exc)}") from None
+        count += 1
+        yield frame
+
+
+def _lossy_method(ds: Dataset, shape: Geometry, syntax: UID) -> str | None:
     """Return :func:`dicompress.reading.lossy.lossy_method` of the encoded frames of `ds`."""
-    try:
-        return lossy.lossy_method(syntax, generate_frames(ds.PixelData, number_of_frames=frames))
-    except MemoryError:
-        raise
-    except Exception as exc:  # the frames cannot be told apart; the decoder would fail too
-        raise _undecodable(syntax, _reason(exc)) from None
+    return lossy.lossy_method(syntax, _encoded_frames(ds, shape, syntax))
+
+
+def _decode(frame: bytes, syntax: UID, plugin: str, options: dict[str, Any]) -> tuple[Any, dict]:
+    """Return one encoded frame decoded by `plugin`, with the decoder's properties."""
+    return get_decoder(syntax).as_array(encapsulate([frame]), decoding_plugin=plugin, **options)
 
 
 def _decode_first(
-    ds: Dataset, syntax: UID, plugins: list[str]
-) -> tuple[tuple[Any, dict], Iterator[tuple[Any, dict]]]:
-    """Return the first decoded frame with its properties, and the decoder's iterator."""
+    frame: bytes | None, syntax: UID, plugins: list[str], options: dict[str, Any]
+) -> tuple[Any, dict, str]:
+    """Return the first frame decoded by the first plugin that can, its properties, and that plugin."""
+    if frame is None:
+        raise _undecodable(syntax, "; ".join(f"{plugin}: no frames" for plugin in plugins))
     reasons = []
     for plugin in plugins:
-        arrays = get_decoder(syntax).iter_array(ds, decoding_plugin=plugin)
         try:
-            return next(arrays), arrays
-        except StopIteration:
-            reasons.append(f"{plugin}: no frames")
+            return (*_decode(frame, syntax, plugin, options), plugin)
         except MemoryError:
             raise
         except Exception as exc:  # plugins raise many types for damaged streams
@@ -164,16 +185,17 @@ def _decode_first(
 
 
 def _canonical_frames(
-    first: Any, rest: Iterator[tuple[Any, dict]], shape: Geometry, syntax: UID
+    first: Any, rest: Iterator[bytes], shape: Geometry, syntax: UID, decode: Any
 ) -> Iterator[bytes]:
-    """Yield `first` and the next ``shape.frames - 1`` decoded frames in the canonical layout."""
+    """Yield `first` and the next ``shape.frames - 1`` frames of `rest`, decoded, in the canonical layout."""
     yield _canonical(first, shape)
     count = 1
     while count < shape.frames:
+        frame = next(rest, None)
+        if frame is None:
+            raise _undecodable(syntax, f"it holds {count} of {shape.frames} frames")
         try:
-            array, _ = next(rest)
-        except StopIteration:
-            raise _undecodable(syntax, f"it holds {count} of {shape.frames} frames") from None
+            array, _ = decode(frame)
         except MemoryError:
             raise
         except Exception as exc:

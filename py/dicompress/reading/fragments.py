@@ -4,7 +4,8 @@ pydicom's parsers seek and read by the lengths and offsets a file declares. On a
 CPython a length beyond the data only reads less; in wasm32 (Pyodide) a length or offset of
 2 GiB or more does not fit a C ``ssize_t`` and raises ``OverflowError``. :func:`check_items`
 checks every item length and every Extended Offset Table entry against the bytes the Pixel
-Data holds before pydicom sees them, so both surfaces refuse a lying file alike.
+Data holds before pydicom sees them, so both surfaces refuse a lying file alike. The item
+headers are read from the file one at a time; the items themselves are stepped over.
 """
 
 import struct
@@ -12,6 +13,7 @@ import struct
 from pydicom.dataset import Dataset
 
 from dicompress import errors
+from dicompress.reading.deferred import StoredValue
 
 __all__ = ["check_items"]
 
@@ -21,12 +23,12 @@ _TABLE = "Extended Offset Table (7FE0,0001)"
 _LENGTHS = "Extended Offset Table Lengths (7FE0,0002)"
 
 
-def check_items(pixel_data: bytes | memoryview, ds: Dataset) -> int:
+def check_items(pixel_data: StoredValue, ds: Dataset) -> int:
     """Return how many fragments encapsulated `pixel_data` holds, after checking its items and offset tables.
 
     Parameters
     ----------
-    pixel_data : bytes or memoryview
+    pixel_data : StoredValue
         The value of encapsulated Pixel Data: the Basic Offset Table item, then the fragments.
     ds : pydicom.dataset.Dataset
         Its data set, for the Extended Offset Table.
@@ -43,7 +45,7 @@ def check_items(pixel_data: bytes | memoryview, ds: Dataset) -> int:
         whose length is no multiple of 4, or an Extended Offset Table entry that names no
         fragment or more bytes than its fragment holds.
     """
-    items = _items(memoryview(pixel_data))
+    items = _items(pixel_data)
     if not items:
         raise errors.CorruptPixelDataError("the encapsulated Pixel Data has no Basic Offset Table item")
     table_length = items[0][1]
@@ -58,16 +60,17 @@ def check_items(pixel_data: bytes | memoryview, ds: Dataset) -> int:
     return len(items) - 1
 
 
-def _items(view: memoryview) -> list[tuple[int, int]]:
+def _items(value: StoredValue) -> list[tuple[int, int]]:
     """Return (where the item starts, its length) of every item before a sequence delimiter or the end."""
     found: list[tuple[int, int]] = []
     pos = 0
-    while pos < len(view):
-        if len(view) - pos < 8:
+    while pos < len(value):
+        header = value.read_at(pos, 8)
+        if len(header) < 8:
             raise errors.CorruptPixelDataError(
-                f"the encapsulated Pixel Data ends inside an item header, {len(view) - pos} bytes from its end"
+                f"the encapsulated Pixel Data ends inside an item header, {len(value) - pos} bytes from its end"
             )
-        group, element, length = struct.unpack_from("<HHL", view, pos)
+        group, element, length = struct.unpack("<HHL", header)
         tag = group << 16 | element
         if tag == _SEQUENCE_END:
             break
@@ -76,7 +79,7 @@ def _items(view: memoryview) -> list[tuple[int, int]]:
                 f"the encapsulated Pixel Data holds ({group:04X},{element:04X}) where item {len(found) + 1} "
                 "should start"
             )
-        rest = len(view) - pos - 8
+        rest = len(value) - pos - 8
         if length == _UNDEFINED or length > rest:
             declared = "an undefined length" if length == _UNDEFINED else f"{length} bytes"
             raise errors.CorruptPixelDataError(

@@ -15,7 +15,7 @@ from pydicom.pixels.decoders.base import DecodeRunner
 from pydicom.uid import UID, RLELossless
 
 from dicompress import errors
-from dicompress.reading.deferred import pixel_value
+from dicompress.reading.deferred import StoredValue, pixel_value
 from dicompress.reading.fragments import check_items
 
 #: The float pixel elements and the Bits Allocated of each (PS3.3 C.7.6.24).
@@ -158,10 +158,10 @@ def geometry(ds: Dataset) -> Geometry:
     return shape
 
 
-def pixel_bytes(ds: Dataset, keyword: str = "PixelData") -> bytes | memoryview:
+def pixel_bytes(ds: Dataset, keyword: str = "PixelData") -> StoredValue:
     """Return the value of the pixel element `keyword`, refusing one that holds no bytes.
 
-    A value left in the file's bytes (:mod:`dicompress.reading.deferred`) comes as a view, not a copy.
+    The value stays in the file (:mod:`dicompress.reading.deferred`): it is read a frame at a time.
 
     Raises
     ------
@@ -171,7 +171,7 @@ def pixel_bytes(ds: Dataset, keyword: str = "PixelData") -> bytes | memoryview:
     pixels = pixel_value(ds, keyword)
     if not pixels:
         raise errors.NoPixelDataError(f"the {_NAMES[keyword]} is empty: nothing to convert")
-    if not isinstance(pixels, bytes | bytearray | memoryview):
+    if not isinstance(pixels, StoredValue):
         vr = ds.get_item(keyword, keep_deferred=True).VR
         raise errors.DamagedFileError(f"the {_NAMES[keyword]} holds no bytes (VR {vr})")
     return pixels
@@ -193,7 +193,7 @@ def _pixel_keyword(ds: Dataset) -> str:
     return present[0]
 
 
-def _check_decodable(ds: Dataset, shape: Geometry, pixel_data: bytes | memoryview) -> None:
+def _check_decodable(ds: Dataset, shape: Geometry, pixel_data: StoredValue) -> None:
     """Raise ``GeometryError`` unless pydicom's decoders accept the Image Pixel module of `ds`.
 
     A result is only useful if it can be decoded: pydicom checks Bits Stored, Pixel
@@ -213,7 +213,7 @@ def _check_decodable(ds: Dataset, shape: Geometry, pixel_data: bytes | memoryvie
                 options[name] = whole_number(ds, keyword)
         runner.set_options(**options)
         runner.set_option("pixel_keyword", shape.keyword)
-        runner.set_source(pixel_data)
+        runner.set_source(pixel_data)  # type: ignore[arg-type]  # pydicom checks its length, reads nothing
         runner.validate()
     except (AttributeError, ValueError, TypeError, KeyError) as exc:
         raise errors.GeometryError(f"the image cannot be decoded as described: {errors.reason(exc)}") from None
@@ -262,7 +262,7 @@ def _check_native_length(length: int, shape: Geometry, ds: Dataset) -> None:
         )
 
 
-def _check_rle_frames(pixel_data: bytes | memoryview, fragments: int, shape: Geometry, ds: Dataset) -> None:
+def _check_rle_frames(pixel_data: StoredValue, fragments: int, shape: Geometry, ds: Dataset) -> None:
     """Raise unless encapsulated RLE `pixel_data` (`fragments` checked items) holds the declared frames.
 
     RLE keeps each frame in one fragment (PS3.5 A.4.2), and pydicom splits the fragments
@@ -275,12 +275,10 @@ def _check_rle_frames(pixel_data: bytes | memoryview, fragments: int, shape: Geo
         them even at RLE's best ratio; ``CorruptPixelDataError`` when an offset table splits
         them otherwise (:func:`~dicompress.reading.fragments.check_items` checked the items).
     """
-    extended = None
-    if "ExtendedOffsetTable" in ds and "ExtendedOffsetTableLengths" in ds:
-        extended = (ds.ExtendedOffsetTable, ds.ExtendedOffsetTableLengths)
-    pixel_data = bytes(pixel_data)  # pydicom's parsers take bytes (the RLE data only, not the image)
     try:
-        frames = generate_fragmented_frames(pixel_data, number_of_frames=shape.frames, extended_offsets=extended)
+        frames = generate_fragmented_frames(
+            pixel_data.window(), number_of_frames=shape.frames, extended_offsets=extended_offsets(ds)
+        )
         split = sum(1 for _ in frames)
     except (ValueError, StructError) as exc:
         raise errors.CorruptPixelDataError(f"the RLE pixel data cannot be decoded: {errors.reason(exc)}") from None
@@ -300,6 +298,20 @@ def _check_rle_frames(pixel_data: bytes | memoryview, fragments: int, shape: Geo
             f"the RLE Pixel Data ({len(pixel_data)} bytes) cannot hold {shape.describe(shape.frames)} "
             f"({needed} bytes): RLE compresses {RLE_MAX_RATIO} to 1 at most"
         )
+
+
+def frame_options(ds: Dataset) -> dict[str, Any]:
+    """Return pydicom's decoding options for one encoded frame of `ds` on its own (no offset tables)."""
+    options = {**as_pixel_options(ds), "number_of_frames": 1}
+    options.pop("extended_offsets", None)
+    return options
+
+
+def extended_offsets(ds: Dataset) -> tuple[bytes, bytes] | None:
+    """Return the Extended Offset Table of `ds` and its Lengths, as pydicom's frame parsers take them, if both exist."""
+    if "ExtendedOffsetTable" in ds and "ExtendedOffsetTableLengths" in ds:
+        return ds.ExtendedOffsetTable, ds.ExtendedOffsetTableLengths
+    return None
 
 
 def _declared(ds: Dataset, shape: Geometry) -> str:

@@ -40,6 +40,7 @@ from pydicom.valuerep import EXPLICIT_VR_LENGTH_32, VR
 
 from dicompress import errors
 from dicompress.limits import Limits
+from dicompress.reading.source import FileBytes
 
 _ITEM, _ITEM_END, _SEQUENCE_END = 0xFFFEE000, 0xFFFEE00D, 0xFFFEE0DD
 _UNDEFINED = 0xFFFFFFFF
@@ -76,13 +77,13 @@ class _Element:
     value: int  # where its value starts
 
 
-def check(data: bytes, limits: Limits) -> int:
+def check(data: bytes | FileBytes, limits: Limits) -> int:
     """Check the structure of a DICOM file against `limits`; return how deep its sequences nest.
 
     Parameters
     ----------
-    data : bytes
-        The whole file.
+    data : bytes or FileBytes
+        The whole file, or a file read as it is walked (long values are stepped over, not read).
     limits : Limits
         The sequence depth and inflation allowed.
 
@@ -106,7 +107,7 @@ def check(data: bytes, limits: Limits) -> int:
     syntax = kept.rstrip(b"\0 ").decode("ascii", "replace") if kept is not None else None
     body = data
     if syntax == _DEFLATED:
-        deflated = memoryview(data)[start:]
+        deflated = memoryview(data)[start:] if isinstance(data, bytes) else data[start:]
         head = _walked_head(deflated, limits)
         body, start = head if head is not None else inflate(deflated, limits), 0
         implicit, little = False, True
@@ -192,7 +193,9 @@ def _encoding(syntax: str | None, head: bytes) -> tuple[bool, bool]:
 class _Walk:
     """A walk over the elements of one data set, with an explicit stack instead of recursion."""
 
-    def __init__(self, buf: bytes, limits: Limits, *, little: bool, inflated: bool = False, head: bool = False) -> None:
+    def __init__(
+        self, buf: bytes | FileBytes, limits: Limits, *, little: bool, inflated: bool = False, head: bool = False
+    ) -> None:
         self.buf = buf
         self.inflated = inflated
         self.head = head  # `buf` is the head of a longer data set: its end ends the walk, without an error

@@ -11,7 +11,8 @@ sample. Once the file is written, pydicom's own reader must find in it exactly t
 frames: as many items as frames, each where the offset tables
 say, each with the length and the Adler-32 checksum of the frame that was checked.
 Native Pixel Data must be, where pydicom's reader finds it, frames of those lengths and
-checksums.
+checksums. The written file is read back a frame at a time, never whole (a deflated one
+excepted: pydicom inflates its data set whole).
 
 Every failure raises :class:`~dicompress.errors.VerificationError`; the result is then
 discarded.
@@ -20,7 +21,6 @@ discarded.
 import struct
 import zlib
 from collections.abc import Sequence
-from io import BytesIO
 from typing import Any
 
 from pydicom import dcmread
@@ -29,9 +29,10 @@ from pydicom.pixels import get_decoder
 from pydicom.uid import UID
 
 from dicompress import errors
-from dicompress.reading.deferred import DEFER_SIZE, pixel_value
+from dicompress.reading.deferred import DEFER_SIZE, StoredValue, pixel_value
 from dicompress.reading.dicom_input import Geometry, decode_rle_frames
 from dicompress.reading.layout import interleaved_to_planar
+from dicompress.reading.source import Readable, SourceReader
 
 __all__ = ["check_decoded_frame", "check_rle_frame", "check_written_native", "check_written_rle", "checksum"]
 
@@ -122,15 +123,15 @@ def check_decoded_frame(
         raise errors.VerificationError(_not_decoding(number))
 
 
-def check_written_rle(output: bytes, lengths: Sequence[int], checksums: Sequence[int]) -> None:
+def check_written_rle(output: Readable, lengths: Sequence[int], checksums: Sequence[int]) -> None:
     """Raise ``VerificationError`` unless pydicom reads frames of these lengths and checksums in `output`.
 
     Any encapsulated Pixel Data is checked so, whatever its syntax.
 
     Parameters
     ----------
-    output : bytes
-        The written file, RLE Lossless (or another encapsulated syntax).
+    output : file object
+        The written file, RLE Lossless (or another encapsulated syntax), read a frame at a time.
     lengths, checksums : sequence of int
         The length and :func:`checksum` of every frame that was checked.
 
@@ -145,7 +146,7 @@ def check_written_rle(output: bytes, lengths: Sequence[int], checksums: Sequence
     for length in lengths:
         offsets.append(end)
         end += 8 + length + length % 2
-    reader = BytesIO(output)
+    reader = SourceReader(output)
     try:
         # Every element is stepped over as pydicom's reader does; only the tables are kept.
         head = dcmread(reader, stop_before_pixels=True, specific_tags=_OFFSET_TABLES)
@@ -171,26 +172,26 @@ def check_written_rle(output: bytes, lengths: Sequence[int], checksums: Sequence
         )
     if not tables_right:
         raise errors.VerificationError("the written offset table does not match the frames; the result was discarded")
-    view = memoryview(output)
     for number, (item, offset, length, expected) in enumerate(zip(items, offsets, lengths, checksums), start=1):
         last = number == len(lengths)
+        end = item + 8 + length + length % 2
         ends_right = not last or (
-            struct.unpack_from("<L", output, item + 4)[0] == length + length % 2
-            and output[item + 8 + length + length % 2 :][: len(_SEQUENCE_DELIMITER)] == _SEQUENCE_DELIMITER
+            struct.unpack("<L", reader.read_at(item + 4, 4))[0] == length + length % 2
+            and reader.read_at(end, len(_SEQUENCE_DELIMITER)) == _SEQUENCE_DELIMITER
         )
-        if item != first + offset or not ends_right or checksum(view[item + 8 : item + 8 + length]) != expected:
+        if item != first + offset or not ends_right or checksum(reader.read_at(item + 8, length)) != expected:
             raise errors.VerificationError(_not_decoding(number))
 
 
 def check_written_native(
-    output: bytes, lengths: Sequence[int], checksums: Sequence[int], keyword: str = "PixelData"
+    output: Readable, lengths: Sequence[int], checksums: Sequence[int], keyword: str = "PixelData"
 ) -> None:
     """Raise ``VerificationError`` unless the Pixel Data pydicom reads in `output` is frames of these checksums.
 
     Parameters
     ----------
-    output : bytes
-        The written file, uncompressed (deflated or not).
+    output : file object
+        The written file, uncompressed (deflated or not), read a frame at a time.
     lengths, checksums : sequence of int
         The length and :func:`checksum` of every frame (or piece of bit-packed frames) that was stored.
     keyword : str, optional
@@ -201,13 +202,13 @@ def check_written_native(
     dicompress.errors.VerificationError
         If the Pixel Data pydicom reads differs from the frames.
     """
-    written = dcmread(BytesIO(output), defer_size=DEFER_SIZE)
-    if keyword not in written:
+    written = dcmread(SourceReader(output), defer_size=DEFER_SIZE)
+    value = pixel_value(written, keyword) if keyword in written else None
+    if not isinstance(value, StoredValue):
         raise errors.VerificationError(f"the written file has no {keyword}; the result was discarded")
-    value = memoryview(pixel_value(written, keyword))
     start = 0
     for number, (length, expected) in enumerate(zip(lengths, checksums), start=1):
-        frame = value[start : start + length]
+        frame = value.read_at(start, length)
         if len(frame) != length or checksum(frame) != expected:
             raise errors.VerificationError(_not_decoding(number))
         start += length
