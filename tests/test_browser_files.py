@@ -13,7 +13,7 @@ from pydicom.uid import RLELossless
 
 from dicompress import browser
 from dicompress.browser_files import BlobReader, StorageFullError, StoredResult, UnreadableSourceError
-from tests.dicom_files import file_bytes, read
+from tests.dicom_files import file_bytes, read, rewritten
 
 CHUNK = 1000
 
@@ -142,3 +142,14 @@ def test_a_streamed_result_the_storage_cannot_hold_fails_with_one_line():
 def test_a_streamed_file_that_is_not_dicom_in_a_folder_is_skipped():
     done = browser.convert_file(Source(b"%PDF-1.7 " * 100), Store(), "rle", in_folder=True)
     assert done["ok"] is False and done["skipped"] is True and done["code"] == "not-dicom"
+
+
+def test_a_file_whose_single_frame_python_in_the_page_cannot_hold_is_refused_with_that_reason():
+    def huge(ds):
+        ds.Rows = ds.Columns = 30000  # 30000 x 30000 x 3 samples of 8 bits: 2.7 GB in one frame
+    data = rewritten("SC_rgb_rle.dcm", huge)
+    done = browser.convert_file(Source(data), Store(), "explicit")
+    assert done == {"ok": False, "skipped": False, "code": "frame-too-large", "warnings": [], "message": (
+        "A single frame of this file is too large for the browser: 2.70 GB, and a browser tab can convert frames "
+        "up to about 859.0 MB (Python in WebAssembly has 4 GB of memory at most). Use the dicompress command "
+        "line on your computer instead: dicompress FILE -o OUT/")}

@@ -20,10 +20,10 @@ import sys
 import traceback
 from collections.abc import Callable, Iterable
 from dataclasses import asdict
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, BinaryIO, cast
 
 from dicompress import frontend
-from dicompress.browser_files import BlobReader, StoredResult
+from dicompress.browser_files import BlobReader, FrameTooLargeError, StoredResult
 
 if TYPE_CHECKING:
     from dicompress.preview import Details, Thumbnail
@@ -33,8 +33,6 @@ if TYPE_CHECKING:
 Buffer = Any
 #: A file the page streams, read through a buffer.
 Stream = io.BufferedIOBase
-#: Where a streamed file's result is written.
-Sink = io.RawIOBase | io.BufferedIOBase
 #: Called with (frames done, frames in all) after each frame.
 Progress = Callable[[int, int], None]
 #: Called once with the preview of the file being converted (see :func:`convert`).
@@ -237,7 +235,7 @@ def convert_file(
         As :func:`convert` returns it, but a converted file's ``data`` is there only without a `store`.
     """
     reader = io.BufferedReader(BlobReader(source, name), READ_BUFFER_BYTES)
-    sink: Sink = StoredResult(store) if store is not None else io.BytesIO()
+    sink = cast(BinaryIO, StoredResult(store)) if store is not None else io.BytesIO()
     try:
         with frontend.file_warnings() as notes:
             result = _convert(reader, target, progress, verify, packing, in_folder, strict, preview, sink=sink)
@@ -265,11 +263,12 @@ def _convert(
     source: bytes | Stream, target: str, progress: Progress | None, verify: bool, packing: str, in_folder: bool,
     strict: bool,
     preview: Preview | None,
-    sink: Sink | None = None,
+    sink: BinaryIO | None = None,
 ) -> dict[str, Any]:
     """Do :func:`convert`'s work, warnings aside: from `source`'s bytes, or from `source` to `sink`."""
     from dicompress.errors import ConversionError, DecoderMissingError
     from dicompress.service import convert as service_convert
+    from dicompress.service import convert_file
 
     try:
         reason = frontend.skip_reason(_head(source, frontend.HEAD_BYTES), in_folder=in_folder)
@@ -281,11 +280,10 @@ def _convert(
                                      inspect=inspect)
             return {"ok": True, "data": result.data, "report": result.report.as_dict()}
         assert sink is not None
-        # interim until service.convert_file (issue 17's core) lands: the whole file in memory
-        result = service_convert(source.read(), target, packing=packing, verify=verify, progress=progress,
-                                 inspect=inspect)
-        sink.write(result.data)
-        return {"ok": True, "report": result.report.as_dict()}
+        _check_frame_fits(source)
+        report = convert_file(source, sink, target, packing=packing, verify=verify, progress=progress,
+                              inspect=inspect)
+        return {"ok": True, "report": report.as_dict()}
     except DecoderMissingError as exc:
         return _failure(exc.code, frontend.message("browser_decoder_missing", syntax=exc.syntax))
     except ConversionError as exc:
@@ -309,15 +307,54 @@ def _convert(
 
 
 def _is_directory(source: bytes | Stream) -> bool:
-    """Return whether `source` is a DICOMDIR; a stream is judged by its head (its file meta)."""
+    """Return whether `source` is a DICOMDIR (a stream is read from its start)."""
     from dicompress.reading.dicom_input import is_directory
 
-    if isinstance(source, bytes):
-        return is_directory(source)
+    if not isinstance(source, bytes):
+        source.seek(0)
+    return is_directory(source)
+
+
+#: The Image Pixel values that give the size of a frame.
+_FRAME_TAGS = ("Rows", "Columns", "SamplesPerPixel", "BitsAllocated")
+
+
+def _check_frame_fits(source: Stream) -> None:
+    """Refuse a streamed file one of whose frames Python in the page could not hold (its copies).
+
+    Only the four values that size a frame are kept from the header; a file they do not
+    describe is left for the conversion to refuse with its own reason.
+
+    Raises
+    ------
+    dicompress.browser_files.FrameTooLargeError
+        With the frame's size and the page's limit, on one line.
+    """
+    from pydicom import dcmread
+
+    source.seek(0)
     try:
-        return is_directory(_head(source, HEAD_PROBE_BYTES))
-    except Exception:  # pydicom gave up on the cut-short head: taken for an ordinary file
-        return False
+        ds = dcmread(source, stop_before_pixels=True, specific_tags=list(_FRAME_TAGS))
+        rows, columns, samples, bits = (int(ds[keyword].value) for keyword in _FRAME_TAGS)
+    except Exception:  # not DICOM, or no image: the conversion says why
+        return
+    finally:
+        source.seek(0)
+    frame_bytes = rows * columns * samples * -(-bits // 8)
+    limit = frontend.BROWSER_MAX_FRAME_BYTES
+    if frame_bytes > limit:
+        raise FrameTooLargeError(frontend.message("frame_too_large", size=_size_text(frame_bytes),
+                                                  limit=_size_text(limit)))
+
+
+def _size_text(size: int) -> str:
+    """Return `size` in bytes for people, as the page writes sizes (web/format.js): ``"1.07 GB"``."""
+    value, unit = float(size), "bytes"
+    for bigger in ("kB", "MB", "GB"):
+        if value < 1000:
+            break
+        value, unit = value / 1000, bigger
+    return f"{size} bytes" if unit == "bytes" else f"{value:.{2 if value < 10 else 1}f} {unit}"
 
 
 def needs_codecs(data: Buffer) -> list[str]:
