@@ -129,7 +129,7 @@ def test_a_file_changed_on_disk_while_it_is_converted_fails_with_one_line(disk_a
         f.write(b"\0" * 16)
     assert app.wait_finished(source.name) == "error"
     assert app.row(source.name).get_attribute("data-code") == "unreadable"
-    assert app.error_text(source.name).strip() == "the file could not be read (NotReadableError)"
+    assert app.error_text(source.name).strip() == "The file could not be read (NotReadableError)."
     assert [entry for entry in stored(app) if not entry.endswith("/")] == []  # nothing half-written stays
     app.add([after], "rle")
     assert app.wait_finished(after.name) == "done"
