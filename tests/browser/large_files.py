@@ -7,6 +7,7 @@ source again. The pixels are 12 bits in 16 with runs and literals (RLE has real 
 and every frame differs from the others.
 """
 
+import math
 from pathlib import Path
 
 import numpy as np
@@ -36,9 +37,9 @@ def frame(index: int) -> np.ndarray:
     return (_BASE + np.uint16(index * 13)) & np.uint16(0x0FFF)
 
 
-def frames_for(size: int) -> int:
-    """The number of frames of a file of about `size` bytes."""
-    return max(1, round(size / FRAME_BYTES))
+def frames_for(size: float) -> int:
+    """The number of frames of a file of at least `size` bytes."""
+    return max(1, math.ceil(size / FRAME_BYTES))
 
 
 def write_multiframe(path: Path, frames: int) -> Path:
