@@ -275,12 +275,12 @@ def _convert(
         if reason:
             return _failure("not-dicom", reason, skipped=True)
         inspect = _previewer(preview) if preview else None
+        _check_frame_fits(io.BytesIO(source) if isinstance(source, bytes) else source)
         if isinstance(source, bytes):
             result = service_convert(source, target, packing=packing, verify=verify, progress=progress,
                                      inspect=inspect)
             return {"ok": True, "data": result.data, "report": result.report.as_dict()}
         assert sink is not None
-        _check_frame_fits(source)
         report = convert_file(source, sink, target, packing=packing, verify=verify, progress=progress,
                               inspect=inspect)
         return {"ok": True, "report": report.as_dict()}
@@ -319,8 +319,10 @@ def _is_directory(source: bytes | Stream) -> bool:
 _FRAME_TAGS = ("Rows", "Columns", "SamplesPerPixel", "BitsAllocated")
 
 
-def _check_frame_fits(source: Stream) -> None:
-    """Refuse a streamed file one of whose frames Python in the page could not hold (its copies).
+def _check_frame_fits(source: io.BufferedIOBase) -> None:
+    """Refuse a file one of whose frames Python in the page could not hold (its copies).
+
+    A small compressed file can declare a huge frame too, so every file is checked.
 
     Only the four values that size a frame are kept from the header; a file they do not
     describe is left for the conversion to refuse with its own reason.
