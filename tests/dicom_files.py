@@ -88,3 +88,15 @@ def corrupt_rle_file() -> bytes:
     buffer = BytesIO()
     ds.save_as(buffer, enforce_file_format=True)
     return buffer.getvalue()
+
+
+def with_elements_after_pixel_data(name: str) -> bytes:
+    """Return test file `name` with elements after its Pixel Data: a private block (a long value, one
+    pydicom leaves in the file when reading) and Data Set Trailing Padding."""
+    def add(ds: Dataset) -> None:
+        block = ds.private_block(0x7FE1, "dicompress test", create=True)
+        block.add_new(0x00, "OB", bytes(range(256)) * 300)
+        block.add_new(0x01, "LO", "after the pixels")
+        ds.add_new(0xFFFCFFFC, "OB", b"\0" * 64)
+
+    return rewritten(name, add)

@@ -40,6 +40,7 @@ from pydicom.data import get_testdata_file
 from pydicom.encaps import generate_frames
 
 from tests import corpus, peers
+from tests.dicom_files import with_elements_after_pixel_data
 from tests.kept_files import float_image, mpeg2_video, one_bit
 from tests.pyodide import checks
 from tests.test_rle import corpus_frames, planar_little_endian
@@ -102,6 +103,20 @@ CONVERT_CASES: dict[str, tuple[Callable[[], tuple[bytes, np.ndarray | None]], st
     "liver.dcm to rle": (_testdata("liver.dcm"), "rle"),
     "float to rle": (_float("FloatPixelData", False), "rle"),
     "MPEG-2 video to explicit": (lambda: (mpeg2_video(), None), "explicit"),
+}
+#: Files the service converts in Pyodide with convert_file, from a reader that only reads, seeks and
+#: tells (as the page's reader over a Blob) into BytesIO; expected: CPython's convert() bytes.
+STREAMED_CASES: dict[str, tuple[Callable[[], tuple[bytes, np.ndarray | None]], str]] = {
+    "rtdose.dcm (15 frames) to rle, streamed": (_testdata("rtdose.dcm"), "rle"),
+    "rtdose.dcm (15 frames) to explicit, streamed": (_testdata("rtdose.dcm"), "explicit"),
+    "emri_small_RLE.dcm (10 RLE frames) to explicit, streamed": (_testdata("emri_small_RLE.dcm"), "explicit"),
+    "SC_rgb_expb_16bit.dcm to rle, streamed": (_testdata("SC_rgb_expb_16bit.dcm"), "rle"),
+    "elements after Pixel Data to rle, streamed": (
+        lambda: (with_elements_after_pixel_data("CT_small.dcm"), None), "rle"),
+    "elements after Pixel Data to explicit, streamed": (
+        lambda: (with_elements_after_pixel_data("CT_small.dcm"), None), "explicit"),
+    "elements after Pixel Data to deflate, streamed": (
+        lambda: (with_elements_after_pixel_data("CT_small.dcm"), None), "deflate"),
 }
 #: What the peers encode: DCMTK needs a file, pylibjpeg-rle takes any frame.
 DCMCRLE_CASES = ENCODE_IMAGES
@@ -328,6 +343,10 @@ def add_convert_cases(cases: Cases) -> None:
         expected = {**checks.convert_outcome(data, target),
                     "source_pixels": None if pixels is None else checks.digest(_little_endian(pixels))}
         cases.add("convert", case, {"file": cases.write(f"convert/{number}.dcm", data), "target": target}, expected)
+    for number, (case, (make, target)) in enumerate(STREAMED_CASES.items()):
+        data, _ = make()
+        entry = {"file": cases.write(f"convert/streamed-{number}.dcm", data), "target": target, "streamed": True}
+        cases.add("convert", case, entry, checks.convert_outcome(data, target))
 
 
 def prepare_cases(folder: Path) -> Cases:
@@ -537,3 +556,10 @@ def test_what_the_target_cannot_hold_raises_the_same_kept_error_in_pyodide(wasm3
     expected = {key: value for key, value in wasm32.expected["convert"][case].items() if key != "source_pixels"}
     assert expected["code"] == code
     assert wasm32.results["convert"][case] == expected
+
+
+@pytest.mark.parametrize("case", list(STREAMED_CASES))
+def test_convert_file_from_a_reader_in_pyodide_writes_what_convert_writes_on_cpython(wasm32, case):
+    ours, expected = wasm32.results["convert"][case], wasm32.expected["convert"][case]
+    assert expected["code"] is None
+    assert ours == expected

@@ -10,6 +10,7 @@ with bytes. Every failure a person can cause raises a
 
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import asdict, dataclass
+from itertools import chain
 from io import BytesIO
 from time import perf_counter
 from typing import TYPE_CHECKING, Any, BinaryIO
@@ -237,9 +238,12 @@ def _convert(
     shape = geometry(ds)
     _check_target_holds(shape, target)
     check_writable(ds)
-    frames = _reporting(source_frames(ds, shape), shape.pieces, progress)
-    if inspect:
-        frames = _inspected(frames, ds, shape, inspect)
+    frames = iter(source_frames(ds, shape))
+    first = next(frames)
+    if inspect:  # before anything of the data set changes for writing
+        inspect(ds, shape, first)
+    frames = _reporting(chain([first], frames), shape.pieces, progress)
+    del first  # the chain holds it until its turn
     if ds.original_encoding[1] is False:
         swap_binary_values(ds)
     if TARGETS[target] == RLELossless:
@@ -295,14 +299,6 @@ def _reporting(frames: Iterable[bytes], total: int, progress: Progress | None) -
         yield frame
         if progress:
             progress(done, total)
-
-
-def _inspected(frames: Iterator[bytes], ds: Dataset, shape: Geometry, inspect: Inspect) -> Iterator[bytes]:
-    """Yield `frames`, handing the first one to `inspect` before it goes on."""
-    for number, frame in enumerate(frames):
-        if number == 0:
-            inspect(ds, shape, frame)
-        yield frame
 
 
 def _largest_rle_stream(shape: Geometry) -> int:

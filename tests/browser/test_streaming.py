@@ -3,8 +3,8 @@ storage through Python and writes its result, frame by frame, to the site's own 
 from which it is downloaded.
 
 Memory and OPFS are measured in persistent contexts (a profile on disk, as people use the
-browser): an off-the-record context keeps site storage in memory. The heavy tests (marker
-``heavy``) convert gigabyte files and hold all of Chromium's processes together (PSS,
+browser): an off-the-record context keeps site storage in memory. The gigabyte tests (marker
+``large``) convert gigabyte files and hold all of Chromium's processes together (PSS,
 tests/browser/memory.py) under the issue's bounds; npm test runs them.
 """
 
@@ -135,7 +135,7 @@ def test_a_file_changed_on_disk_while_it_is_converted_fails_with_one_line(disk_a
     assert app.wait_finished(after.name) == "done"
 
 
-# ---------------------------------------------------------------- gigabytes (marker: heavy)
+# ---------------------------------------------------------------- gigabytes (marker: large)
 
 
 @pytest.fixture(scope="module")
@@ -155,14 +155,14 @@ def convert_within(app: App, source: Path, target: str, syntax: str, limit: int)
     return memory.peak
 
 
-@pytest.mark.heavy
+@pytest.mark.large
 @pytest.mark.parametrize(("target", "syntax"), [("rle", RLELossless), ("explicit", ExplicitVRLittleEndian)])
 def test_a_2_5_gb_file_converts_under_1_6_gb_of_chromium_memory(disk_app: App, file_2_5_gb, target, syntax):
     assert file_2_5_gb.stat().st_size > 2.5 * GB
     convert_within(disk_app, file_2_5_gb, target, syntax, int(1.6 * GB))
 
 
-@pytest.mark.heavy
+@pytest.mark.large
 def test_a_630_mb_file_converts_under_1_gb_of_chromium_memory(disk_app: App, tmp_path):
     source = write_multiframe(tmp_path / "multiframe-630MB.dcm", frames_for(0.63 * GB))
     convert_within(disk_app, source, "rle", RLELossless, 1 * GB)

@@ -16,7 +16,8 @@ The folder holds ``manifest.json`` and the frames as files. The manifest::
 ``byteorder`` and ``planar_configuration``; ``raw`` is a frame as the file stores it, ``le``
 the same samples little endian and interleaved (what pydicom's encoder takes). Paths are
 relative to the folder. A ``convert`` case is a whole DICOM file converted by the file
-service (``dicompress.service.convert``), as the page converts it (:func:`convert_outcome`).
+service (``dicompress.service.convert``, or ``convert_file`` from a reader when the case says
+``"streamed": true``), as the page converts it (:func:`convert_outcome`).
 
 Only the public face of the codec is used (``from dicompress import rle``: ``encode_frame``,
 ``decode_frame``, ``RLEError``) and pydicom's plugin API, so the checks do not depend on how
@@ -164,7 +165,17 @@ def _corrupt_case(folder: Path, case: dict[str, Any]) -> dict[str, Any]:
     return decode_outcome((folder / case["frame"]).read_bytes(), case["geometry"])
 
 
-def convert_outcome(data: bytes, target: str) -> dict[str, Any]:
+class _Reader:
+    """A file object that only reads, seeks and tells, as the page's reader over a Blob."""
+
+    def __init__(self, data: bytes) -> None:
+        from io import BytesIO
+
+        self._file = BytesIO(data)
+        self.read, self.seek, self.tell = self._file.read, self._file.seek, self._file.tell
+
+
+def convert_outcome(data: bytes, target: str, streamed: bool = False) -> dict[str, Any]:
     """Convert a whole DICOM file with the file service; return its result or its error's code.
 
     Parameters
@@ -173,6 +184,9 @@ def convert_outcome(data: bytes, target: str) -> dict[str, Any]:
         The file.
     target : str
         The service's target name.
+    streamed : bool, optional
+        Convert with ``service.convert_file`` from a reader that only reads, seeks and tells
+        (as the page's reader over a Blob) into ``BytesIO``, rather than ``service.convert``.
 
     Returns
     -------
@@ -185,16 +199,21 @@ def convert_outcome(data: bytes, target: str) -> dict[str, Any]:
     from dicompress import errors, service
 
     try:
-        result = service.convert(data, target)
+        if streamed:
+            sink = BytesIO()
+            service.convert_file(_Reader(data), sink, target)
+            output = sink.getvalue()
+        else:
+            output = service.convert(data, target).data
     except errors.ConversionError as exc:
         return {"code": exc.code, "message": str(exc)}
-    pixels = pydicom.dcmread(BytesIO(result.data)).pixel_array
-    return {"code": None, "output": digest(result.data), "pixels": digest(pixels.tobytes())}
+    pixels = pydicom.dcmread(BytesIO(output)).pixel_array
+    return {"code": None, "output": digest(output), "pixels": digest(pixels.tobytes())}
 
 
 def _convert_case(folder: Path, case: dict[str, Any]) -> dict[str, Any]:
     """Convert the file of a convert case to its target."""
-    return convert_outcome((folder / case["file"]).read_bytes(), case["target"])
+    return convert_outcome((folder / case["file"]).read_bytes(), case["target"], case.get("streamed", False))
 
 
 def environment() -> dict[str, Any]:

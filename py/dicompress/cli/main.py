@@ -11,6 +11,7 @@ import argparse
 import os
 import sys
 from collections.abc import Callable, Sequence
+from io import BytesIO
 from pathlib import Path
 from time import perf_counter
 from typing import TYPE_CHECKING, Any
@@ -190,7 +191,7 @@ def execute(args: argparse.Namespace, client: Any = None) -> tuple[int, dict[str
         from dicompress.cli.outputs import write_new
 
         try:
-            write_new(args.report, report.as_json(document).encode(), replace=True)
+            write_new(args.report, BytesIO(report.as_json(document).encode()), replace=True)
         except OSError as exc:
             print(f"dicompress: cannot write the report {args.report}: {exc.strerror or exc}", file=sys.stderr)
             failed = True

@@ -22,6 +22,9 @@ import errno
 import os
 from pathlib import Path
 from secrets import token_hex
+from typing import BinaryIO
+
+from dicompress.cli.storage import COPY_PIECE
 
 #: The end of every temporary file's name; folder walks leave such files out.
 TEMP_SUFFIX = ".dicompress-tmp"
@@ -32,15 +35,15 @@ _OPEN_FLAGS = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0
 _pending: set[str] = set()
 
 
-def write_new(path: Path, data: bytes, *, replace: bool = False) -> None:
-    """Write `data` as the file `path`, whole or not at all, creating its folders.
+def write_new(path: Path, source: BinaryIO, *, replace: bool = False) -> None:
+    """Write the content of `source` as the file `path`, whole or not at all, creating its folders.
 
     Parameters
     ----------
     path : Path
         The result's name.
-    data : bytes
-        Its content.
+    source : file object
+        Its content, read from its position a piece at a time.
     replace : bool, optional
         If ``True`` replace whatever has the name `path`; otherwise (default) fail.
 
@@ -55,7 +58,8 @@ def write_new(path: Path, data: bytes, *, replace: bool = False) -> None:
     descriptor, temporary = _create_temporary(path)
     try:
         try:
-            _write_all(descriptor, data)
+            while piece := source.read(COPY_PIECE):
+                _write_all(descriptor, piece)
         finally:
             os.close(descriptor)
         if replace:

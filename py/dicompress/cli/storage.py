@@ -16,12 +16,18 @@ Importing this module imports no fsspec: a run with local paths only needs none 
 """
 
 import json
+import os
+import shutil
+import tempfile
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
+from io import BytesIO
 from pathlib import Path, PurePosixPath
-from typing import Any
+from typing import Any, BinaryIO
 from urllib.parse import unquote, urlsplit
 
+#: Bytes copied at a time.
+COPY_PIECE = 1 << 20
 #: The ``pip install`` that brings each protocol's fsspec implementation.
 EXTRAS = {"s3": "s3", "s3a": "s3", "gs": "gcs", "gcs": "gcs"}
 
@@ -113,6 +119,10 @@ class Remote:
         """Return the object's content."""
         return bytes(self.fs.cat_file(self.path))
 
+    def open(self) -> BinaryIO:
+        """Return the object opened for reading (read, seek and tell, in pieces)."""
+        return self.fs.open(self.path, "rb")  # type: ignore[no-any-return]
+
     def size(self) -> int:
         """Return the object's size in bytes."""
         return int(self.fs.size(self.path))
@@ -154,6 +164,11 @@ def is_below(path: Location, folder: Location) -> bool:
     return isinstance(folder, Path) and path.is_relative_to(folder)
 
 
+def open_input(path: Location) -> BinaryIO:
+    """Return the file or object `path` opened for reading."""
+    return path.open() if isinstance(path, Remote) else path.open("rb")
+
+
 def size(path: Location) -> int:
     """Return the size of the file or object `path`."""
     return path.size() if isinstance(path, Remote) else path.stat().st_size
@@ -181,15 +196,16 @@ def walk(folder: Remote, leave_out: Sequence[str]) -> Iterator[tuple[str, int]]:
             yield relative.as_posix(), int(info.get("size") or 0)
 
 
-def write_new(path: Remote, data: bytes, *, replace: bool = False) -> None:
-    """Write `data` as the object `path` in one upload, so it is whole or absent.
+def write_new(path: Remote, source: BinaryIO, *, replace: bool = False) -> None:
+    """Upload the content of the local file `source` as the object `path`, so it is whole or absent.
 
     Parameters
     ----------
     path : Remote
         The result's key.
-    data : bytes
-        Its content.
+    source : file object
+        Its content, from its start: a local file with a name or ``BytesIO`` is uploaded as
+        it is, anything else (an input on object storage) through a local temporary file.
     replace : bool, optional
         If ``True`` replace an existing object; otherwise (default) fail if one exists.
 
@@ -202,12 +218,25 @@ def write_new(path: Remote, data: bytes, *, replace: bool = False) -> None:
     OSError
         If the object cannot be written.
     """
+    name = getattr(source, "name", None)
+    if not isinstance(source, BytesIO) and not (isinstance(name, str) and os.path.isfile(name)):
+        # Not a local file (an input on object storage, copied unchanged): through a local one.
+        with tempfile.NamedTemporaryFile(prefix="dicompress-") as local:
+            shutil.copyfileobj(source, local, COPY_PIECE)
+            local.flush()
+            write_new(path, local, replace=replace)  # type: ignore[arg-type]
+        return
+    if isinstance(source, BytesIO):
+        put: Any = lambda **mode: path.fs.pipe_file(path.path, source.getvalue(), **mode)  # noqa: E731
+    else:
+        put = lambda **mode: path.fs.put_file(name, path.path, **mode)  # noqa: E731
     if replace:
-        path.fs.pipe_file(path.path, data)
+        put()
         return
     if path.fs.exists(path.path):
         raise FileExistsError(17, "File exists", str(path))
     try:
-        path.fs.pipe_file(path.path, data, mode="create")
+        put(mode="create")
     except TypeError:  # an fsspec implementation without write modes
-        path.fs.pipe_file(path.path, data)
+        put()
+

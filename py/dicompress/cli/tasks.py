@@ -1,7 +1,8 @@
 """One file of a command-line run, from its input to its result: what each worker does.
 
 :func:`run` reads the input, finds an up-to-date result or converts the file with
-:func:`dicompress.service.convert` (a file without Pixel Data is copied unchanged, a
+:func:`dicompress.service.convert_file` into a temporary file, a frame at a time, never
+holding the file whole (a file without Pixel Data is copied unchanged, a
 DICOMDIR once the files it lists are done; a valid file it cannot convert is kept
 unchanged), records the result in the manifest and writes it safely
 (:mod:`dicompress.cli.outputs`). It never raises for a file: every end is an
@@ -13,11 +14,13 @@ processes only plans and reports); the service is imported on first use.
 """
 
 import os
+import tempfile
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from hashlib import sha256
+from io import BytesIO
 from pathlib import Path, PurePosixPath
-from typing import Any
+from typing import Any, BinaryIO
 
 from dicompress import frontend
 from dicompress.cli import manifest, outputs, storage
@@ -67,10 +70,10 @@ class Outcome:
 
 @dataclass(frozen=True)
 class _Result:
-    """The bytes to write for one job and how to describe them."""
+    """The file to write for one job and how to describe it."""
 
     status: str
-    data: bytes
+    file: BinaryIO  #: the result's content (read from its start)
     depends: dict[str, object]  #: the options it depends on, as the manifest records them
     message: str = ""
     report: dict[str, Any] | None = None
@@ -144,63 +147,95 @@ def _run(task: Task, progress: Progress | None) -> Outcome:
     """Do one task; see :func:`run`."""
     job = task.job
     try:
-        data = job.source.read_bytes()
+        source = storage.open_input(job.source)
     except OSError as exc:
         return _failed(job, "unreadable", f"cannot read the file: {exc.strerror or exc}")
-    reason = frontend.skip_reason(data[: frontend.HEAD_BYTES], in_folder=job.in_folder)
-    if reason:
-        return Outcome(job, "skipped", reason, code="not-dicom", input_bytes=len(data))
-    source_sha256 = _sha256(data)
-    if storage.lexists(task.target) and not task.options.overwrite:
-        return _existing(task, len(data), source_sha256)
-    result = _directory_result(task, data) if task.members is not None else _file_result(task, data, progress)
-    if isinstance(result, Outcome):
-        return result
-    return _save(task, len(data), source_sha256, result)
+    with source:
+        try:
+            head = source.read(frontend.HEAD_BYTES)
+            size, source_sha256 = _measure(source)
+        except OSError as exc:
+            return _failed(job, "unreadable", f"cannot read the file: {exc.strerror or exc}")
+        reason = frontend.skip_reason(head, in_folder=job.in_folder)
+        if reason:
+            return Outcome(job, "skipped", reason, code="not-dicom", input_bytes=size)
+        if storage.lexists(task.target) and not task.options.overwrite:
+            return _existing(task, size, source_sha256)
+        if task.members is not None:
+            result = _directory_result(task, source)
+            return result if isinstance(result, Outcome) else _save(task, size, source_sha256, result)
+        with tempfile.NamedTemporaryFile(prefix="dicompress-") as converted:  # named: an upload reads it by name
+            result = _file_result(task, source, _Sink(converted), size, progress)  # type: ignore[arg-type]
+            return result if isinstance(result, Outcome) else _save(task, size, source_sha256, result)
 
 
-def _file_result(task: Task, data: bytes, progress: Progress | None) -> "_Result | Outcome":
-    """Convert `data`, copy it if it has no Pixel Data, keep it if it cannot be converted; a DICOMDIR is deferred."""
+class _Sink:
+    """A file the service writes a result to, which remembers why a write failed (a full disk...)."""
+
+    def __init__(self, file: BinaryIO) -> None:
+        self.file = file
+        self.failure: OSError | None = None
+        self.read, self.seek, self.tell, self.truncate = file.read, file.seek, file.tell, file.truncate
+
+    def write(self, data: bytes) -> int:
+        """Write `data`; remember the error if that fails."""
+        try:
+            return self.file.write(data)
+        except OSError as exc:
+            self.failure = exc
+            raise
+
+
+def _file_result(
+    task: Task, source: BinaryIO, sink: _Sink, size: int, progress: Progress | None
+) -> "_Result | Outcome":
+    """Convert `source` into `sink`; copy it if it has no Pixel Data, keep it if it cannot be converted.
+
+    A DICOMDIR is deferred.
+    """
     from dicompress import service
     from dicompress.errors import ConversionError
     from dicompress.reading.dicom_input import is_directory
 
     options = task.options
     try:
-        conversion = service.convert(
-            data, options.target, packing=options.packing, verify=options.verify, progress=progress,
-            limits=options.limits,
-        )
+        report = service.convert_file(
+            source, sink, options.target, packing=options.packing, verify=options.verify,  # type: ignore[arg-type]
+            progress=progress, limits=options.limits,
+        ).as_dict()
     except ConversionError as exc:
+        if sink.failure is not None:
+            return _failed(task.job, "unwritable", f"cannot write {task.job.name}: {sink.failure.strerror or exc}")
         status = frontend.unconverted_status(exc.code, strict=options.strict)
         if status == "kept":  # valid DICOM this run cannot convert: the study stays whole
-            return _Result("kept", data, options.result_options(), frontend.message("kept", reason=str(exc)),
+            return _Result("kept", source, options.result_options(), frontend.message("kept", reason=str(exc)),
                            code=exc.code)
         if status == "failed":
             return _failed(task.job, exc.code, str(exc))
         if not options.copy_non_image:
-            return Outcome(task.job, "skipped", _SKIP_NON_IMAGE, code=exc.code, input_bytes=len(data))
-        if is_directory(data):
+            return Outcome(task.job, "skipped", _SKIP_NON_IMAGE, code=exc.code, input_bytes=size)
+        if is_directory(source):
             return Outcome(task.job, DEFERRED)
-        return _Result("copied", data, {}, frontend.message("copied"))  # whatever the options
-    report = conversion.report.as_dict()
+        return _Result("copied", source, {}, frontend.message("copied"))  # whatever the options
     plugin = report["plugin"] if report["plugin"] != "none" else ""
     if not plugin and report["source_syntax"] == _RLE_LABEL:
         plugin = service.encoding_plugin()  # it decoded the RLE input
-    return _Result("converted", conversion.data, options.result_options(), report=report,
+    return _Result("converted", sink.file, options.result_options(), report=report,
                    syntax=_SYNTAXES[options.target], plugin=plugin)
 
 
-def _directory_result(task: Task, data: bytes) -> "_Result | Outcome":
-    """Return the DICOMDIR `data` rewritten for its files' results, or why it is left out."""
+def _directory_result(task: Task, source: BinaryIO) -> "_Result | Outcome":
+    """Return the DICOMDIR `source` rewritten for its files' results, or why it is left out."""
     from dicompress.cli import study
 
+    source.seek(0)
+    data = source.read()  # a DICOMDIR is read whole: it is the directory, not an image
     try:
         rewritten, changed = study.rewrite(data, task.members or {}, task.job.source.parent)
     except LeftOut as exc:
         return Outcome(task.job, "skipped", str(exc), code="dicomdir-left-out", input_bytes=len(data))
     message = frontend.message("dicomdir_updated", count=changed) if changed else frontend.message("copied")
-    return _Result("copied", rewritten, task.options.result_options(), message)
+    return _Result("copied", BytesIO(rewritten), task.options.result_options(), message)
 
 
 def _existing(task: Task, size: int, source_sha256: str) -> Outcome:
@@ -209,7 +244,7 @@ def _existing(task: Task, size: int, source_sha256: str) -> Outcome:
     in_the_way = f"{job.name} already exists in the output folder (use --overwrite to replace it)"
     if not target.is_file() or target.is_symlink():
         return _failed(job, "exists", in_the_way)
-    found: dict[str, Any] = {"source_sha256": source_sha256, "result_sha256": _sha256(target.read_bytes()),
+    found: dict[str, Any] = {"source_sha256": source_sha256, "result_sha256": _sha256_file(target),
                              "options": task.options.result_options()}
     record = manifest.find(task.records, **found)
     if record is None:  # perhaps another run wrote it since this one started: read its line
@@ -225,25 +260,29 @@ def _existing(task: Task, size: int, source_sha256: str) -> Outcome:
 def _save(task: Task, size: int, source_sha256: str, result: _Result) -> Outcome:
     """Record `result` in the manifest and write it; return the outcome."""
     job, target = task.job, task.target
-    result_sha256 = _sha256(result.data)
+    try:
+        output_bytes, result_sha256 = _measure(result.file)
+    except OSError as exc:
+        return _failed(job, "unwritable", f"cannot write {job.name}: {exc.strerror or exc}")
     line = manifest.record(job.name, source_sha256=source_sha256, result_sha256=result_sha256,
                            status=result.status, syntax=result.syntax, options=result.depends)
     try:
         manifest.append(task.output, line)
+        result.file.seek(0)
         if isinstance(target, Remote):
-            storage.write_new(target, result.data, replace=task.options.overwrite)
+            storage.write_new(target, result.file, replace=task.options.overwrite)
         else:
-            outputs.write_new(target, result.data, replace=task.options.overwrite)
+            outputs.write_new(target, result.file, replace=task.options.overwrite)
     except FileExistsError:
-        if target.is_file() and _sha256(target.read_bytes()) == result_sha256:
+        if target.is_file() and _sha256_file(target) == result_sha256:
             return Outcome(job, "up to date", "written meanwhile by another run", input_bytes=size,
-                           output_bytes=len(result.data), syntax=result.syntax)
+                           output_bytes=output_bytes, syntax=result.syntax)
         return _failed(job, "exists", f"{job.name} was written meanwhile by another program; "
                                       "this result was discarded (use --overwrite to replace it)")
     except OSError as exc:
         return _failed(job, "unwritable", f"cannot write {job.name}: {exc.strerror or exc}")
     return Outcome(job, result.status, result.message, code=result.code, report=result.report, input_bytes=size,
-                   output_bytes=len(result.data), syntax=result.syntax, plugin=result.plugin)
+                   output_bytes=output_bytes, syntax=result.syntax, plugin=result.plugin)
 
 
 def _failed(job: Job, code: str, message: str) -> Outcome:
@@ -251,6 +290,18 @@ def _failed(job: Job, code: str, message: str) -> Outcome:
     return Outcome(job, "failed", frontend.one_line(message), code=code)
 
 
-def _sha256(data: bytes) -> str:
-    """Return the hex sha256 of `data`."""
-    return sha256(data).hexdigest()
+def _measure(file: BinaryIO) -> tuple[int, str]:
+    """Return the size and the hex sha256 of `file`, read from its start a piece at a time."""
+    file.seek(0)
+    digest = sha256()
+    size = 0
+    while piece := file.read(storage.COPY_PIECE):
+        digest.update(piece)
+        size += len(piece)
+    return size, digest.hexdigest()
+
+
+def _sha256_file(path: Location) -> str:
+    """Return the hex sha256 of the file or object `path`, read a piece at a time."""
+    with storage.open_input(path) as file:
+        return _measure(file)[1]

@@ -17,7 +17,7 @@ from typing import Any
 
 from pydicom import dcmread
 from pydicom.dataset import Dataset
-from pydicom.encaps import encapsulate, generate_fragmented_frames
+from pydicom.encaps import generate_fragmented_frames, itemize_fragment
 from pydicom.errors import BytesLengthException, InvalidDicomError
 from pydicom.pixels import get_decoder
 from pydicom.uid import UID, ExplicitVRBigEndian, RLELossless
@@ -230,7 +230,8 @@ def _rle_frames(ds: Dataset, shape: Geometry, pixels: StoredValue) -> Iterator[b
 def _decoded_rle_frames(fragments: Iterator[tuple[bytes, ...]], shape: Geometry, options: dict) -> Iterator[bytes]:
     """Yield each one-fragment frame of `fragments` decoded, in the canonical layout."""
     for (fragment,) in fragments:
-        for frame in decode_rle_frames(encapsulate([fragment]), **options):
+        # The fragment as one item after an empty Basic Offset Table, whatever its length.
+        for frame in decode_rle_frames(itemize_fragment(b"") + itemize_fragment(fragment), **options):
             yield planar_to_interleaved(frame, shape.samples_per_pixel, shape.sample_width)
 
 
