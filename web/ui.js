@@ -55,8 +55,12 @@ export function mountApp(root, { host = document.documentElement, dropTarget = w
     });
   const rows = [];
   const queue = [];
-  // Results on disk (opfs-results.js): this page's session, and each row's stored result.
-  const resultsSession = startSession();
+  // Results on disk (opfs-results.js): this page's session (null: results in memory), known
+  // before files are queued, and each row's stored result.
+  let session = null;
+  const sessionReady = startSession().then((started) => {
+    session = started;
+  });
   const stored = new Map();
   let startFailed = null;
 
@@ -157,6 +161,7 @@ export function mountApp(root, { host = document.documentElement, dropTarget = w
   async function addFiles(items) {
     startEngine();
     await policyReady;
+    await sessionReady;
     const target = ui.syntax.value;
     const strict = ui.strict.checked;
     const files = items.filter(({ path }) => !isClutter(path, policy.clutter));
@@ -201,7 +206,7 @@ export function mountApp(root, { host = document.documentElement, dropTarget = w
       const reply = await engine.convert(row.path, file, target, {
         inFolder: row.path.includes("/"),
         strict,
-        store: await resultsSession,
+        store: session,
         onProgress: (done, total) => row.setWorking(done, total),
         onPreview: (preview) => row.setPreview(preview),
       });

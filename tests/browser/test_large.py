@@ -193,7 +193,7 @@ def test_a_file_whose_single_frame_is_too_large_for_the_browser_is_refused_and_t
     after = copy_as(get_testdata_file("CT_small.dcm"), tmp_path, "after-huge.dcm")
     app.add([before, huge, after])
     assert app.wait_finished(huge.name, timeout=30_000) == "error"
-    assert app.row(huge.name).get_attribute("data-code") == "frame-too-large"
+    assert app.row(huge.name).get_attribute("data-code") == "frame-too-large", app.row(huge.name).inner_text()
     message = app.error_text(huge.name)
     assert "\n" not in message.strip(), message
     assert re.search(r"single frame of this file is too large for the browser: 2\.70 GB", message, re.I), message
