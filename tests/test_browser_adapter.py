@@ -183,10 +183,10 @@ def test_policy_is_json_safe_and_complete():
     assert [p["name"] for p in policy["packings"]] == ["pydicom", "compact"]
     assert policy["packings"][0]["default"] is True
     assert policy["messages"] == browser.messages()
-    assert "{size}" in policy["messages"]["too_large"]
+    assert "{size}" in policy["messages"]["frame_too_large"]
     assert policy["clutter"] == {"names": [".DS_Store", "Thumbs.db", "desktop.ini", ".dicompress-manifest.jsonl"],
                                  "prefixes": ["._"]}
-    assert policy["max_file_bytes"] == 4 * 1024**3 // 5
+    assert policy["memory_budget_bytes"] == 4 * 1024**3 // 5
     assert policy["statuses"] == ["converted", "copied", "kept", "up to date", "skipped", "failed"]
     assert policy["copied_codes"] == ["no-pixel-data"]
     assert policy["kept_codes"] == ["float-pixel-data", "bit-packed-pixel-data", "already-compressed", "unsupported"]

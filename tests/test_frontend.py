@@ -155,8 +155,8 @@ def test_messages_are_one_line_and_name_the_command_line_where_the_page_cannot_h
         text = frontend.message(key, error="RangeError", size="1.2 GB", limit="613.6 MB", syntax="JPEG 2000",
                                 count=3, file="IM1", fate="failed", reason="why", names="jpeg-ls")
         assert "\n" not in text and "{" not in text
-    for key in ("out_of_memory", "unreadable_memory", "too_large", "converter_restarted", "browser_decoder_missing",
-                "browser_target_missing"):
+    for key in ("out_of_memory", "unreadable_memory", "frame_too_large", "storage_full", "converter_restarted",
+                "browser_decoder_missing", "browser_target_missing"):
         assert "dicompress command line" in frontend.message(
             key, error="e", size="s", limit="l", syntax="x", names="z")
     assert frontend.message("out_of_memory").endswith("dicompress FILE -o OUT/")
@@ -167,5 +167,5 @@ def test_one_line_folds_white_space():
     assert frontend.one_line(" \n") == "The file could not be converted."
 
 
-def test_the_browser_size_limit_leaves_room_for_five_copies_in_4_gib():
-    assert frontend.BROWSER_MAX_FILE_BYTES == 4 * 1024**3 // 5
+def test_the_browser_frame_limit_leaves_room_for_five_copies_of_a_frame_in_4_gib():
+    assert frontend.BROWSER_MAX_FRAME_BYTES == 4 * 1024**3 // 5

@@ -64,8 +64,9 @@ export class Engine extends EventTarget {
   // then (frames done, frames in all) to `onProgress` as it goes.
   // `inFolder`: the file was found in a dropped folder (obviously not DICOM: skipped, not failed).
   // `strict`: a valid file that cannot be converted fails instead of being kept unchanged.
-  convert(name, file, target, { inFolder = false, strict = false, onProgress, onPreview } = {}) {
-    const message = { type: "convert", name, target, inFolder, strict, file, preview: true };
+  // `store`: the page's session for results on disk (opfs-results.js), or null.
+  convert(name, file, target, { inFolder = false, strict = false, store = null, onProgress, onPreview } = {}) {
+    const message = { type: "convert", name, target, inFolder, strict, file, preview: true, store };
     return this.#request(message, [], { onProgress, onPreview });
   }
 

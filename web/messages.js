@@ -1,7 +1,5 @@
 // Text for people. Messages about a file's content come from Python (dicompress.browser);
 // the rest are templates from policy.json (the same source as the command line's), filled in here.
-import { formatBytes } from "./format.js";
-
 function fill(template, fields) {
   return template.replace(/\{(\w+)\}/g, (_, key) => String(fields[key] ?? ""));
 }
@@ -15,10 +13,6 @@ export function failureText(reply, messages) {
 
 export function startFailure(reason) {
   return `The Python runtime could not be started: ${reason}`;
-}
-
-export function tooLargeText(size, messages, limit) {
-  return fill(messages.too_large, { size: formatBytes(size), limit: formatBytes(limit) });
 }
 
 export function workerDiedText(reason, messages) {

@@ -4,8 +4,9 @@
 // All Python work happens in workers (pool.js, engine.js); nothing here reads DICOM.
 import { fromDrop, fromInput, isClutter } from "./files.js";
 import { formatBytes, formatPercent } from "./format.js";
-import { failureText, targetsMissingText, tooLargeText, workerDiedText } from "./messages.js";
+import { failureText, targetsMissingText, workerDiedText } from "./messages.js";
 import { EnginePool } from "./pool.js";
+import { removeStored, startSession } from "./opfs-results.js";
 import { ResultRow } from "./results.js";
 import { pickSaveFile, saveStream } from "./saving.js";
 import { downloadZip } from "./vendor/client-zip.js";
@@ -49,11 +50,18 @@ export function mountApp(root, { host = document.documentElement, dropTarget = w
     .then((response) => response.json())
     .then((loaded) => {
       policy = loaded;
-      engine.memoryBudget = loaded.max_file_bytes;
+      engine.memoryBudget = loaded.memory_budget_bytes;
       showTargets(loaded.targets);
     });
   const rows = [];
   const queue = [];
+  // Results on disk (opfs-results.js): this page's session (null: results in memory), known
+  // before files are queued, and each row's stored result.
+  let session = null;
+  const sessionReady = startSession().then((started) => {
+    session = started;
+  });
+  const stored = new Map();
   let startFailed = null;
 
   // -------------------------------------------------------------- runtime status
@@ -153,6 +161,7 @@ export function mountApp(root, { host = document.documentElement, dropTarget = w
   async function addFiles(items) {
     startEngine();
     await policyReady;
+    await sessionReady;
     const target = ui.syntax.value;
     const strict = ui.strict.checked;
     const files = items.filter(({ path }) => !isClutter(path, policy.clutter));
@@ -175,29 +184,19 @@ export function mountApp(root, { host = document.documentElement, dropTarget = w
     }
   }
 
-  // Hand waiting files to idle converters, in order, as far as the memory budget allows;
-  // files too large for the browser are refused on the spot.
+  // Hand waiting files to idle converters, in order, as far as the memory budget allows.
   function pump() {
     while (queue.length > 0) {
       const job = queue[0];
-      const refusal = tooLarge(job.file);
-      if (!refusal && !engine.canTake(job.file.size)) break;
+      if (!engine.canTake(job.file.size)) break;
       queue.shift();
-      if (refusal) job.row.setError(refusal);
-      else convert(job).finally(() => {
+      convert(job).finally(() => {
         update();
         pump();
       });
     }
     if (queue.length > 0 && engine.ready) engine.grow(queue[0].file.size);
     update();
-  }
-
-  // A file too large for Python in this tab is refused before it is read (the rest of
-  // the batch goes on); the command line has no such limit.
-  function tooLarge(file) {
-    const limit = policy.max_file_bytes;
-    return file.size > limit ? tooLargeText(file.size, policy.messages, limit) : null;
   }
 
   async function convert({ row, file, target, strict }) {
@@ -207,6 +206,7 @@ export function mountApp(root, { host = document.documentElement, dropTarget = w
       const reply = await engine.convert(row.path, file, target, {
         inFolder: row.path.includes("/"),
         strict,
+        store: session,
         onProgress: (done, total) => row.setWorking(done, total),
         onPreview: (preview) => row.setPreview(preview),
       });
@@ -215,7 +215,10 @@ export function mountApp(root, { host = document.documentElement, dropTarget = w
       });
       row.element.dataset.engine = String(reply.engine);
       row.setWarnings(reply.warnings ?? []);
-      if (reply.ok) row.setDone(reply.report, reply.blob, reply.elements);
+      if (reply.ok) {
+        row.setDone(reply.report, reply.blob, reply.elements);
+        if (reply.stored) stored.set(row, reply.stored);
+      }
       else if (reply.copied) row.setCopied(file, reply.message, reply.code);
       else if (reply.kept) row.setKept(file, reply.message, reply.code);
       else if (reply.skipped) row.setSkipped(reply.message, reply.code);
@@ -307,10 +310,14 @@ export function mountApp(root, { host = document.documentElement, dropTarget = w
   }
 
   function clearList() {
+    const names = [];
     for (const row of rows.splice(0)) {
       row.release();
       row.element.remove();
+      if (stored.has(row)) names.push(stored.get(row));
     }
+    stored.clear();
+    removeStored(names);
     update();
   }
 

@@ -4,18 +4,29 @@
 // codes come out (the page words them; conversion messages come from Python).
 //
 // Messages in:  {type: "runtime", module} (pyodide.asm.wasm compiled by the page, or null)
-//               {type: "convert", id, name, target, packing?, inFolder?, file | buffer, verify?, preview?}
+//               {type: "convert", id, name, target, packing?, inFolder?, file | buffer, verify?, preview?, store?}
 //               {type: "zip-names", id, paths} (the names of a ZIP's entries, by the CLI's rule)
 // A convert request with a `file` (a File or Blob: passed by reference) is read here and
 // answered with a `blob`, so the page's thread never copies the bytes; one with a
-// transferred `buffer` is answered with a transferred `buffer`.
+// transferred `buffer` is answered with a transferred `buffer`. A file from
+// STREAM_FROM_BYTES on is streamed: Python reads it a piece at a time (blob-source.js) and
+// writes its result frame by frame to the site's storage (opfs-results.js) in the folder of
+// session `store` when there is one; the answer's `blob` is then the File on disk, named
+// `stored` there.
 // Messages out: {type: "runtime-wanted"} (first) | {type: "download", key, loaded, total, state}
 //               {type: "phase", text}
 //               {type: "ready", engine, numpy, seconds, timings, build} | {type: "init-failed", reason}
 //               {type: "preview", id, ok, details, thumbnail: {width, height, rgba}}  (when asked)
 //               {type: "progress", id, done, total} | {type: "result", id, ok, ..., memory}
 //               {type: "result", id, ok, names} (to zip-names) | {type: "fatal", id, reason}
+import { BlobSource } from "./blob-source.js";
+import { openStoredResult } from "./opfs-results.js";
 import { start } from "./startup.js";
+
+// Smaller files are read whole into Python, which is faster for them (scripts/bench_memory.py).
+const STREAM_FROM_BYTES = 16 * 1024 * 1024;
+// What the checks of a streamed file's header get (dicompress.browser.HEAD_PROBE_BYTES).
+const HEAD_PROBE_BYTES = 1024 * 1024;
 
 let pyodide = null;
 let adapter = null;
@@ -78,8 +89,92 @@ async function readInput(message) {
   }
 }
 
+function progressSender(id) {
+  let last = 0;
+  return (done, total) => {
+    const now = performance.now();
+    if (done !== total && now - last < 100) return;
+    last = now;
+    post({ type: "progress", id, done, total });
+  };
+}
+
+function conversionOptions(message) {
+  const { id, packing, inFolder = false, strict = false } = message;
+  const options = packing ? { packing, in_folder: inFolder, strict } : { in_folder: inFolder, strict };
+  if (message.preview) options.preview = previewSender(id);
+  return options;
+}
+
+// Posts a failure result; false when `result` is a success.
+function postFailure(id, result, memory) {
+  if (result.get("ok")) return false;
+  const warnings = toPlain(result.get("warnings"));
+  const failure = { code: result.get("code"), message: result.get("message"), skipped: result.get("skipped") };
+  failure.copied = Boolean(result.get("copied"));
+  failure.kept = Boolean(result.get("kept"));
+  post({ type: "result", id, ok: false, ...failure, warnings, memory });
+  return true;
+}
+
+// A large file: streamed from its Blob, its result written to the site's storage (or,
+// where there is none for it, kept in memory).
+async function convertStreaming(message) {
+  const { id, file } = message;
+  const source = new BlobSource(file);
+  let head = null;
+  try {
+    head = source.read(0, HEAD_PROBE_BYTES);
+  } catch (err) {
+    post({ type: "result", id, ok: false, code: "unreadable", reason: err.name || "error" });
+    return;
+  }
+  const families = toPlain(adapter.needs_codecs(head, message.target));
+  if (!(await loadCodecs(id, families))) return;
+  const stored = await openStoredResult(message.store, file.size);
+  // A private window keeps site storage in memory, with a quota that can end a result
+  // short: that result is then made again in memory.
+  if (!(await convertInto(message, source, stored)) && stored) await convertInto(message, source, null);
+}
+
+// Convert the streamed `source` into `stored` (or memory, when null) and post the result;
+// false, with nothing posted, when the storage could not hold it.
+async function convertInto(message, source, stored) {
+  const { id, target, verify = true, name } = message;
+  let result = null;
+  let handed = false;
+  try {
+    const options = { ...conversionOptions(message), name: name.split("/").at(-1) };
+    result = adapter.convert_file.callKwargs(source, stored, target, progressSender(id), verify, options);
+    const memory = { wasm_bytes: wasmBytes() };
+    if (stored && result.get("code") === "storage-full") return false;
+    if (postFailure(id, result, memory)) return true;
+    const report = toPlain(result.get("report"));
+    const warnings = toPlain(result.get("warnings"));
+    const reply = { type: "result", id, ok: true, report, elements: report.elements, warnings, memory };
+    if (stored) {
+      const blob = await stored.finish();
+      handed = true;
+      post({ ...reply, blob, stored: stored.name });
+    } else {
+      const data = result.get("data");
+      const output = data.toJs();
+      data.destroy();
+      post({ ...reply, blob: new Blob([output], { type: "application/dicom" }) });
+    }
+    return true;
+  } finally {
+    result?.destroy();
+    if (stored && !handed) await stored.discard();
+  }
+}
+
 async function convert(message) {
-  const { id, target, packing, inFolder = false, strict = false, verify = true } = message;
+  if (message.file && message.file.size >= STREAM_FROM_BYTES) {
+    await convertStreaming(message);
+    return;
+  }
+  const { id, target, verify = true } = message;
   let input = await readInput(message);
   if (!(input instanceof Uint8Array)) {
     post({ type: "result", id, ok: false, ...input });
@@ -90,29 +185,14 @@ async function convert(message) {
   const source = adapter.as_bytes(input);
   const asBlob = Boolean(message.file);
   input = message.buffer = message.file = null;
-  let last = 0;
-  const progress = (done, total) => {
-    const now = performance.now();
-    if (done !== total && now - last < 100) return;
-    last = now;
-    post({ type: "progress", id, done, total });
-  };
   let result = null;
   try {
     const families = toPlain(adapter.needs_codecs(source, target));
     if (!(await loadCodecs(id, families))) return;
-    const options = packing ? { packing, in_folder: inFolder, strict } : { in_folder: inFolder, strict };
-    if (message.preview) options.preview = previewSender(id);
-    result = adapter.convert.callKwargs(source, target, progress, verify, options);
+    result = adapter.convert.callKwargs(source, target, progressSender(id), verify, conversionOptions(message));
     const memory = { wasm_bytes: wasmBytes() };
+    if (postFailure(id, result, memory)) return;
     const warnings = toPlain(result.get("warnings"));
-    if (!result.get("ok")) {
-      const failure = { code: result.get("code"), message: result.get("message"), skipped: result.get("skipped") };
-      failure.copied = Boolean(result.get("copied"));
-      failure.kept = Boolean(result.get("kept"));
-      post({ type: "result", id, ok: false, ...failure, warnings, memory });
-      return;
-    }
     const data = result.get("data");
     const output = data.toJs();
     data.destroy();

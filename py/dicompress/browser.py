@@ -15,13 +15,15 @@ when it is first imported, so nothing here may import it before the worker has l
 """
 
 import gc
+import io
 import sys
 import traceback
 from collections.abc import Callable, Iterable
 from dataclasses import asdict
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, BinaryIO, cast
 
 from dicompress import frontend
+from dicompress.browser_files import BlobReader, FrameTooLargeError, StoredResult
 
 if TYPE_CHECKING:
     from dicompress.preview import Details, Thumbnail
@@ -29,6 +31,8 @@ if TYPE_CHECKING:
 
 #: What the worker passes for a file: bytes, a buffer or a JsProxy with ``to_bytes()``.
 Buffer = Any
+#: A file the page streams, read through a buffer.
+Stream = io.BufferedIOBase
 #: Called with (frames done, frames in all) after each frame.
 Progress = Callable[[int, int], None]
 #: Called once with the preview of the file being converted (see :func:`convert`).
@@ -37,6 +41,12 @@ Preview = Callable[[dict[str, Any]], None]
 #: conversion leaves in reference cycles must not hold memory until the next one. For
 #: small files the collection would cost more than the conversion (tens of ms in Pyodide).
 COLLECT_FROM_BYTES = 16 * 1024 * 1024
+#: How much of a streamed file is read at once: pydicom reads its elements in small pieces.
+READ_BUFFER_BYTES = 1024 * 1024
+#: How much of the start of a streamed file the checks that look at its header get (whether
+#: it is a DICOMDIR, which decoders it needs; the worker's HEAD_PROBE_BYTES): its file meta and
+#: the elements before Pixel Data.
+HEAD_PROBE_BYTES = 1024 * 1024
 
 
 def as_bytes(data: Buffer) -> bytes:
@@ -77,7 +87,7 @@ def policy() -> dict[str, Any]:
     dict
         ``{"targets": targets(), "packings": [{"name", "label", "default"}],
         "messages": messages(), "clutter": {"names": [...], "prefixes": [...]},
-        "max_file_bytes": int, "statuses": [...], "copied_codes": [...], "kept_codes": [...]}``:
+        "memory_budget_bytes": int, "statuses": [...], "copied_codes": [...], "kept_codes": [...]}``:
         a failure whose code is in ``copied_codes`` is a file to copy unchanged, one in
         ``kept_codes`` a file to keep unchanged unless the page is strict.
     """
@@ -86,7 +96,7 @@ def policy() -> dict[str, Any]:
         "packings": [{**asdict(p), "default": p.name == frontend.DEFAULT_PACKING} for p in frontend.PACKINGS],
         "messages": messages(),
         "clutter": {"names": list(frontend.CLUTTER_NAMES), "prefixes": list(frontend.CLUTTER_PREFIXES)},
-        "max_file_bytes": frontend.BROWSER_MAX_FILE_BYTES,
+        "memory_budget_bytes": frontend.BROWSER_MEMORY_BUDGET_BYTES,
         "statuses": list(frontend.STATUSES),
         "copied_codes": list(frontend.COPIED_CODES),
         "kept_codes": list(frontend.KEPT_CODES),
@@ -192,33 +202,98 @@ def convert(
             gc.collect()
 
 
+def convert_file(
+    source: Any,
+    store: Any = None,
+    target: str = frontend.DEFAULT_TARGET,
+    progress: Progress | None = None,
+    verify: bool = True,
+    *,
+    name: str = "blob",
+    packing: str = frontend.DEFAULT_PACKING,
+    in_folder: bool = False,
+    strict: bool = False,
+    preview: Preview | None = None,
+) -> dict[str, Any]:
+    """Convert a file that stays in the browser's storage, a few frames at a time; never raise.
+
+    Parameters
+    ----------
+    source
+        The file, read through ``web/blob-source.js`` (:class:`~dicompress.browser_files.BlobReader`).
+    store
+        Where the result is written as it is made (``web/opfs-results.js``:
+        :class:`~dicompress.browser_files.StoredResult`), or ``None`` to return it as bytes.
+    name : str, optional
+        The file's name, for pydicom.
+    target, progress, verify, packing, in_folder, strict, preview
+        As :func:`convert` takes them.
+
+    Returns
+    -------
+    dict
+        As :func:`convert` returns it, but a converted file's ``data`` is there only without a `store`.
+    """
+    reader = io.BufferedReader(BlobReader(source, name), READ_BUFFER_BYTES)
+    sink = cast(BinaryIO, StoredResult(store)) if store is not None else io.BytesIO()
+    try:
+        with frontend.file_warnings() as notes:
+            result = _convert(reader, target, progress, verify, packing, in_folder, strict, preview, sink=sink)
+        if result["ok"] and isinstance(sink, io.BytesIO):
+            result["data"] = sink.getvalue()
+        return {**result, "warnings": notes}
+    finally:
+        del reader, sink
+        gc.collect()
+
+
+def _head(source: bytes | Stream, size: int) -> bytes:
+    """Return the first `size` bytes of `source`, a stream left where it was."""
+    if isinstance(source, bytes):
+        return source[:size]
+    position = source.tell()
+    source.seek(0)
+    try:
+        return source.read(size)
+    finally:
+        source.seek(position)
+
+
 def _convert(
-    source: bytes, target: str, progress: Progress | None, verify: bool, packing: str, in_folder: bool,
+    source: bytes | Stream, target: str, progress: Progress | None, verify: bool, packing: str, in_folder: bool,
     strict: bool,
     preview: Preview | None,
+    sink: BinaryIO | None = None,
 ) -> dict[str, Any]:
-    """Do :func:`convert`'s work, warnings aside."""
+    """Do :func:`convert`'s work, warnings aside: from `source`'s bytes, or from `source` to `sink`."""
     from dicompress.errors import ConversionError, DecoderMissingError
-    from dicompress.reading.dicom_input import is_directory
     from dicompress.service import convert as service_convert
+    from dicompress.service import convert_file
 
     try:
-        reason = frontend.skip_reason(source[: frontend.HEAD_BYTES], in_folder=in_folder)
+        reason = frontend.skip_reason(_head(source, frontend.HEAD_BYTES), in_folder=in_folder)
         if reason:
             return _failure("not-dicom", reason, skipped=True)
         inspect = _previewer(preview) if preview else None
-        result = service_convert(source, target, packing=packing, verify=verify, progress=progress, inspect=inspect)
-        return {"ok": True, "data": result.data, "report": result.report.as_dict()}
+        _check_frame_fits(io.BytesIO(source) if isinstance(source, bytes) else source)
+        if isinstance(source, bytes):
+            result = service_convert(source, target, packing=packing, verify=verify, progress=progress,
+                                     inspect=inspect)
+            return {"ok": True, "data": result.data, "report": result.report.as_dict()}
+        assert sink is not None
+        report = convert_file(source, sink, target, packing=packing, verify=verify, progress=progress,
+                              inspect=inspect)
+        return {"ok": True, "report": report.as_dict()}
     except DecoderMissingError as exc:
         return _failure(exc.code, frontend.message("browser_decoder_missing", syntax=exc.syntax))
     except ConversionError as exc:
-        if exc.code in frontend.COPIED_CODES and is_directory(source):
+        if exc.code in frontend.COPIED_CODES and _is_directory(source):
             return _failure("dicomdir-left-out", frontend.message("browser_dicomdir_left_out"), skipped=True)
         status = frontend.unconverted_status(exc.code, strict=strict)
         if status == "copied":  # nothing to convert: the page offers the file as it is
             return {**_failure(exc.code, frontend.message("copied")), "copied": True}
         if status == "kept":  # valid, not convertible here: offered as it is, so the study stays whole
-            if preview:  # refused before its frames were read: described on its own
+            if preview and isinstance(source, bytes):  # refused before its frames were read: described on its own
                 from dicompress.preview import describe
 
                 _send_preview(preview, lambda: describe(source))
@@ -229,6 +304,59 @@ def _convert(
     except Exception as exc:  # a bug, not the user's fault: log it, show one line
         traceback.print_exc(file=sys.stderr)
         return _failure("unexpected", frontend.message("unexpected", error=type(exc).__name__))
+
+
+def _is_directory(source: bytes | Stream) -> bool:
+    """Return whether `source` is a DICOMDIR (a stream is read from its start)."""
+    from dicompress.reading.dicom_input import is_directory
+
+    if not isinstance(source, bytes):
+        source.seek(0)
+    return is_directory(source)
+
+
+#: The Image Pixel values that give the size of a frame.
+_FRAME_TAGS = ("Rows", "Columns", "SamplesPerPixel", "BitsAllocated")
+
+
+def _check_frame_fits(source: io.BufferedIOBase) -> None:
+    """Refuse a file one of whose frames Python in the page could not hold (its copies).
+
+    A small compressed file can declare a huge frame too, so every file is checked.
+
+    Only the four values that size a frame are kept from the header; a file they do not
+    describe is left for the conversion to refuse with its own reason.
+
+    Raises
+    ------
+    dicompress.browser_files.FrameTooLargeError
+        With the frame's size and the page's limit, on one line.
+    """
+    from pydicom import dcmread
+
+    source.seek(0)
+    try:
+        ds = dcmread(source, stop_before_pixels=True, specific_tags=list(_FRAME_TAGS))
+        rows, columns, samples, bits = (int(ds[keyword].value) for keyword in _FRAME_TAGS)
+    except Exception:  # not DICOM, or no image: the conversion says why
+        return
+    finally:
+        source.seek(0)
+    frame_bytes = rows * columns * samples * -(-bits // 8)
+    limit = frontend.BROWSER_MAX_FRAME_BYTES
+    if frame_bytes > limit:
+        raise FrameTooLargeError(frontend.message("frame_too_large", size=_size_text(frame_bytes),
+                                                  limit=_size_text(limit)))
+
+
+def _size_text(size: int) -> str:
+    """Return `size` in bytes for people, as the page writes sizes (web/format.js): ``"1.07 GB"``."""
+    value, unit = float(size), "bytes"
+    for bigger in ("kB", "MB", "GB"):
+        if value < 1000:
+            break
+        value, unit = value / 1000, bigger
+    return f"{size} bytes" if unit == "bytes" else f"{value:.{2 if value < 10 else 1}f} {unit}"
 
 
 def needs_codecs(data: Buffer, target: str = frontend.DEFAULT_TARGET) -> list[str]:

@@ -126,13 +126,17 @@ CLUTTER_NAMES = (".DS_Store", "Thumbs.db", "desktop.ini", MANIFEST_NAME)
 CLUTTER_PREFIXES = ("._",)
 
 # Python in the browser is one WebAssembly (wasm32) memory of at most 4 GiB, which never
-# shrinks. Converting a 201.6 MB file to RLE grows it to 0.93 GB, 4.6 times the file (the
-# input, the encoded frames, the written file, Pyodide and numpy themselves, and what the
-# allocator cannot reuse; tests/browser/test_large.py), so 5 times the file is the budget.
+# shrinks. The page streams a file of any size through it a frame at a time, holding a few
+# copies of the frame being converted (the source frame, its canonical form, the encoded
+# frame and the decoded check), so a frame must fit in a quarter of it, less what Pyodide,
+# numpy and pydicom take themselves.
 _WASM_MAX_BYTES = 4 * 1024**3
-_PEAK_FACTOR = 5
-#: Larger files are refused by the page before they are read.
-BROWSER_MAX_FILE_BYTES = _WASM_MAX_BYTES // _PEAK_FACTOR
+_FRAME_COPIES = 5
+#: Larger single frames are refused by the page, with that reason.
+BROWSER_MAX_FRAME_BYTES = _WASM_MAX_BYTES // _FRAME_COPIES
+#: Small files are read whole (faster: see ``STREAM_FROM_BYTES`` in web/worker.js); the page
+#: converts them side by side while their sizes together stay within this budget.
+BROWSER_MEMORY_BUDGET_BYTES = _WASM_MAX_BYTES // 5
 
 #: What can happen to one input, in the order summaries count them.
 STATUSES = ("converted", "copied", "kept", "up to date", "skipped", "failed")
@@ -184,9 +188,13 @@ MESSAGES = {
     "preview_unexpected": "No preview ({error}).",
     "unreadable": "the file could not be read ({error})",
     "unreadable_memory": f"the file could not be read into this tab's memory ({{error}}); {CLI_ADVICE}",
-    "too_large": (
-        "Too large for the browser: {size}, and a browser tab can convert files up to about {limit} "
-        f"(Python in WebAssembly has 4 GB of memory at most). {CLI_ADVICE[0].upper()}{CLI_ADVICE[1:]}"
+    "frame_too_large": (
+        "A single frame of this file is too large for the browser: {size}, and a browser tab can convert "
+        "frames up to about {limit} (Python in WebAssembly has 4 GB of memory at most). "
+        f"{CLI_ADVICE[0].upper()}{CLI_ADVICE[1:]}"
+    ),
+    "storage_full": (
+        f"the browser's storage for this site is full, so the result could not be written; {CLI_ADVICE}"
     ),
     "browser_dicomdir_left_out": (
         "DICOMDIR left out: it would name the old transfer syntax of the files converted; the dicompress "

@@ -220,7 +220,11 @@ class App:
 
 def new_app(browser: Browser, url: str, downloads: Path, engine: str, dist: Path, **context_options) -> App:
     """Return an App in a fresh context that blocks every host but 127.0.0.1."""
-    context = browser.new_context(accept_downloads=True, **context_options)
+    return app_in(browser.new_context(accept_downloads=True, **context_options), url, downloads, engine, dist)
+
+
+def app_in(context: BrowserContext, url: str, downloads: Path, engine: str, dist: Path) -> App:
+    """Return an App in `context` (new_app's, or a persistent one), which then blocks every host but 127.0.0.1."""
     requests: list[Request] = []
     blocked: list[str] = []
 

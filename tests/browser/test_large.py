@@ -1,5 +1,6 @@
 """Large studies: a 200 MB multi-frame file, a folder of 200 files with the page responsive,
-and a file too large for the browser refused with a pointer to the command line.
+and a file whose single frame is too large for the browser refused with a pointer to the command
+line (files of any size are streamed: tests/browser/test_streaming.py).
 
 Each test gets a fresh page (its own browser context, so its own renderer process) and
 writes what it measured to test-artifacts/browser/large-studies.json: time, Python's
@@ -181,18 +182,21 @@ def test_a_folder_of_200_files_completes_with_the_page_responsive(fresh_app: App
     assert_converted(Path(source), app.download(last), RLELossless)
 
 
-def test_a_file_too_large_for_the_browser_is_refused_and_the_batch_goes_on(fresh_app: App, tmp_path):
+def test_a_file_whose_single_frame_is_too_large_for_the_browser_is_refused_and_the_batch_goes_on(
+        fresh_app: App, tmp_path):
     app = fresh_app
     before = copy_as(get_testdata_file("MR_small.dcm"), tmp_path, "before-huge.dcm")
-    huge = tmp_path / "huge-scan.dcm"
-    with huge.open("wb") as f:  # sparse: 1 GB on paper, nothing on disk, never read by the page
-        f.truncate(1_000_000_000)
+    ds = dcmread(get_testdata_file("SC_rgb_rle.dcm"))
+    ds.Rows = ds.Columns = 30000  # 2.7 GB in one frame, declared by a 10 kB file
+    huge = tmp_path / "huge-frame.dcm"
+    ds.save_as(huge)
     after = copy_as(get_testdata_file("CT_small.dcm"), tmp_path, "after-huge.dcm")
     app.add([before, huge, after])
     assert app.wait_finished(huge.name, timeout=30_000) == "error"
+    assert app.row(huge.name).get_attribute("data-code") == "frame-too-large", app.row(huge.name).inner_text()
     message = app.error_text(huge.name)
     assert "\n" not in message.strip(), message
-    assert re.search(r"too large for the browser: 1\.00 GB", message, re.I), message
+    assert re.search(r"single frame of this file is too large for the browser: 2\.70 GB", message, re.I), message
     assert "dicompress command line" in message, message
     for source in (before, after):
         assert app.wait_finished(source.name) == "done", app.row(source.name).inner_text()

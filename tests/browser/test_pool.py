@@ -60,7 +60,7 @@ def test_big_files_run_one_at_a_time_within_the_memory_budget(browser, servers, 
     shutil.copytree(dist, folder)
     policy = json.loads((folder / "policy.json").read_text())
     rg1 = Path(get_testdata_file("RG1_UNCR.dcm"))
-    policy["max_file_bytes"] = int(rg1.stat().st_size * 1.5)  # room for one RG1 at a time, not two
+    policy["memory_budget_bytes"] = int(rg1.stat().st_size * 1.5)  # room for one RG1 at a time, not two
     (folder / "policy.json").write_text(json.dumps(policy))
     app = new_app(browser, servers.mount("/small-budget/", folder), tmp_path / "downloads", "numpy", folder)
     try:

@@ -34,8 +34,13 @@ class StoredValue:
     length: int
 
     def __len__(self) -> int:
-        """Return how many bytes of the value the file holds."""
+        """Return how many bytes of the value the file holds (for pydicom; ours read `length`:
+        ``len()`` is a C size, 32-bit in wasm32, and fails from 2 GiB on)."""
         return self.length
+
+    def __bool__(self) -> bool:
+        """Return whether the value holds any bytes."""
+        return self.length > 0
 
     def read_at(self, offset: int, size: int) -> bytes:
         """Return up to `size` bytes of the value from `offset`."""

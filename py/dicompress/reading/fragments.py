@@ -64,11 +64,11 @@ def _items(value: StoredValue) -> list[tuple[int, int]]:
     """Return (where the item starts, its length) of every item before a sequence delimiter or the end."""
     found: list[tuple[int, int]] = []
     pos = 0
-    while pos < len(value):
+    while pos < value.length:
         header = value.read_at(pos, 8)
         if len(header) < 8:
             raise errors.CorruptPixelDataError(
-                f"the encapsulated Pixel Data ends inside an item header, {len(value) - pos} bytes from its end"
+                f"the encapsulated Pixel Data ends inside an item header, {value.length - pos} bytes from its end"
             )
         group, element, length = struct.unpack("<HHL", header)
         tag = group << 16 | element
@@ -79,7 +79,7 @@ def _items(value: StoredValue) -> list[tuple[int, int]]:
                 f"the encapsulated Pixel Data holds ({group:04X},{element:04X}) where item {len(found) + 1} "
                 "should start"
             )
-        rest = len(value) - pos - 8
+        rest = value.length - pos - 8
         if length == _UNDEFINED or length > rest:
             declared = "an undefined length" if length == _UNDEFINED else f"{length} bytes"
             raise errors.CorruptPixelDataError(

@@ -4,7 +4,8 @@ Every check raises a :class:`~dicompress.errors.ConversionError` with a one-line
 says what is wrong and, where a person can fix the file, how.
 """
 
-from dataclasses import dataclass
+import sys
+from dataclasses import dataclass, replace
 from struct import error as StructError
 from typing import Any
 
@@ -153,7 +154,7 @@ def geometry(ds: Dataset) -> Geometry:
     if syntax == RLELossless:
         _check_rle_frames(pixels, fragments, shape, ds)
     else:
-        _check_native_length(len(pixels), shape, ds)
+        _check_native_length(pixels.length, shape, ds)
     _check_decodable(ds, shape, pixels)
     return shape
 
@@ -204,6 +205,9 @@ def _check_decodable(ds: Dataset, shape: Geometry, pixel_data: StoredValue) -> N
     numbers = {"rows": shape.rows, "columns": shape.columns, "samples_per_pixel": shape.samples_per_pixel,
                "bits_allocated": shape.bits_allocated, "number_of_frames": shape.frames,
                "planar_configuration": shape.planar_configuration}
+    if pixel_data.length > sys.maxsize:  # wasm32: pydicom's len() fails from 2 GiB; the length was checked above
+        numbers["number_of_frames"] = 1
+        pixel_data = replace(pixel_data, length=min(pixel_data.length, shape.frame_length))
     runner = DecodeRunner(UID(ds.file_meta.TransferSyntaxUID))
     try:
         options = as_pixel_options(ds)
@@ -293,9 +297,9 @@ def _check_rle_frames(pixel_data: StoredValue, fragments: int, shape: Geometry, 
             f"the RLE Pixel Data holds {fragments} frames, but its offset table splits them into {split}"
         )
     needed = shape.frame_length * shape.frames
-    if needed > RLE_MAX_RATIO * len(pixel_data):
+    if needed > RLE_MAX_RATIO * pixel_data.length:
         raise errors.GeometryError(
-            f"the RLE Pixel Data ({len(pixel_data)} bytes) cannot hold {shape.describe(shape.frames)} "
+            f"the RLE Pixel Data ({pixel_data.length} bytes) cannot hold {shape.describe(shape.frames)} "
             f"({needed} bytes): RLE compresses {RLE_MAX_RATIO} to 1 at most"
         )
 

@@ -132,15 +132,20 @@ class FileBytes:
         self._reader = reader
         self._size = size_of(reader)
 
-    def __len__(self) -> int:
-        """Return the file's size."""
+    @property
+    def size(self) -> int:
+        """The file's size (``len()`` cannot give it in wasm32 from 2 GiB on: its sizes are 32-bit)."""
         return self._size
 
     def __getitem__(self, key: slice) -> bytes:
-        """Return the bytes of a slice (steps are not supported)."""
-        start, stop, step = key.indices(self._size)
-        if step != 1:
-            raise ValueError("FileBytes slices have no step")
+        """Return the bytes of a slice from a position to a position (not from the end; no steps).
+
+        ``slice.indices`` is not used: it takes the length as a C size, 32-bit in wasm32.
+        """
+        if key.step not in (None, 1) or (key.start or 0) < 0 or (key.stop or 0) < 0:
+            raise ValueError("FileBytes slices go forward from positions")
+        start = min(key.start or 0, self._size)
+        stop = self._size if key.stop is None else min(key.stop, self._size)
         return read_at(self._reader, start, max(0, stop - start))
 
     def find(self, sub: bytes, start: int = 0, end: int | None = None) -> int:

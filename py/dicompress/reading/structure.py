@@ -197,6 +197,7 @@ class _Walk:
         self, buf: bytes | FileBytes, limits: Limits, *, little: bool, inflated: bool = False, head: bool = False
     ) -> None:
         self.buf = buf
+        self.size = buf.size if isinstance(buf, FileBytes) else len(buf)
         self.inflated = inflated
         self.head = head  # `buf` is the head of a longer data set: its end ends the walk, without an error
         self.limits = limits
@@ -214,7 +215,7 @@ class _Walk:
         With `group`, the walk stops before the first top-level element of another group.
         """
         kept = None
-        top = _Level(None, len(self.buf), items=False, implicit=self._implicit(pos, implicit, top=True))
+        top = _Level(None, self.size, items=False, implicit=self._implicit(pos, implicit, top=True))
         self.stack = [top]
         while self.stack:
             level = self.stack[-1]
@@ -287,19 +288,19 @@ class _Walk:
                 return element.value
             end = self._items_end(element.value, level.limit)
             if end is None and self.head:
-                return len(self.buf)  # the items may go on after the head
+                return self.size  # the items may go on after the head
             if end is None:  # pydicom falls back on a scan for the delimiter
                 found = self.buf.find(self.delimiter, element.value, level.limit)
                 return self._broken() if found < 0 else found + 8
             return end
         end = element.value + element.length
         if end > level.limit:
-            if level.limit == len(self.buf) and self.head:
-                return len(self.buf)
-            if level.limit == len(self.buf):
+            if level.limit == self.size and self.head:
+                return self.size
+            if level.limit == self.size:
                 raise errors.TruncatedFileError(
                     f"the file is cut short: {element_name(element.tag)} should hold {element.length} bytes "
-                    f"but only {len(self.buf) - element.value} are present"
+                    f"but only {self.size - element.value} are present"
                 )
             # pydicom would read past its sequence: less on CPython, an OverflowError in wasm32
             raise errors.DamagedFileError(
@@ -351,7 +352,7 @@ class _Walk:
         # Like pydicom, any other tag is taken for an item's.
         end = None if length == _UNDEFINED else pos + 8 + length
         if end is not None and end > level.limit:
-            if self.head and level.limit == len(self.buf):
+            if self.head and level.limit == self.size:
                 return self._broken()  # the item may end after the head
             raise errors.DamagedFileError(
                 f"the data set is damaged: the sequence item at byte {pos} should hold {length} bytes "
@@ -382,7 +383,7 @@ class _Walk:
             level = self.stack.pop()
             if level.items and level.end is not None:
                 return level.end
-        return len(self.buf)
+        return self.size
 
 
 def misplaced_element(tag: int) -> errors.DamagedFileError | None:
