@@ -37,9 +37,10 @@ from dicompress.reading.structure import element_name, misplaced_element
 FRAMES_PER_LEVEL = 5
 #: Frames left for everything else: pydicom's calls below the deepest level, the hooks...
 _SPARE_FRAMES = 100
-_SPECIFIC_CHARACTER_SET = 0x00080005
+#: Specific Character Set, decoded in the default encoding.
+_CHARACTER_SET_TAGS = frozenset((0x00080005,))
 #: Pixel Data, Float Pixel Data and Double Float Pixel Data: left in the file's bytes when long.
-_PIXEL_TAGS = (0x7FE00010, 0x7FE00008, 0x7FE00009)
+_PIXEL_TAGS = frozenset((0x7FE00010, 0x7FE00008, 0x7FE00009))
 _UNDEFINED_LENGTH = 0xFFFFFFFF
 #: File meta elements a written file needs, and the data set elements that hold the same UIDs.
 _SOP_UIDS = {
@@ -78,18 +79,23 @@ def check_elements(ds: Dataset) -> None:
         For the first element pydicom cannot decode (an unknown VR, a value of the wrong
         length, a sequence whose items do not parse...).
     """
+    # Runs for every element of every file: elements are taken from ``values()`` (as
+    # stored, never converted) and tags tested by hash, as pydicom's Tag.__eq__ is Python.
     pending = [ds, ds.file_meta]
     while pending:
         current = pending.pop()
         charset = current.original_character_set or current._character_set
-        for tag in list(current.keys()):
-            element = current.get_item(tag, keep_deferred=True)  # never converts
-            if tag in _PIXEL_TAGS and isinstance(element, RawDataElement) and element.value is None:
-                continue  # left in the file's bytes (dicompress.reading.deferred), read as a view later
+        for element in list(current.values()):
             if isinstance(element, RawDataElement):
-                encoding = default_encoding if tag == _SPECIFIC_CHARACTER_SET else charset
-                with _decoding(tag):
+                if element.value is None and element.tag in _PIXEL_TAGS:
+                    continue  # left in the file's bytes (dicompress.reading.deferred), read as a view later
+                encoding = default_encoding if element.tag in _CHARACTER_SET_TAGS else charset
+                try:
                     element = convert_raw_data_element(element, encoding=encoding, ds=current)
+                except MemoryError:
+                    raise
+                except Exception as exc:  # pydicom's converters raise many kinds for damaged values
+                    raise _damaged(element.tag, exc) from None
             if element is not None and element.VR == VR.SQ:
                 pending.extend(element.value)
 
@@ -116,12 +122,11 @@ def count_elements(ds: Dataset) -> int:
         current = pending.pop()
         charset = current.original_character_set or current._character_set
         count += len(current)
-        for tag in current.keys():
-            element = current.get_item(tag, keep_deferred=True)  # never converts
+        for element in current.values():
             if isinstance(element, RawDataElement):
                 if not _may_be_sequence(element):
                     continue
-                encoding = default_encoding if tag == _SPECIFIC_CHARACTER_SET else charset
+                encoding = default_encoding if element.tag in _CHARACTER_SET_TAGS else charset
                 element = convert_raw_data_element(element, encoding=encoding, ds=current)
             if element is not None and element.VR == VR.SQ:
                 pending.extend(element.value)
@@ -148,11 +153,7 @@ def match_read_encoding(ds: Dataset) -> None:
     a VR. So the data set is given the encoding of its raw elements, and every raw element
     without a VR in an explicit VR data set is decoded (the VR taken from the dictionary).
     """
-    found: set[tuple[bool, bool]] = set()
-    for tag in ds.keys():
-        element = ds.get_item(tag, keep_deferred=True)
-        if isinstance(element, RawDataElement):
-            found.add((element.is_implicit_VR, element.is_little_endian))
+    found = {(e.is_implicit_VR, e.is_little_endian) for e in ds.values() if isinstance(e, RawDataElement)}
     if len(found) == 1:
         implicit, little = found.pop()
         if (implicit, little) != ds.original_encoding:
@@ -160,12 +161,11 @@ def match_read_encoding(ds: Dataset) -> None:
     pending = [ds]
     while pending:
         current = pending.pop()
-        for tag in list(current.keys()):
-            element = current.get_item(tag, keep_deferred=True)
+        for element in list(current.values()):
             if isinstance(element, RawDataElement):
                 if element.VR is None and not element.is_implicit_VR:
-                    with _decoding(tag):
-                        current[tag]  # decodes it in place, its VR resolved as pydicom resolves it
+                    with _decoding(element.tag):
+                        current[element.tag]  # decodes it in place, its VR resolved as pydicom resolves it
             elif element is not None and element.VR == VR.SQ:
                 pending.extend(element.value)
 
@@ -215,7 +215,12 @@ def _decoding(tag: int) -> Iterator[None]:
     except MemoryError:
         raise
     except Exception as exc:  # pydicom's converters raise many kinds for damaged values
-        raise errors.DamagedFileError(f"{element_name(tag)} cannot be decoded: {errors.reason(exc)}") from None
+        raise _damaged(tag, exc) from None
+
+
+def _damaged(tag: int, exc: Exception) -> errors.DamagedFileError:
+    """Return the ``DamagedFileError`` for element `tag`, which pydicom failed to decode with `exc`."""
+    return errors.DamagedFileError(f"{element_name(tag)} cannot be decoded: {errors.reason(exc)}")
 
 
 def _frames_in_use() -> int:
