@@ -103,13 +103,13 @@ def check_elements(ds: Dataset) -> None:
     decoded: list[tuple[Any, ...]] = []
     # Warnings are caught here to tell whether any element warned (its decoding must then
     # happen again for every file, so each file gets its warning), and passed on as they came.
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
-        try:
+    try:
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
             _decode_every_element(ds, decoded)
-        finally:
-            for w in caught:
-                warnings.warn_explicit(w.message, w.category, w.filename, w.lineno, source=w.source)
+    finally:
+        for w in caught:  # outside the block that catches them, or each would be caught again
+            warnings.warn_explicit(w.message, w.category, w.filename, w.lineno, source=w.source)
     if not caught:
         if len(_DECODED) + len(decoded) > _DECODED_LIMIT:
             _DECODED.clear()
