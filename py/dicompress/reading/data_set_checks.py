@@ -108,8 +108,11 @@ def check_elements(ds: Dataset) -> None:
             warnings.simplefilter("always")
             _decode_every_element(ds, decoded)
     finally:
-        for w in caught:  # outside the block that catches them, or each would be caught again
-            warnings.warn_explicit(w.message, w.category, w.filename, w.lineno, source=w.source)
+        # Outside the block that catches them, or each would be caught again; with a registry,
+        # so that a filter showing a warning once still does.
+        registry = globals().setdefault("__warningregistry__", {})
+        for w in caught:
+            warnings.warn_explicit(w.message, w.category, w.filename, w.lineno, registry=registry, source=w.source)
     if not caught:
         if len(_DECODED) + len(decoded) > _DECODED_LIMIT:
             _DECODED.clear()
