@@ -25,13 +25,18 @@ the file input as soon as the app listens to it, and the time from navigation to
 (navigation to resolved), cold and warm too. The page's ``dicompress:ready`` mark's timings
 show where the start-up goes.
 
-A study of small files (issue 21): STUDY_COPIES copies each of CT_small, MR_small and
+A study of small files (issue 21): STUDY_COPIES (``--study-copies``) copies each of CT_small, MR_small and
 SC_rgb_small_odd (300 files) set on the page's file input once its engine is ready, timed
 from the input's change to the last row done (verification and thumbnails on), with the
 pool at 1, 2 and 4 converters (``navigator.hardwareConcurrency`` set before the page runs;
 each page first converts a few files so its converters are started); against a loop of
 dcmjs-codecs' Transcoder over the same Files in another tab (read, transcode, a Blob of
-the result; one thread, no verification). Interleaved rounds, medians.
+the result; one thread, no verification). Interleaved rounds, medians. The page's longest
+main-thread task and longest gap between frames during the study show whether the row list
+stays smooth (``--study-copies 1667``: 5,000 files).
+
+``--baseline DIR``: another build of the app (e.g. of the commit before a change) is measured
+in the same run, its page conversions and study next to this build's.
 
 On the host, the files the page and dcmjs-codecs wrote are read with pydicom: pixels
 compared with the original, elements kept, private elements, character set. Prints a
@@ -183,7 +188,7 @@ BENCH_JS = """
 const fileBytes = new Map();
 const images = new Map(); // name -> {frames, options}
 let encoder = null;
-let app = null;
+const apps = {}; // "app" (this build) and "base" (--baseline), each the app's own worker
 let nextId = 1;
 
 async function bytesOf(name) {
@@ -205,29 +210,35 @@ function reply(worker, accept) {
 }
 function ask(worker, message, transfer = []) {
   const id = nextId++;
-  const answer = reply(worker, (m) => m.id === id && m.type !== "progress" && m.type !== "preview");
+  const answer = reply(worker, (m) => m.id === id && !["progress", "preview", "started"].includes(m.type));
   worker.postMessage({ ...message, id }, transfer);
   return answer;
 }
 
 // Start the bench worker (the app's start-up + the encoders' Python) and the app's worker,
 // initialise dcmjs-codecs, and cut every image into frames with the service's own code.
-window.benchSetup = async (names) => {
+function appWorker(root) {
+  const worker = new Worker(`../${root}/worker.js`, { type: "module" });
+  // As the page does (engine.js): Python's runtime compiled here, handed over when asked.
+  const runtime = WebAssembly.compileStreaming(fetch(`../${root}/pyodide/pyodide.asm.wasm`));
+  worker.addEventListener("message", async ({ data }) => {
+    if (data?.type === "runtime-wanted") worker.postMessage({ type: "runtime", module: await runtime });
+  });
+  return worker;
+}
+window.benchSetup = async (names, withBase) => {
   const { NativeCodecs } = window.dcmjsCodecs;
   await NativeCodecs.initializeAsync({ webAssemblyModulePathOrUrl: "./dcmjs-native-codecs.wasm" });
   encoder = new Worker("./encode-worker.js", { type: "module" });
-  app = new Worker("../app/worker.js", { type: "module" });
-  // As the page does (engine.js): Python's runtime compiled here, handed over when asked.
-  const runtime = WebAssembly.compileStreaming(fetch("../app/pyodide/pyodide.asm.wasm"));
-  app.addEventListener("message", async ({ data }) => {
-    if (data?.type === "runtime-wanted") app.postMessage({ type: "runtime", module: await runtime });
-  });
-  const [encoderReady, appReady] = await Promise.all([
+  for (const root of withBase ? ["app", "base"] : ["app"]) apps[root] = appWorker(root);
+  const [encoderReady, ...appsReady] = await Promise.all([
     reply(encoder, (m) => m.type === "ready"),
-    reply(app, (m) => m.type === "ready" || m.type === "init-failed"),
+    ...Object.values(apps).map((w) => reply(w, (m) => m.type === "ready" || m.type === "init-failed")),
   ]);
   if (encoderReady.error) return { error: `bench worker: ${encoderReady.error}` };
-  if (appReady.type !== "ready") return { error: `app worker: ${appReady.reason}` };
+  const failed = appsReady.find((r) => r.type !== "ready");
+  if (failed) return { error: `app worker: ${failed.reason}` };
+  const appReady = appsReady[0];
   for (const name of names) {
     const bytes = await bytesOf(name);
     const setup = await ask(encoder, { type: "setup", name, buffer: bytes.slice(0).buffer });
@@ -237,6 +248,21 @@ window.benchSetup = async (names) => {
   return { engine: appReady.engine, benchEngine: encoderReady.engine, codecs: window.dcmjsCodecs.version,
            frames: Object.fromEntries([...images].map(([n, i]) => [n, i.frames.length])) };
 };
+
+// The app's worker converting the file exactly as the page asks for it.
+async function pageConversion(app, name, keep) {
+  const file = new Blob([await bytesOf(name)], { type: "application/dicom" });
+  const started = performance.now();
+  let previewMs = null;
+  const preview = reply(app, (m) => m.type === "preview").then(() => { previewMs = performance.now() - started; });
+  const r = await ask(app, { type: "convert", name, target: "rle", file, preview: true });
+  const ms = performance.now() - started;
+  if (!r.ok) return { error: r.message || r.code };
+  const out = { ms, previewMs, serviceMs: r.report.seconds * 1000, bytes: r.report.output_bytes,
+                plugin: r.report.plugin, verified: r.report.verified };
+  if (keep) out.output = b64(new Uint8Array(await r.blob.arrayBuffer()));
+  return out;
+}
 
 const tools = {
   async dicompress(name) {
@@ -273,19 +299,8 @@ const tools = {
       return { error: String(err.message || err) };
     }
   },
-  async page(name, keep) {
-    const file = new Blob([await bytesOf(name)], { type: "application/dicom" });
-    const started = performance.now();
-    let previewMs = null;
-    const preview = reply(app, (m) => m.type === "preview").then(() => { previewMs = performance.now() - started; });
-    const r = await ask(app, { type: "convert", name, target: "rle", file, preview: true });
-    const ms = performance.now() - started;
-    if (!r.ok) return { error: r.message || r.code };
-    const out = { ms, previewMs, serviceMs: r.report.seconds * 1000, bytes: r.report.output_bytes,
-                  plugin: r.report.plugin, verified: r.report.verified };
-    if (keep) out.output = b64(new Uint8Array(await r.blob.arrayBuffer()));
-    return out;
-  },
+  page: (name, keep) => pageConversion(apps.app, name, keep),
+  "page-base": (name, keep) => pageConversion(apps.base, name, keep),
   async "dcmjs-file"(name, keep) {
     const { Transcoder, constants } = window.dcmjsCodecs;
     const copy = (await bytesOf(name)).slice(0).buffer;
@@ -398,6 +413,28 @@ FIRST_RESULT_INIT = """
 # The page under a given number of cores (pool.js sizes its pool by it).
 CORES_INIT = """Object.defineProperty(Navigator.prototype, "hardwareConcurrency", { get: () => __CORES__ });"""
 
+# In the app, before its scripts: the longest main-thread task and the longest gap between
+# frames from the study's start (the row list must stay smooth however many files it has).
+SMOOTHNESS_INIT = """
+(() => {
+  window.__smooth = { longest: 0, gap: 0, last: null, from: null };
+  new PerformanceObserver((list) => {
+    for (const e of list.getEntries()) {
+      if (window.__smooth.from !== null && e.startTime >= window.__smooth.from) {
+        window.__smooth.longest = Math.max(window.__smooth.longest, e.duration);
+      }
+    }
+  }).observe({ type: "longtask" });
+  const frame = (now) => {
+    const s = window.__smooth;
+    if (s.from !== null && s.last !== null && s.last >= s.from) s.gap = Math.max(s.gap, now - s.last);
+    s.last = now;
+    requestAnimationFrame(frame);
+  };
+  requestAnimationFrame(frame);
+})();
+"""
+
 # In the app: time from the file input's change to every row settled.
 STUDY_WAIT = """(count) => new Promise((resolve) => {
   const started = window.__studyChange;
@@ -410,7 +447,8 @@ STUDY_WAIT = """(count) => new Promise((resolve) => {
       const verified = [...document.querySelectorAll("[data-testid=result] .result-verified")]
         .filter((c) => c.textContent.startsWith("✓")).length;
       resolve({ ms: performance.now() - started, statuses, verified,
-                workers: Number(document.querySelector("[data-testid=engine]").dataset.workers || 1) });
+                workers: Number(document.querySelector("[data-testid=engine]").dataset.workers || 1),
+                longestTask: window.__smooth.longest, frameGap: window.__smooth.gap });
     } else setTimeout(check, 20);
   };
   check();
@@ -462,18 +500,22 @@ def prepare(work: Path, dist: Path | None) -> dict[str, Path]:
 
 # ---------------------------------------------------------------- measurements
 
-def encoders(browser, origin: str, rounds: int, log) -> tuple[dict, list[dict]]:
-    """Run every tool on every image in `rounds` interleaved rounds (after one warm-up round)."""
+def encoders(browser, origin: str, rounds: int, log, baseline: bool) -> tuple[dict, list[dict]]:
+    """Run every tool on every image in `rounds` interleaved rounds (after one warm-up round).
+
+    With `baseline`, the page conversion of the baseline build (``page-base``) too.
+    """
     context = browser.new_context()
     page = context.new_page()
     page.goto(f"{origin}/bench/")
     page.wait_for_selector("html[data-bench=true][data-loaded=true]", timeout=30_000)
-    info = page.evaluate("(names) => benchSetup(names)", FILES)
+    info = page.evaluate("([names, withBase]) => benchSetup(names, withBase)", [FILES, baseline])
+    tools = [*TOOLS, "page-base"] if baseline else TOOLS
     if "error" in info:
         sys.exit(f"bench: {info['error']}")
     results = []
     for r in range(rounds + 1):
-        order = TOOLS[r % len(TOOLS):] + TOOLS[: r % len(TOOLS)]
+        order = tools[r % len(tools):] + tools[: r % len(tools)]
         log(f"bench: encoders, {'warm-up round' if r == 0 else f'round {r}/{rounds}'}")
         found = page.evaluate("([names, order, keep]) => benchRound(names, order, keep)",
                               [FILES, order, r == rounds])
@@ -537,26 +579,27 @@ def start_times(browser, origin: str, files: Path, runs: int, log) -> dict[str, 
 
 
 
-def study_files(files: Path) -> list[Path]:
-    """Write STUDY_COPIES copies of each STUDY_FILES image under files/study/; return them in order."""
+def study_files(files: Path, copies: int) -> list[Path]:
+    """Write `copies` copies of each STUDY_FILES image under files/study/; return them in order."""
     folder = files / "study"
     folder.mkdir(exist_ok=True)
     made = []
-    for copy in range(STUDY_COPIES):
+    for copy in range(copies):
         for name in STUDY_FILES:
-            target = folder / f"{copy:03d}-{name}"
+            target = folder / f"{copy:04d}-{name}"
             if not target.exists():
                 shutil.copy2(corpus_path(name), target)
             made.append(target)
     return made
 
 
-def study_page(browser, origin: str, files: list[Path], workers: int) -> dict:
-    """The app with `workers` converters: warm up its pool, then time the whole study."""
+def study_page(browser, origin: str, files: list[Path], workers: int, root: str = "app") -> dict:
+    """The app (under /`root`/) with `workers` converters: warm up its pool, then time the whole study."""
     context = browser.new_context()
     context.add_init_script(CORES_INIT.replace("__CORES__", str(STUDY_WORKERS[workers])))
+    context.add_init_script(SMOOTHNESS_INIT)
     page = context.new_page()
-    page.goto(f"{origin}/app/")
+    page.goto(f"{origin}/{root}/")
     page.wait_for_selector("html[data-ready=true]", timeout=120_000)
     # The pool grows while files wait: warm up until it has its converters (a few rounds at most).
     for _ in range(2 * workers):
@@ -566,7 +609,8 @@ def study_page(browser, origin: str, files: list[Path], workers: int) -> dict:
         if started >= workers:
             break
     page.evaluate("""() => document.querySelector("[data-testid=file-input]").addEventListener(
-        "change", () => { window.__studyChange = performance.now(); }, { capture: true, once: true })""")
+        "change", () => { window.__studyChange = window.__smooth.from = performance.now(); },
+        { capture: true, once: true })""")
     page.set_input_files("[data-testid=file-input]", [str(f) for f in files])
     found = page.evaluate(STUDY_WAIT, len(files))
     context.close()
@@ -587,10 +631,11 @@ def study_dcmjs(browser, origin: str, files: list[Path]) -> dict:
     return found
 
 
-def study(browser, files: Path, origin: str, rounds: int, log) -> dict[str, list[dict]]:
-    """Interleaved rounds of the study: the page with 1, 2 and 4 converters, and dcmjs-codecs."""
-    paths = study_files(files)
-    kinds = [*(f"page-{n}" for n in STUDY_WORKERS), "dcmjs"]
+def study(browser, files: Path, origin: str, rounds: int, log, copies: int, pools: list[int],
+          baseline: bool) -> dict[str, list[dict]]:
+    """Interleaved rounds of the study: the page with each pool size (and the baseline build's), dcmjs-codecs."""
+    paths = study_files(files, copies)
+    kinds = [*(f"page-{n}" for n in pools), *(f"base-{n}" for n in pools if baseline), "dcmjs"]
     found: dict[str, list[dict]] = {kind: [] for kind in kinds}
     for r in range(rounds):
         for kind in kinds[r % len(kinds):] + kinds[: r % len(kinds)]:
@@ -598,28 +643,33 @@ def study(browser, files: Path, origin: str, rounds: int, log) -> dict[str, list
             if kind == "dcmjs":
                 found[kind].append(study_dcmjs(browser, origin, paths))
             else:
-                found[kind].append(study_page(browser, origin, paths, int(kind.split("-")[1])))
+                root = "base" if kind.startswith("base") else "app"
+                found[kind].append(study_page(browser, origin, paths, int(kind.split("-")[1]), root))
     return found
 
 
-def print_study(found: dict[str, list[dict]], rounds: int) -> dict[str, float]:
+def print_study(found: dict[str, list[dict]], rounds: int, copies: int) -> dict[str, float]:
     """The study's table; returns the median ms by kind."""
-    files = len(STUDY_FILES) * STUDY_COPIES
+    files = len(STUDY_FILES) * copies
     medians = {kind: median([r["ms"] for r in runs]) for kind, runs in found.items()}
     print(f"\n| study: {files} small files ({', '.join(map(short, STUDY_FILES))}), median of {rounds} "
-          "| total | per file | vs dcmjs-codecs | rows done / verified | converters |")
-    print("|---|---:|---:|---:|---:|---:|")
+          "| total | per file | vs dcmjs-codecs | rows done / verified | converters | longest task | frame gap |")
+    print("|---|---:|---:|---:|---:|---:|---:|---:|")
     for kind, runs in found.items():
         last = runs[-1]
         if kind == "dcmjs":
             label = "dcmjs-codecs Transcoder loop (one thread, no verification)"
             rows, workers = f"{last['files'] - last['failed']}/—", "1"
+            smooth = "— | —"
         else:
-            label = f"page, pool of {kind.split('-')[1]}"
+            build = "page" if kind.startswith("page") else "baseline build"
+            label = f"{build}, pool of {kind.split('-')[1]}"
             rows = f"{last['statuses'].get('done', 0)}/{last['verified']}"
             workers = str(last["workers"])
+            smooth = (f"{fmt_ms(max(r['longestTask'] for r in runs))} "
+                      f"| {fmt_ms(max(r['frameGap'] for r in runs))}")
         print(f"| {label} | {fmt_ms(medians[kind])} | {fmt_ms(medians[kind] / files)} "
-              f"| {ratio(medians[kind], medians['dcmjs'])} | {rows} | {workers} |")
+              f"| {ratio(medians[kind], medians['dcmjs'])} | {rows} | {workers} | {smooth} |")
     return medians
 
 
@@ -838,19 +888,22 @@ def print_first_phases(starts: dict) -> None:
               f"service worker in control {sum(f['controlled'] for f in found)}/{len(found)}")
 
 
-def print_goals_21(t: dict | None, first: dict | None, studied: dict | None) -> None:
+def print_goals_21(t: dict | None, first: dict | None, studied: dict | None, copies: int) -> None:
     """Issue 21's goals, each a ratio to its peer in this run."""
     print("\nGoals (issue 21)")
-    if studied:
-        default = STUDY_DEFAULT_WORKERS
+    default = STUDY_DEFAULT_WORKERS
+    if studied and f"page-{default}" in studied:
         page, peer = studied[f"page-{default}"], studied["dcmjs"]
-        print(f"  study of {len(STUDY_FILES) * STUDY_COPIES} small files, page (pool of {default}, this machine's "
+        print(f"  study of {len(STUDY_FILES) * copies} small files, page (pool of {default}, this machine's "
               f"default) <= {STUDY_GOAL}x dcmjs-codecs' Transcoder loop: {ratio(page, peer)} "
               f"({fmt_ms(page)} vs {fmt_ms(peer)}), {mark(page / peer <= STUDY_GOAL)}")
     if t:
         page, peer = t[(PAGE_GOAL_FILE, "page")]["ms"], t[(PAGE_GOAL_FILE, "dcmjs-file")]["ms"]
         print(f"  {short(PAGE_GOAL_FILE)} verified page conversion <= {PAGE_FILE_GOAL}x dcmjs-codecs' file transcode: "
               f"{ratio(page, peer)} ({fmt_ms(page)} vs {fmt_ms(peer)}), {mark(page / peer <= PAGE_FILE_GOAL)}")
+        if (PAGE_GOAL_FILE, "page-base") in t:
+            print("  page conversion, this build / the baseline build: "
+                  + ", ".join(f"{short(n)} {ratio(t[(n, 'page')]['ms'], t[(n, 'page-base')]['ms'])}" for n in FILES))
     if first:
         for index, state, goal in ((1, "warm", WARM_GOAL_RATIO), (0, "cold", COLD_GOAL_RATIO)):
             page, bare, same = first["page"][index], first["bare"][index], first["bare-bytecode"][index]
@@ -867,7 +920,7 @@ def report(info: dict | None, results: list[dict] | None, starts: dict | None, s
     if info and t:
         print_encoders(info, t, sizes, args.rounds, chromium)
     first = print_first_result(starts, args.ready_runs) if starts else None
-    study_medians = print_study(studied, args.study_rounds) if studied else None
+    study_medians = print_study(studied, args.study_rounds, args.study_copies) if studied else None
     if t:
         print("\nEncode: the frames only (dicompress and pydicom's plugin timed in Python inside the app's Pyodide, "
               "dcmjs-codecs' encodeRle on the same frame bytes); vs X = X's time / dicompress's time. "
@@ -875,7 +928,7 @@ def report(info: dict | None, results: list[dict] | None, starts: dict | None, s
               "dcmjs-codecs file: its Transcoder, file in to file out, no verification.")
     if t and first:
         print_goals(t, sizes, first)
-    print_goals_21(t, first, study_medians)
+    print_goals_21(t, first, study_medians, args.study_copies)
     if starts:
         print_first_phases(starts)
     if t:
@@ -888,12 +941,21 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--ready-runs", type=int, default=5, help="first-result runs (each cold, then warm)")
     parser.add_argument("--study-rounds", type=int, default=3, help="interleaved rounds of the study")
     parser.add_argument("--parts", default=",".join(PARTS), help=f"what to measure, of {', '.join(PARTS)}")
+    parser.add_argument("--study-copies", type=int, default=STUDY_COPIES,
+                        help="copies of each study image (1667 gives the 5,000-file row list)")
+    parser.add_argument("--study-pools", default=",".join(map(str, STUDY_WORKERS)),
+                        help=f"pool sizes for the study, of {', '.join(map(str, STUDY_WORKERS))}")
     parser.add_argument("--dist", type=Path, help="an existing build of the app (default: build one into a temp dir)")
+    parser.add_argument("--baseline", type=Path,
+                        help="another build of the app (e.g. before a change), measured in the same run")
     parser.add_argument("--chromium", default="/usr/bin/chromium")
     args = parser.parse_args(argv)
     parts = set(args.parts.split(","))
     if parts - set(PARTS):
         parser.error(f"--parts: unknown {', '.join(sorted(parts - set(PARTS)))}")
+    pools = [int(n) for n in args.study_pools.split(",")]
+    if set(pools) - set(STUDY_WORKERS):
+        parser.error(f"--study-pools: choose of {', '.join(map(str, STUDY_WORKERS))}")
 
     def log(text: str) -> None:
         print(text, file=sys.stderr, flush=True)
@@ -902,6 +964,8 @@ def main(argv: list[str] | None = None) -> None:
         work = Path(tmp)
         log("bench: building the app" if not args.dist else f"bench: using {args.dist}")
         mounts = prepare(work, args.dist)
+        if args.baseline:
+            mounts["/base/"] = args.baseline.resolve()
         server = make_server(mounts, port=0)
         threading.Thread(target=server.serve_forever, daemon=True).start()
         origin = f"http://127.0.0.1:{server.server_port}"
@@ -911,9 +975,10 @@ def main(argv: list[str] | None = None) -> None:
                 browser = p.chromium.launch(executable_path=args.chromium, args=CHROMIUM_ARGS)
                 version = browser.version
                 if "encoders" in parts:
-                    info, results = encoders(browser, origin, args.rounds, log)
+                    info, results = encoders(browser, origin, args.rounds, log, bool(args.baseline))
                 if "study" in parts:
-                    studied = study(browser, mounts["/files/"], origin, args.study_rounds, log)
+                    studied = study(browser, mounts["/files/"], origin, args.study_rounds, log, args.study_copies,
+                                    pools, bool(args.baseline))
                 if "first" in parts:
                     starts = start_times(browser, origin, mounts["/files/"], args.ready_runs, log)
                 browser.close()

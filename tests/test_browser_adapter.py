@@ -250,3 +250,9 @@ def test_a_preview_the_page_cannot_take_does_not_fail_the_conversion(capsys):
     result = browser.convert(file_bytes("CT_small.dcm"), preview=refuse)
     assert result["ok"] is True
     assert "DataCloneError" in capsys.readouterr().err
+
+
+def test_every_file_gets_its_warnings_however_many_share_them():
+    # The elements of a file that warned are decoded again for the next one (data_set_checks).
+    first, second = (browser.convert(file_bytes("rtdose.dcm"))["warnings"] for _ in range(2))
+    assert first == second and len(first) == 1, (first, second)

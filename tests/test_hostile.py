@@ -24,6 +24,7 @@ from dicompress import errors
 from dicompress.limits import DEFAULT_LIMITS, Limits
 from dicompress.preview import describe
 from dicompress.reading import structure
+from dicompress.reading.dicom_input import read_dataset
 from dicompress.service import convert
 from tests import hostile_files
 from tests.dicom_files import data_set_bytes, file_bytes, file_head, read, rewritten
@@ -534,3 +535,14 @@ def test_an_element_longer_than_its_sequence_is_refused_as_on_wasm32():
     assert isinstance(error, errors.DamagedFileError)
     assert str(error) == ("the data set is damaged: Referenced Beam Sequence (300C,0004) should hold 3070230546 "
                           "bytes but only 28 remain in its sequence")
+
+
+def test_an_element_known_to_decode_is_decoded_again_under_another_vr():
+    # CT_small's elements decode (and are remembered); the same Modality bytes as FD do not.
+    assert read_dataset(file_bytes("CT_small.dcm")).Modality == "CT"
+    data = bytearray(file_bytes("CT_small.dcm"))
+    at = data.index(b"\x08\x00\x60\x00CS")  # Modality, "CT": 2 bytes, not a multiple of 8
+    data[at + 4 : at + 6] = b"FD"
+    error = _error(bytes(data))
+    assert isinstance(error, errors.DamagedFileError)
+    assert str(error).startswith("Modality (0008,0060) cannot be decoded: ")

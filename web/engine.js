@@ -40,7 +40,7 @@ function startWorker() {
 
 export class Engine extends EventTarget {
   #worker = null;
-  #pending = new Map(); // id -> {resolve, reject, onProgress, onPreview}
+  #pending = new Map(); // id -> {resolve, reject, onProgress, onPreview, onStart, request, started}
   #nextId = 1;
   ready = false;
   info = null;
@@ -65,9 +65,10 @@ export class Engine extends EventTarget {
   // `inFolder`: the file was found in a dropped folder (obviously not DICOM: skipped, not failed).
   // `strict`: a valid file that cannot be converted fails instead of being kept unchanged.
   // `store`: the page's session for results on disk (opfs-results.js), or null.
-  convert(name, file, target, { inFolder = false, strict = false, store = null, onProgress, onPreview } = {}) {
+  // `onStart` is called when the worker starts on this file (it may hold it queued first).
+  convert(name, file, target, { inFolder = false, strict = false, store = null, onProgress, onPreview, onStart } = {}) {
     const message = { type: "convert", name, target, inFolder, strict, file, preview: true, store };
-    return this.#request(message, [], { onProgress, onPreview });
+    return this.#request(message, [], { onProgress, onPreview, onStart });
   }
 
   // The names of a ZIP's entries for these result paths, by the rule the command line
@@ -79,8 +80,9 @@ export class Engine extends EventTarget {
   #request(message, transfer, callbacks = {}) {
     const id = this.#nextId++;
     return new Promise((resolve, reject) => {
-      this.#pending.set(id, { resolve, reject, ...callbacks });
-      this.#worker.postMessage({ ...message, id }, transfer);
+      const request = { ...message, id };
+      this.#pending.set(id, { resolve, reject, ...callbacks, request, started: false });
+      this.#worker.postMessage(request, transfer);
     });
   }
 
@@ -95,6 +97,10 @@ export class Engine extends EventTarget {
         compiledRuntime(this.#reportRuntime).then((module) => worker.postMessage({ type: "runtime", module }));
         return;
       }
+      case "started":
+        if (pending) pending.started = true;
+        pending?.onStart?.();
+        return;
       case "progress":
         pending?.onProgress?.(message.done, message.total);
         return;
@@ -114,6 +120,8 @@ export class Engine extends EventTarget {
       case "ready":
         this.ready = true;
         this.info = message;
+        // Requests the dead worker held but had not started go to this one, in order.
+        for (const { request } of this.#pending.values()) this.#worker.postMessage(request);
         break;
       default:
         break;
@@ -122,14 +130,20 @@ export class Engine extends EventTarget {
   }
 
   // The worker is gone or unusable: fail what it was doing and start a fresh one
-  // (unless it never got ready, which a restart would not fix).
+  // (unless it never got ready, which a restart would not fix). The requests it held
+  // without having started them are sent again to the fresh one (see "ready"); if it had
+  // started none, the first one it held is taken to be the cause, so it cannot kill the next.
   #died(reason) {
     const wasReady = this.ready;
     this.#worker?.terminate();
     this.ready = false;
-    const pending = [...this.#pending.values()];
-    this.#pending.clear();
-    for (const p of pending) p.reject(new Error(reason));
+    const held = [...this.#pending.entries()];
+    const failed = wasReady ? held.filter(([, p]) => p.started) : held;
+    if (failed.length === 0 && held.length > 0) failed.push(held[0]);
+    for (const [id, p] of failed) {
+      this.#pending.delete(id);
+      p.reject(new Error(reason));
+    }
     if (!wasReady) {
       this.dispatchEvent(new CustomEvent("init-failed", { detail: { message: startFailure(reason) } }));
       return;

@@ -8,7 +8,17 @@
 // the first result needs. Files are handed out in order, and only while the files being
 // converted at once stay within `memoryBudget` bytes of input: every conversion holds
 // several copies of its file, so one big file runs alone and many small ones run side by side.
+//
+// A converter busy with a small file is handed its next small file before the current
+// result comes back (it waits in the worker's queue, unread), so no converter sits idle
+// for the round trip between a result and the next request. Only small files wait like
+// this: a big one would hold up the file queued behind it.
 import { Engine } from "./engine.js";
+
+// Files a converter holds at once: the one it converts, and the next one waiting.
+const DEPTH = 2;
+// A file waits behind another only if both together are at most this many bytes.
+const PREFETCH_BYTES = 4 * 1024 * 1024;
 
 // One core stays with the page; two converters at least where there are two cores.
 export function defaultEngineCount(cores = navigator.hardwareConcurrency || 1) {
@@ -17,7 +27,7 @@ export function defaultEngineCount(cores = navigator.hardwareConcurrency || 1) {
 
 export class EnginePool extends EventTarget {
   #engines = [];
-  #busy = new Set(); // engines converting a file
+  #held = new Map(); // engine -> {files, bytes} it was handed and has not answered yet
   #inFlightBytes = 0;
   #converted = 0; // files converted so far (whatever their outcome)
   #maxEngines;
@@ -45,11 +55,12 @@ export class EnginePool extends EventTarget {
     this.#add(true);
   }
 
-  // Whether a file of `bytes` can start now: an idle ready engine, and room in the budget
-  // (a file alone is always allowed: the page refuses files over the limit before this).
+  // Whether a file of `bytes` can be handed out now: a ready engine that is idle (or busy
+  // with small files, for a small one), and room in the budget (a file alone is always
+  // allowed).
   canTake(bytes) {
-    const fits = this.#busy.size === 0 || this.#inFlightBytes + bytes <= this.memoryBudget;
-    return fits && this.#idle() !== undefined;
+    const fits = this.#inFlightBytes === 0 || this.#inFlightBytes + bytes <= this.memoryBudget;
+    return fits && this.#pick(bytes) !== undefined;
   }
 
   // Files are waiting: start another engine if the budget would let two run at once.
@@ -60,18 +71,21 @@ export class EnginePool extends EventTarget {
     this.#add(false);
   }
 
-  // Convert one file on an idle engine (check canTake first); resolves with the worker's
-  // reply plus `engine`, the number of the engine that did it (1, 2...).
+  // Convert one file on the least busy engine that can take it (check canTake first);
+  // resolves with the worker's reply plus `engine`, the number of the engine that did it (1, 2...).
   async convert(name, file, target, options) {
-    const engine = this.#idle();
-    this.#busy.add(engine);
+    const engine = this.#pick(file.size);
+    const held = this.#held.get(engine) ?? { files: 0, bytes: 0 };
+    this.#held.set(engine, { files: held.files + 1, bytes: held.bytes + file.size });
     this.#inFlightBytes += file.size;
     try {
       const reply = await engine.convert(name, file, target, options);
       return { ...reply, engine: this.#engines.indexOf(engine) + 1 };
     } finally {
       this.#converted += 1;
-      this.#busy.delete(engine);
+      const now = this.#held.get(engine);
+      if (now.files === 1) this.#held.delete(engine);
+      else this.#held.set(engine, { files: now.files - 1, bytes: now.bytes - file.size });
       this.#inFlightBytes -= file.size;
     }
   }
@@ -80,8 +94,21 @@ export class EnginePool extends EventTarget {
     return this.#engines[0].zipNames(paths);
   }
 
-  #idle() {
-    return this.#engines.find((e) => e.ready && !this.#busy.has(e));
+  // An idle ready engine, else a ready one holding fewer than DEPTH small files whose
+  // bytes and this file's stay within PREFETCH_BYTES (the one holding fewest).
+  #pick(bytes) {
+    let best;
+    let fewest = DEPTH;
+    for (const engine of this.#engines) {
+      if (!engine.ready) continue;
+      const held = this.#held.get(engine);
+      if (!held) return engine;
+      if (held.files < fewest && held.bytes + bytes <= PREFETCH_BYTES) {
+        best = engine;
+        fewest = held.files;
+      }
+    }
+    return best;
   }
 
   // Start an engine; the first one's events are the page's, the others only say when

@@ -199,14 +199,17 @@ export function mountApp(root, { host = document.documentElement, dropTarget = w
     update();
   }
 
+  // The row says "Converting" once its converter starts on it (it may hold it queued first).
   async function convert({ row, file, target, strict }) {
-    row.setWorking();
-    performance.mark("dicompress:start", { detail: { name: row.path } });
     try {
       const reply = await engine.convert(row.path, file, target, {
         inFolder: row.path.includes("/"),
         strict,
         store: session,
+        onStart: () => {
+          row.setWorking();
+          performance.mark("dicompress:start", { detail: { name: row.path } });
+        },
         onProgress: (done, total) => row.setWorking(done, total),
         onPreview: (preview) => row.setPreview(preview),
       });

@@ -16,6 +16,7 @@
 // Messages out: {type: "runtime-wanted"} (first) | {type: "download", key, loaded, total, state}
 //               {type: "phase", text}
 //               {type: "ready", engine, numpy, seconds, timings, build} | {type: "init-failed", reason}
+//               {type: "started", id} (a request is taken from the queue; the page may send the next ones early)
 //               {type: "preview", id, ok, details, thumbnail: {width, height, rgba}}  (when asked)
 //               {type: "progress", id, done, total} | {type: "result", id, ok, ..., memory}
 //               {type: "result", id, ok, names} (to zip-names) | {type: "fatal", id, reason}
@@ -243,6 +244,7 @@ self.onmessage = (event) => {
   const message = event.data;
   queue = queue.then(async () => {
     if (!(await booted)) return;
+    post({ type: "started", id: message.id });
     try {
       if (message.type === "convert") await convert(message);
       else if (message.type === "zip-names") zipNames(message);

@@ -20,6 +20,8 @@ from dicompress.reading.image_pixel import whole_number
 
 #: Longest side of a thumbnail, in pixels.
 THUMBNAIL_SIDE = 160
+#: Widest range of values whose levels are looked up in a table (1 MB) rather than a dict.
+_TABLE_SPAN = 1 << 20
 #: Grey levels of MONOCHROME1, which shows its highest values darkest.
 _INVERTED = bytes(range(255, -1, -1))
 
@@ -185,9 +187,15 @@ def _levels(values: Sequence[int], low: int, span: int) -> bytes:
     """Return `values` from `low` to ``low + span`` as levels 0 to 255 (``(v - low) * 255 // span``)."""
     if low == 0 and span == 255:
         return bytes(values)  # 8-bit values are their own levels
-    # Computed once per distinct value; looked up by C code for every sample.
-    level = {v: (v - low) * 255 // span for v in set(values)}
-    return bytes(map(level.__getitem__, values))
+    if span > _TABLE_SPAN:
+        # Computed once per distinct value; looked up by C code for every sample.
+        level = {v: (v - low) * 255 // span for v in set(values)}
+        return bytes(map(level.__getitem__, values))
+    # The level of every value from low to low + span, built from its 256 runs; looked up
+    # by C code for every sample (no Python code per sample or per distinct value).
+    starts = [-(-k * span // 255) for k in range(256)]
+    table = b"".join(bytes((k,)) * (starts[k + 1] - starts[k]) for k in range(255)) + b"\xff"
+    return bytes(map(table.__getitem__, map((-low).__add__, values) if low else values))
 
 
 def _float_levels(values: Sequence[float]) -> bytes:
@@ -213,9 +221,17 @@ def _sampled_values(ds: Dataset, shape: Geometry, frame: bytes, width: int, heig
     formats = _SIGNED_FORMATS if signed else _UNSIGNED_FORMATS
     samples = _picked(shape, memoryview(frame).cast(formats[shape.sample_width]), width, height)
     stored = whole_number(ds, "BitsStored")
-    if stored < 8 * shape.sample_width:
-        return [_stored_value(v, stored, signed) for v in samples]
+    if stored < 8 * shape.sample_width and not _within(samples, stored, signed):
+        # Computed once per distinct value; looked up by C code for every sample.
+        fixed = {v: _stored_value(v, stored, signed) for v in set(samples)}
+        return list(map(fixed.__getitem__, samples))
     return samples
+
+
+def _within(samples: Sequence[int], bits_stored: int, signed: bool) -> bool:
+    """Return whether every sample is a value of `bits_stored` bits already (nothing above them)."""
+    low, high = (-(1 << (bits_stored - 1)), (1 << (bits_stored - 1)) - 1) if signed else (0, (1 << bits_stored) - 1)
+    return not samples or (low <= min(samples) and max(samples) <= high)
 
 
 def _sampled_bits(shape: Geometry, frame: bytes, width: int, height: int) -> list[int]:

@@ -22,15 +22,19 @@ from .dicom_checks import assert_converted
 
 CRASH_NAME = "crash-me.dcm"
 
-# Served in place of worker.js: the real worker, except that a file named CRASH_NAME makes
-# the worker throw an uncaught error instead of converting it (as an out-of-memory abort would).
+# Served in place of worker.js: the real worker, except that once it starts on a file named
+# CRASH_NAME it throws an uncaught error instead of answering (as an out-of-memory abort
+# would). The page may have handed it the next files already: those must still convert.
 CRASHING_WORKER = f"""
+const crashing = new Set();
 self.addEventListener("message", (event) => {{
-  if (event.data?.name?.endsWith({CRASH_NAME!r})) {{
-    event.stopImmediatePropagation();
-    setTimeout(() => {{ throw new Error("simulated out-of-memory crash"); }});
-  }}
+  if (event.data?.name?.endsWith({CRASH_NAME!r})) crashing.add(event.data.id);
 }});
+const post = self.postMessage.bind(self);
+self.postMessage = (message, transfer) => {{
+  if (!crashing.has(message?.id)) return post(message, transfer);
+  if (message.type === "started") setTimeout(() => {{ throw new Error("simulated out-of-memory crash"); }});
+}};
 await import("./worker.js?real");
 """
 

@@ -9,7 +9,10 @@ levels deep makes a message of 2**30 tracebacks. So nothing may fail inside a wr
   recursion, before pydicom reads the file;
 * :func:`check_elements` decodes every element once, on the side, right after reading. The
   data set keeps its raw elements, which pydicom then copies byte for byte where the
-  encoding does not change.
+  encoding does not change. A short raw element with an explicit VR that decoded without a
+  warning in an earlier file is not decoded again: its decoding depends only on its tag,
+  VR, bytes, byte order and character set (and pydicom's settings, which are part of the
+  key too), and the files of a study share most of their elements.
 
 :func:`count_elements` counts the elements at every level as ``ds.iterall()`` yields them,
 decoding (on the side) only the elements that may hold a sequence.
@@ -20,13 +23,18 @@ command elements in the data set.
 """
 
 import sys
+import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import Any
+
+from pydicom import config
 
 from pydicom.charset import default_encoding
 from pydicom.datadict import dictionary_has_tag, dictionary_VR
 from pydicom.dataelem import RawDataElement, convert_raw_data_element
 from pydicom.dataset import Dataset
+from pydicom.hooks import hooks
 from pydicom.valuerep import VR
 
 from dicompress import errors
@@ -37,10 +45,20 @@ from dicompress.reading.structure import element_name, misplaced_element
 FRAMES_PER_LEVEL = 5
 #: Frames left for everything else: pydicom's calls below the deepest level, the hooks...
 _SPARE_FRAMES = 100
-_SPECIFIC_CHARACTER_SET = 0x00080005
+#: Specific Character Set, decoded in the default encoding.
+_CHARACTER_SET_TAGS = frozenset((0x00080005,))
 #: Pixel Data, Float Pixel Data and Double Float Pixel Data: left in the file's bytes when long.
-_PIXEL_TAGS = (0x7FE00010, 0x7FE00008, 0x7FE00009)
+_PIXEL_TAGS = frozenset((0x7FE00010, 0x7FE00008, 0x7FE00009))
 _UNDEFINED_LENGTH = 0xFFFFFFFF
+#: Raw elements known to decode without a warning (see the module's docstring), as
+#: ``(tag, VR, value, little endian, encoding)``, under pydicom's settings in `_DECODED_UNDER`.
+_DECODED: set[tuple[Any, ...]] = set()
+_DECODED_UNDER: list[tuple[Any, ...]] = []
+#: At most this many, of values up to this many bytes, are kept (about 2 MB at most).
+_DECODED_LIMIT = 4096
+_DECODED_VALUE_BYTES = 256
+#: VRs whose decoding depends on more than the element itself (the data set; the items).
+_UNCACHED_VRS = frozenset((None, VR.SQ, VR.UN))
 #: File meta elements a written file needs, and the data set elements that hold the same UIDs.
 _SOP_UIDS = {
     "MediaStorageSOPClassUID": ("SOPClassUID", "SOP Class UID (0008,0016)"),
@@ -78,20 +96,71 @@ def check_elements(ds: Dataset) -> None:
         For the first element pydicom cannot decode (an unknown VR, a value of the wrong
         length, a sequence whose items do not parse...).
     """
+    settings = _decoding_settings()
+    if _DECODED_UNDER != [settings]:
+        _DECODED.clear()
+        _DECODED_UNDER[:] = [settings]
+    decoded: list[tuple[Any, ...]] = []
+    # Warnings are caught here to tell whether any element warned (its decoding must then
+    # happen again for every file, so each file gets its warning), and passed on as they came.
+    try:
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            _decode_every_element(ds, decoded)
+    finally:
+        # Outside the block that catches them, or each would be caught again; with a registry,
+        # so that a filter showing a warning once still does.
+        registry = globals().setdefault("__warningregistry__", {})
+        for w in caught:
+            warnings.warn_explicit(w.message, w.category, w.filename, w.lineno, registry=registry, source=w.source)
+    if not caught:
+        if len(_DECODED) + len(decoded) > _DECODED_LIMIT:
+            _DECODED.clear()
+        _DECODED.update(decoded[:_DECODED_LIMIT])
+
+
+def _decode_every_element(ds: Dataset, decoded: list[tuple[Any, ...]]) -> None:
+    """Do :func:`check_elements`' work; add to `decoded` the keys of the elements it may remember."""
+    # Runs for every element of every file: elements are taken from ``values()`` (as
+    # stored, never converted) and tags tested by hash, as pydicom's Tag.__eq__ is Python.
     pending = [ds, ds.file_meta]
     while pending:
         current = pending.pop()
         charset = current.original_character_set or current._character_set
-        for tag in list(current.keys()):
-            element = current.get_item(tag, keep_deferred=True)  # never converts
-            if tag in _PIXEL_TAGS and isinstance(element, RawDataElement) and element.value is None:
-                continue  # left in the file's bytes (dicompress.reading.deferred), read as a view later
+        encodings = tuple(charset) if isinstance(charset, list) else charset
+        for element in list(current.values()):
             if isinstance(element, RawDataElement):
-                encoding = default_encoding if tag == _SPECIFIC_CHARACTER_SET else charset
-                with _decoding(tag):
+                if element.value is None and element.tag in _PIXEL_TAGS:
+                    continue  # left in the file's bytes (dicompress.reading.deferred), read as a view later
+                key = None
+                value = element.value
+                if element.VR not in _UNCACHED_VRS and value is not None and len(value) <= _DECODED_VALUE_BYTES:
+                    key = (element.tag, element.VR, value, element.is_little_endian, encodings)
+                    if key in _DECODED:
+                        continue
+                encoding = default_encoding if element.tag in _CHARACTER_SET_TAGS else charset
+                try:
                     element = convert_raw_data_element(element, encoding=encoding, ds=current)
+                except MemoryError:
+                    raise
+                except Exception as exc:  # pydicom's converters raise many kinds for damaged values
+                    raise _damaged(element.tag, exc) from None
+                if key is not None:
+                    decoded.append(key)
             if element is not None and element.VR == VR.SQ:
                 pending.extend(element.value)
+
+
+def _decoding_settings() -> tuple[Any, ...]:
+    """Return pydicom's settings that decoding an element depends on."""
+    return (
+        config.settings.reading_validation_mode,
+        config.convert_wrong_length_to_UN,
+        config.data_element_callback,
+        hooks.raw_element_vr,
+        hooks.raw_element_value,
+        repr(hooks.raw_element_kwargs),
+    )
 
 
 def count_elements(ds: Dataset) -> int:
@@ -116,12 +185,11 @@ def count_elements(ds: Dataset) -> int:
         current = pending.pop()
         charset = current.original_character_set or current._character_set
         count += len(current)
-        for tag in current.keys():
-            element = current.get_item(tag, keep_deferred=True)  # never converts
+        for element in current.values():
             if isinstance(element, RawDataElement):
                 if not _may_be_sequence(element):
                     continue
-                encoding = default_encoding if tag == _SPECIFIC_CHARACTER_SET else charset
+                encoding = default_encoding if element.tag in _CHARACTER_SET_TAGS else charset
                 element = convert_raw_data_element(element, encoding=encoding, ds=current)
             if element is not None and element.VR == VR.SQ:
                 pending.extend(element.value)
@@ -148,11 +216,7 @@ def match_read_encoding(ds: Dataset) -> None:
     a VR. So the data set is given the encoding of its raw elements, and every raw element
     without a VR in an explicit VR data set is decoded (the VR taken from the dictionary).
     """
-    found: set[tuple[bool, bool]] = set()
-    for tag in ds.keys():
-        element = ds.get_item(tag, keep_deferred=True)
-        if isinstance(element, RawDataElement):
-            found.add((element.is_implicit_VR, element.is_little_endian))
+    found = {(e.is_implicit_VR, e.is_little_endian) for e in ds.values() if isinstance(e, RawDataElement)}
     if len(found) == 1:
         implicit, little = found.pop()
         if (implicit, little) != ds.original_encoding:
@@ -160,12 +224,11 @@ def match_read_encoding(ds: Dataset) -> None:
     pending = [ds]
     while pending:
         current = pending.pop()
-        for tag in list(current.keys()):
-            element = current.get_item(tag, keep_deferred=True)
+        for element in list(current.values()):
             if isinstance(element, RawDataElement):
                 if element.VR is None and not element.is_implicit_VR:
-                    with _decoding(tag):
-                        current[tag]  # decodes it in place, its VR resolved as pydicom resolves it
+                    with _decoding(element.tag):
+                        current[element.tag]  # decodes it in place, its VR resolved as pydicom resolves it
             elif element is not None and element.VR == VR.SQ:
                 pending.extend(element.value)
 
@@ -215,7 +278,12 @@ def _decoding(tag: int) -> Iterator[None]:
     except MemoryError:
         raise
     except Exception as exc:  # pydicom's converters raise many kinds for damaged values
-        raise errors.DamagedFileError(f"{element_name(tag)} cannot be decoded: {errors.reason(exc)}") from None
+        raise _damaged(tag, exc) from None
+
+
+def _damaged(tag: int, exc: Exception) -> errors.DamagedFileError:
+    """Return the ``DamagedFileError`` for element `tag`, which pydicom failed to decode with `exc`."""
+    return errors.DamagedFileError(f"{element_name(tag)} cannot be decoded: {errors.reason(exc)}")
 
 
 def _frames_in_use() -> int:

@@ -3,6 +3,10 @@
 :func:`check_segment` goes through the segment a chunk of stream bytes at a time,
 with the certificate's control bytes in that chunk, so the stream, the runs, the
 output offsets and the source bytes it reads stay in cache.
+
+Gathers index arrays (``a[indices]``) rather than call ``take``: in Pyodide's numpy ``take``
+copies byte samples one ``memmove`` at a time, several times slower (measured: 0.6 ms
+against 2.6 ms for 2**18 bytes); both raise for an index out of range.
 """
 
 from __future__ import annotations
@@ -73,7 +77,7 @@ def check_segment(
         here = positions[k0:k1]
         ctrl = stream.take(here, mode="clip")
         # Step 2: each control byte is where the run before ends, and the runs reach the chunk's end.
-        advance = ADVANCE8.take(ctrl)
+        advance = ADVANCE8[ctrl]
         if here.size:
             if int(here[0]) != reach or not np.array_equal(np.diff(here), advance[:-1]) or here[-1] >= hi:
                 return None
@@ -81,7 +85,7 @@ def check_segment(
         if reach < hi:
             return None
         # Step 3: run lengths; only the segment's last run may produce nothing.
-        produce = PRODUCE8.take(ctrl)
+        produce = PRODUCE8[ctrl]
         if k1 == positions.size and here.size:
             room = stop - int(here[-1]) - 1
             c = int(ctrl[-1])
@@ -115,12 +119,12 @@ def check_segment(
             last_ctrl = int(ctrl[-1])
         offsets = offsets_buf[: hi - lo]
         offsets.fill(stride)
-        offsets[here - lo] = steps.take(previous)
+        offsets[here - lo] = steps[previous]
         offsets[0] += offset
         np.cumsum(offsets, out=offsets)
         offset = int(offsets[-1])
         expected = expected_buf[: hi - lo]
-        pixels.take(offsets, out=expected)
+        expected[:] = pixels[offsets]
         differ = differ_buf[: hi - lo]
         np.not_equal(expected, stream[lo:hi], out=differ)
         np.greater(differ, is_control[:-1], out=differ)  # differs and is no control byte

@@ -172,7 +172,7 @@ def _expand_by_index(src: ByteArray, runs: _Runs, literal: BoolArray, out: ByteA
         steps[later] = step_in[run0 + 1 : run_stop]
         steps[0] = int(ctrl_pos[run0]) + 1 + (first - int(run_first[run0])) * int(literal[run0])
         np.cumsum(steps, dtype=steps.dtype, out=steps)
-        src.take(steps, out=out[first:stop])
+        out[first:stop] = src[steps]  # not take(): see dicompress.rle.certificate_data
         run0 = int(np.searchsorted(run_first, stop, side="right")) - 1
 
 

@@ -52,7 +52,7 @@ def gather_frame(
         np.cumsum(steps, dtype=steps.dtype, out=steps)
         steps += source
         source = int(steps[-1])
-        segments.take(steps, out=out[first:stop])
+        out[first:stop] = segments[steps]  # not take(): see dicompress.rle.certificate_data
     return out
 
 
