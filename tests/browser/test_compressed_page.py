@@ -93,7 +93,7 @@ def test_a_lossy_source_is_marked_and_a_lossless_one_is_not(app, converted, name
     expect(row.get_by_test_id("lossy")).to_have_count(1 if lossy else 0)
 
 
-def test_each_codec_file_is_downloaded_once_and_checked_against_the_manifest(app, converted):
+def test_each_codec_file_is_downloaded_once_per_converter_and_checked_against_the_manifest(app, converted):
     requested = sorted(url.split("/codecs/", 1)[1] for url in codec_requests(app))
     # The worker fetches script and wasm to check their sha256, then imports the script.
     scripts = ["charls/charlswasm_decode.mjs", "jpeg-lossless/lossless.mjs", "openjpeg/openjpegwasm_decode.mjs",
@@ -101,7 +101,11 @@ def test_each_codec_file_is_downloaded_once_and_checked_against_the_manifest(app
     wasm = ["charls/charlswasm_decode.wasm", "openjpeg/openjpegwasm_decode.wasm",
             "charls-encoder/charlswasm.wasm", "openjpeg-encoder/openjpegwasm.wasm", "openjph/openjphjs.wasm"]
     assert sorted(set(requested)) == sorted(scripts + wasm)
-    assert all(requested.count(path) == 1 for path in wasm)
+    # Each converter (a worker with its own Python) loads a codec the first time one of its files needs it.
+    converters = app.page.eval_on_selector_all(
+        "[data-testid=result]", "rows => new Set(rows.map((row) => row.dataset.engine)).size")
+    counts = {path: requested.count(path) for path in wasm}
+    assert all(1 <= count <= converters for count in counts.values()), (counts, converters)
 
 
 def test_a_damaged_codestream_fails_with_one_line_and_the_next_file_converts(app, converted, tmp_path):
