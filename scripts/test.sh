@@ -7,4 +7,4 @@ echo "test: ruff check, mypy and lint-imports (pyproject.toml settings; any find
 .venv/bin/python -m ruff check
 .venv/bin/python -m mypy
 .venv/bin/lint-imports
-.venv/bin/python -m pytest "$@"
+.venv/bin/python -m pytest --durations=15 "$@"
