@@ -33,18 +33,7 @@ from pydicom.pixels.utils import as_pixel_options
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "scripts"))
 sys.path.insert(0, str(ROOT))
-from bench_page_codecs import (  # noqa: E402
-    arguments,
-    compared,
-    convert_in_app,
-    in_chromium,
-    interleaved_rounds,
-    open_app,
-    open_bench,
-    peer_options,
-    write_frames,
-    write_page,
-)
+import bench_page_codecs as harness  # noqa: E402
 
 from dicompress.plugins.wasm_codecs import DECODING_FAMILIES  # noqa: E402
 from dicompress.service import convert  # noqa: E402
@@ -72,15 +61,16 @@ serve({
 
 def prepare(work: Path, dist: Path | None) -> tuple[dict[str, Path], list[dict]]:
     """Build (unless given), write the bench page and every image's frames; return mounts and images."""
-    mounts = write_page(work, dist, "decoders", DECODE_JS)
+    mounts = harness.write_page(work, dist, "decoders", DECODE_JS)
     images = []
     for index, (name, peer) in enumerate(IMAGES.items()):
         ds = dcmread(corpus_path(name))
         count = int(ds.get("NumberOfFrames") or 1)
         key = str(index)
-        write_frames(work, key, generate_frames(ds.PixelData, number_of_frames=count))
+        harness.write_frames(work, key, generate_frames(ds.PixelData, number_of_frames=count))
         images.append({"key": key, "name": name, "frames": count, "peer": peer,
-                       "options": peer_options(as_pixel_options(ds)), "photometric": str(ds.PhotometricInterpretation),
+                       "options": harness.peer_options(as_pixel_options(ds)),
+                       "photometric": str(ds.PhotometricInterpretation),
                        "family": DECODING_FAMILIES[ds.file_meta.TransferSyntaxUID],
                        "decoded": ds.Rows * ds.Columns * ds.SamplesPerPixel * ds.BitsAllocated // 8 * count})
     return mounts, images
@@ -88,21 +78,21 @@ def prepare(work: Path, dist: Path | None) -> tuple[dict[str, Path], list[dict]]
 
 def decoders(browser, origin: str, images: list[dict], rounds: int) -> list[dict]:
     """Both decoders on every image, in `rounds` interleaved rounds after one warm-up round."""
-    context, page = open_bench(browser, origin, images)
-    results = interleaved_rounds(page, "decoders", images, rounds)
+    context, page = harness.open_bench(browser, origin, images)
+    results = harness.interleaved_rounds(page, "decoders", images, rounds)
     context.close()
     return results
 
 
 def page_conversions(browser, origin: str, work: Path) -> list[dict]:
     """Convert RG1_J2KR.dcm twice in the app's page (two names): first with the decoder's download."""
-    context, page = open_app(browser, origin)
+    context, page = harness.open_app(browser, origin)
     runs = []
     for label in ("first", "second"):
         print(f"bench: page, {label} compressed file", file=sys.stderr)
         source = work / f"{label}-{FIRST_FILE}"
         shutil.copy2(corpus_path(FIRST_FILE), source)
-        ms, status = convert_in_app(page, source)
+        ms, status = harness.convert_in_app(page, source)
         runs.append({"label": label, "ms": ms, "status": status})
     context.close()
     return runs
@@ -129,7 +119,7 @@ def report(images: list[dict], results: list[dict], pages: list[dict], cli: tupl
     print("|---|---:|---:|---:|---:|---:|")
     met = True
     for image in images:
-        cells, ratio = compared(results, image["key"])
+        cells, ratio = harness.compared(results, image["key"])
         if ratio is not None and image["decoded"] > BIG_IMAGE and ratio > GOAL_RATIO:
             met = False
         shown = "n/a" if ratio is None else f"{ratio:.2f}x"
@@ -148,7 +138,7 @@ def report(images: list[dict], results: list[dict], pages: list[dict], cli: tupl
 
 def main(argv: list[str] | None = None) -> None:
     """Parse the arguments, run every measurement in one Chromium, print the results."""
-    args = arguments(__doc__).parse_args(argv)
+    args = harness.arguments(__doc__).parse_args(argv)
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
         mounts, images = prepare(work, args.dist)
@@ -156,7 +146,7 @@ def main(argv: list[str] | None = None) -> None:
         def measure(browser, origin: str) -> tuple[list[dict], list[dict]]:
             return decoders(browser, origin, images, args.rounds), page_conversions(browser, origin, work)
 
-        results, pages = in_chromium(mounts, args.chromium, args.rounds, measure)
+        results, pages = harness.in_chromium(mounts, args.chromium, args.rounds, measure)
         report(images, results, pages, cli_times(work))
 
 

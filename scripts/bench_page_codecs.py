@@ -1,6 +1,6 @@
 """The harness of the in-page codec benchmarks (scripts/bench_decoders.py, scripts/bench_page_encoders.py).
 
-A bench page served under ``/bench/`` loads dcmjs-codecs (the peer) and the page's codec bridge
+A bench page served under ``/bench/`` (bench_browser.py's, dcmjs-codecs the peer) loads the page's codec bridge
 (web/codecs.js over the build's codecs/, served under ``/app/``), fetches every case's frames
 from ``/frames/KEY/I.bin`` and runs, per round, each tool (``ours``, ``dcmjs``) on each case in
 the order it is given (``benchRound``). A benchmark's own script (``bench.js``) defines its tools
@@ -10,7 +10,6 @@ by the app's page, and the medians and ratios of the tables.
 """
 
 import argparse
-import shutil
 import statistics
 import sys
 import threading
@@ -23,23 +22,11 @@ from playwright.sync_api import sync_playwright
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "scripts"))
-from bench_browser import CHROMIUM_ARGS, PEER_FILES, build  # noqa: E402
+from bench_browser import CHROMIUM_ARGS, build, write_bench_page  # noqa: E402
 from serve import make_server  # noqa: E402
 
 T = TypeVar("T")
 TOOLS = ("ours", "dcmjs")
-
-PAGE_HTML = """<!doctype html><meta charset="utf-8"><title>TITLE</title>
-<script type="module">
-import * as dcmjs from "./dcmjs.es.js";
-window.dcmjs = dcmjs;  // dcmjs-codecs' script needs it as a global
-const script = document.createElement("script");
-script.src = "./dcmjs-codecs.min.js";
-script.onload = () => { document.documentElement.dataset.loaded = "true"; };
-document.head.append(script);
-</script>
-<script type="module" src="./bench.js"></script>
-"""
 
 HARNESS_JS = """
 import { Codecs } from "../app/codecs.js";
@@ -116,13 +103,8 @@ def arguments(doc: str) -> argparse.ArgumentParser:
 def write_page(work: Path, dist: Path | None, title: str, script: str) -> dict[str, Path]:
     """Build (unless given) and write the bench page with `script` as bench.js; return the server's mounts."""
     app = dist.resolve() if dist else build(work / "app")
-    bench = work / "bench"
-    bench.mkdir()
-    for name, source in PEER_FILES.items():
-        shutil.copy2(ROOT / source, bench / name)
-    (bench / "index.html").write_text(PAGE_HTML.replace("TITLE", title))
+    bench = write_bench_page(work / "bench", title, script)
     (bench / "harness.js").write_text(HARNESS_JS)
-    (bench / "bench.js").write_text(script)
     (work / "frames").mkdir()
     return {"/app/": app, "/bench/": bench, "/frames/": work / "frames"}
 

@@ -31,18 +31,7 @@ from pydicom.uid import UID
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "scripts"))
 sys.path.insert(0, str(ROOT))
-from bench_page_codecs import (  # noqa: E402
-    arguments,
-    compared,
-    convert_in_app,
-    in_chromium,
-    interleaved_rounds,
-    open_app,
-    open_bench,
-    peer_options,
-    write_frames,
-    write_page,
-)
+import bench_page_codecs as harness  # noqa: E402
 
 from dicompress import frontend  # noqa: E402
 from dicompress.plugins.wasm_codecs import ENCODING_FAMILIES  # noqa: E402
@@ -85,7 +74,7 @@ window.transcode = (name, syntax) => {
 
 def prepare(work: Path, dist: Path | None) -> tuple[dict[str, Path], list[dict]]:
     """Build (unless given), write the bench page and every case's frames; return mounts and cases."""
-    mounts = write_page(work, dist, "encoders", ENCODE_JS)
+    mounts = harness.write_page(work, dist, "encoders", ENCODE_JS)
     files = mounts["/files/"] = work / "files"
     files.mkdir()
     cases = []
@@ -99,12 +88,12 @@ def prepare(work: Path, dist: Path | None) -> tuple[dict[str, Path], list[dict]]
             if unsupported(syntax, plan.options):
                 continue
             key = f"{name}-{target}"
-            count = write_frames(work, key, (lossless.stored_values(frame, plan, index)
+            count = harness.write_frames(work, key, (lossless.stored_values(frame, plan, index)
                                              for index, frame in enumerate(source_frames(ds, shape), start=1)))
             layout = asdict(frame_layout(syntax, plan.options))
             cases.append({
                 "key": key, "name": name, "target": target, "frames": count, "family": ENCODING_FAMILIES[syntax],
-                "peer": PEERS[target][0], "options": peer_options(plan.options),
+                "peer": PEERS[target][0], "options": harness.peer_options(plan.options),
                 "photometric": str(ds.PhotometricInterpretation),
                 "layout": {"width": layout["width"], "height": layout["height"], "components": layout["components"],
                            "bitsPerSample": layout["bits_per_sample"], "signed": layout["signed"],
@@ -116,9 +105,9 @@ def prepare(work: Path, dist: Path | None) -> tuple[dict[str, Path], list[dict]]
 
 def encoders(browser, origin: str, cases: list[dict], rounds: int) -> tuple[list[dict], dict]:
     """Both encoders on every case, in `rounds` interleaved rounds after one warm-up round, then the Transcoder."""
-    context, page = open_bench(browser, origin, cases)
+    context, page = harness.open_bench(browser, origin, cases)
     page.evaluate("(names) => benchFiles(names)", IMAGES)
-    results = interleaved_rounds(page, "encoders", cases, rounds)
+    results = harness.interleaved_rounds(page, "encoders", cases, rounds)
     transcoded = {}
     for target, (_, syntax) in PEERS.items():
         for name in IMAGES:
@@ -130,7 +119,7 @@ def encoders(browser, origin: str, cases: list[dict], rounds: int) -> tuple[list
 
 def page_conversions(browser, origin: str, work: Path, rounds: int) -> dict[tuple[str, str], dict]:
     """Convert every image to every target in the app's page `rounds` times; median ms from adding to done."""
-    context, page = open_app(browser, origin)
+    context, page = harness.open_app(browser, origin)
     times: dict[tuple[str, str], list[float]] = {}
     statuses: dict[tuple[str, str], str] = {}
     for target in PEERS:
@@ -139,7 +128,7 @@ def page_conversions(browser, origin: str, work: Path, rounds: int) -> dict[tupl
             print(f"bench: page, {target} {name}", file=sys.stderr)
             source = work / f"{target}-{index}-{name}"
             shutil.copy2(corpus_path(name), source)
-            ms, status = convert_in_app(page, source)
+            ms, status = harness.convert_in_app(page, source)
             if index:
                 times.setdefault((name, target), []).append(ms)
                 statuses[(name, target)] = status
@@ -154,7 +143,7 @@ def report(cases: list[dict], results: list[dict], transcoded: dict, pages: dict
     print("|---|---|---:|---:|---:|---:|---:|---:|")
     met, worst = True, 0.0
     for case in cases:
-        cells, ratio = compared(results, case["key"])
+        cells, ratio = harness.compared(results, case["key"])
         sizes = {r["tool"]: r.get("bytes") for r in results if r["key"] == case["key"]}
         if ratio is not None:
             worst = max(worst, ratio)
@@ -175,7 +164,7 @@ def report(cases: list[dict], results: list[dict], transcoded: dict, pages: dict
 
 def main(argv: list[str] | None = None) -> None:
     """Parse the arguments, run every measurement in one Chromium, print the results."""
-    parser = arguments(__doc__)
+    parser = harness.arguments(__doc__)
     parser.add_argument("--page-rounds", type=int, default=3)
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory() as tmp:
@@ -186,7 +175,7 @@ def main(argv: list[str] | None = None) -> None:
             return (encoders(browser, origin, cases, args.rounds),
                     page_conversions(browser, origin, work, args.page_rounds))
 
-        (results, transcoded), pages = in_chromium(mounts, args.chromium, args.rounds, measure)
+        (results, transcoded), pages = harness.in_chromium(mounts, args.chromium, args.rounds, measure)
         report(cases, results, transcoded, pages)
 
 
