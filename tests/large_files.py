@@ -15,6 +15,7 @@ without reading the source again. Two images:
 resident memory of the processes it ran, as the kernel counts it (``getrusage(RUSAGE_CHILDREN)``).
 """
 
+import copy
 import math
 import subprocess
 import sys
@@ -97,8 +98,7 @@ def frames_for(size: float, image: Image) -> int:
 
 def write_multiframe(path: Path, frames: int, image: Image) -> Path:
     """Write a native file of `frames` frames of `image` to `path`, a frame at a time, and return `path`."""
-    ds = image.dataset.copy()
-    ds.file_meta = image.dataset.file_meta.copy()
+    ds = copy.deepcopy(image.dataset)
     ds.SOPInstanceUID = ds.file_meta.MediaStorageSOPInstanceUID = generate_uid()
     ds.NumberOfFrames = frames
     ds.save_as(path, enforce_file_format=True)
