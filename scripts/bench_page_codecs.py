@@ -18,7 +18,7 @@ from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import Any, TypeVar
 
-from playwright.sync_api import sync_playwright
+from playwright.sync_api import Browser, BrowserContext, Page, sync_playwright
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "scripts"))
@@ -119,7 +119,7 @@ def write_frames(work: Path, key: str, frames: Iterable[bytes]) -> int:
     return count
 
 
-def in_chromium(mounts: dict[str, Path], chromium: str, rounds: int, measure: Callable[[Any, str], T]) -> T:
+def in_chromium(mounts: dict[str, Path], chromium: str, rounds: int, measure: Callable[[Browser, str], T]) -> T:
     """Serve `mounts` on 127.0.0.1, launch one Chromium and return ``measure(browser, origin)``."""
     server = make_server(mounts, port=0)
     threading.Thread(target=server.serve_forever, daemon=True).start()
@@ -136,7 +136,7 @@ def in_chromium(mounts: dict[str, Path], chromium: str, rounds: int, measure: Ca
         server.shutdown()
 
 
-def open_bench(browser, origin: str, cases: list[dict]):
+def open_bench(browser: Browser, origin: str, cases: list[dict]) -> tuple[BrowserContext, Page]:
     """Return (context, page) of the bench page with both codecs started and every case's frames fetched."""
     context = browser.new_context()
     page = context.new_page()
@@ -146,7 +146,7 @@ def open_bench(browser, origin: str, cases: list[dict]):
     return context, page
 
 
-def interleaved_rounds(page, label: str, cases: list[dict], rounds: int) -> list[dict]:
+def interleaved_rounds(page: Page, label: str, cases: list[dict], rounds: int) -> list[dict]:
     """Both tools on every case in `rounds` rounds of alternating order, after one warm-up round."""
     keys = [case["key"] for case in cases]
     results = []
@@ -159,7 +159,7 @@ def interleaved_rounds(page, label: str, cases: list[dict], rounds: int) -> list
     return results
 
 
-def open_app(browser, origin: str):
+def open_app(browser: Browser, origin: str) -> tuple[BrowserContext, Page]:
     """Return (context, page) of the app's page, ready."""
     context = browser.new_context()
     page = context.new_page()
@@ -168,7 +168,7 @@ def open_app(browser, origin: str):
     return context, page
 
 
-def convert_in_app(page, source: Path) -> tuple[float, str]:
+def convert_in_app(page: Page, source: Path) -> tuple[float, str | None]:
     """Add `source` to the app's page; return the ms from adding to its row finished, and its status."""
     row = f'[data-testid=result][data-filename="{source.name}"]'
     started = time.perf_counter()

@@ -88,7 +88,8 @@ def pattern() -> Image:
 def frame(index: int, image: Image) -> np.ndarray:
     """The pixels of frame `index` (from 0) of a file of `image`."""
     mask = np.uint16((1 << int(image.dataset.BitsStored)) - 1)
-    return (image.pixels + np.uint16(index * 13 % 65536)) & mask
+    pixels: np.ndarray = (image.pixels + np.uint16(index * 13 % 65536)) & mask
+    return pixels
 
 
 def frames_for(size: float, image: Image) -> int:
