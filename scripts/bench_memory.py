@@ -28,7 +28,6 @@ Prints markdown tables; asserts nothing.
 import argparse
 import os
 import shutil
-import subprocess
 import sys
 import tempfile
 import threading
@@ -39,6 +38,7 @@ sys.path[:0] = [str(ROOT / "scripts"), str(ROOT), str(ROOT / "py")]
 
 from playwright.sync_api import expect, sync_playwright  # noqa: E402
 from pydicom.data import get_testdata_file  # noqa: E402
+from bench_browser import build as build_app  # noqa: E402
 from bench_memory_cli import interleaved, peak_rss, throughput  # noqa: E402
 from serve import make_server  # noqa: E402
 
@@ -63,8 +63,7 @@ def log(text: str) -> None:
 
 def build(out: Path, stream_from: str | None = None) -> Path:
     """Build dist/ into `out`; with `stream_from`, its worker streams files from that many bytes on."""
-    subprocess.run([sys.executable, str(ROOT / "scripts" / "build.py"), "--out", str(out)], check=True,
-                   capture_output=True)
+    build_app(out)
     if stream_from is not None:
         worker = out / "worker.js"
         text = worker.read_text()
