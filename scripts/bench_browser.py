@@ -97,17 +97,18 @@ STUDY_DEFAULT_WORKERS = min((n for n in STUDY_WORKERS),
 
 # ---------------------------------------------------------------- pages served under /bench/
 
-BENCH_HTML = """<!doctype html><meta charset="utf-8"><title>bench</title>
+#: The page of a benchmark under /bench/: dcmjs-codecs loaded (data-loaded), then ./bench.js; TITLE and BODY filled.
+BENCH_HTML = """<!doctype html><meta charset="utf-8"><title>TITLE</title>
 <script type="module">
 import * as dcmjs from "./dcmjs.es.js";
-window.dcmjs = dcmjs;
+window.dcmjs = dcmjs;  // dcmjs-codecs' script needs it as a global
 const script = document.createElement("script");
 script.src = "./dcmjs-codecs.min.js";
 script.onload = () => { document.documentElement.dataset.loaded = "true"; };
 document.head.append(script);
 </script>
 <script type="module" src="./bench.js"></script>
-<input type="file" id="study" multiple>
+BODY
 """
 
 # The encoders' Python, run in the bench worker's Pyodide (the app's own start-up).
@@ -473,19 +474,24 @@ def build(out: Path, *extra: str) -> Path:
     return out
 
 
-def prepare(work: Path, dist: Path | None) -> dict[str, Path]:
-    """Build the app (unless `dist` is given), write the bench pages, copy the images; return mounts."""
-    app = dist.resolve() if dist else build(work / "app")
-    if not (app / "pyodide" / "pyodide.mjs").is_file():
-        sys.exit(f"bench: {app} is not a build of the app (no pyodide/pyodide.mjs)")
-    bench = work / "bench"
+def write_bench_page(bench: Path, title: str, script: str, body: str = "") -> Path:
+    """Make the folder `bench` with dcmjs-codecs, the page (BENCH_HTML) and `script` as bench.js; return it."""
     bench.mkdir()
     for name, source in PEER_FILES.items():
         if not (ROOT / source).exists():
             sys.exit(f"bench: {source} missing; run npm ci (dcmjs-codecs is a devDependency)")
         shutil.copy2(ROOT / source, bench / name)
-    (bench / "index.html").write_text(BENCH_HTML)
-    (bench / "bench.js").write_text(BENCH_JS)
+    (bench / "index.html").write_text(BENCH_HTML.replace("TITLE", title).replace("BODY", body))
+    (bench / "bench.js").write_text(script)
+    return bench
+
+
+def prepare(work: Path, dist: Path | None) -> dict[str, Path]:
+    """Build the app (unless `dist` is given), write the bench pages, copy the images; return mounts."""
+    app = dist.resolve() if dist else build(work / "app")
+    if not (app / "pyodide" / "pyodide.mjs").is_file():
+        sys.exit(f"bench: {app} is not a build of the app (no pyodide/pyodide.mjs)")
+    bench = write_bench_page(work / "bench", "bench", BENCH_JS, '<input type="file" id="study" multiple>')
     (bench / "encode-worker.js").write_text(ENCODE_WORKER_JS)
     (bench / "bare.html").write_text(BARE_HTML)
     (bench / "bare-worker.html").write_text(BARE_WORKER_HTML)

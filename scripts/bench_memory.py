@@ -4,7 +4,7 @@
 
 Everything runs in one run on this machine and is printed as tables with ratios within that
 run (the machine is shared: absolute times are noisy, ratios less so). Files are made here
-(tests/browser/large_files.py: 1024 x 1024 x 16-bit frames, RLE has real work) and deleted after.
+(tests/large_files.py's pattern: 1024 x 1024 x 16-bit frames, RLE has real work) and deleted after.
 
 * page: each file (sizes in GB, default 100 MB, 1 GB, 2.5 GB, 3.9 GB) converted to RLE by the
   page in a persistent Chromium profile of its own (site storage on disk, as people use the
@@ -13,14 +13,14 @@ run (the machine is shared: absolute times are noisy, ratios less so). Files are
   WebAssembly memory after the file (it only grows: its peak) and the time per GB. The peer
   in the same run is the in-memory path (the build's worker patched to read every file
   whole, as the page did before streaming) on the 100 MB file.
-* cli: ``python -m dicompress FILE -o OUT --jobs 1`` per file in a subprocess: its peak
-  resident memory (``wait4``'s ``ru_maxrss``) and seconds.
+* cli: ``python -m dicompress FILE -o OUT --jobs 1`` per file and target in a subprocess: its
+  peak resident memory and seconds (scripts/bench_memory_cli.py's table, printed as it runs).
 * speed: the streaming path against the in-memory path, interleaved rounds, medians:
   in the page (per-file time from the page's ``dicompress:start`` to ``dicompress:file``
   marks) on CT_small (39 kB), RG1_UNCR (7.2 MB) and the 100 MB file, with two builds whose
   worker streams every file or none; on CPython, ``service.convert_file`` (file to file) against
-  ``service.convert`` (bytes to bytes) on RG1_UNCR and the 1 GB file. Goal: streaming at most
-  10 % slower.
+  ``service.convert`` (bytes to bytes) on RG1_UNCR and the 1 GB file (scripts/bench_memory_cli.py's
+  comparison). Goal: streaming at most 10 % slower.
 
 Prints markdown tables; asserts nothing.
 """
@@ -28,13 +28,9 @@ Prints markdown tables; asserts nothing.
 import argparse
 import os
 import shutil
-import statistics
-import subprocess
 import sys
 import tempfile
 import threading
-import time
-from collections.abc import Callable
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -42,11 +38,12 @@ sys.path[:0] = [str(ROOT / "scripts"), str(ROOT), str(ROOT / "py")]
 
 from playwright.sync_api import expect, sync_playwright  # noqa: E402
 from pydicom.data import get_testdata_file  # noqa: E402
+from bench_browser import build as build_app  # noqa: E402
+from bench_memory_cli import interleaved, peak_rss, throughput  # noqa: E402
 from serve import make_server  # noqa: E402
 
-from dicompress import service  # noqa: E402
 from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS  # noqa: E402
-from tests.browser.large_files import frames_for, write_multiframe  # noqa: E402
+from tests.large_files import frames_for, pattern, write_multiframe  # noqa: E402
 from tests.browser.memory import PeakPss, browser_root  # noqa: E402
 
 GB = 1000**3
@@ -66,8 +63,7 @@ def log(text: str) -> None:
 
 def build(out: Path, stream_from: str | None = None) -> Path:
     """Build dist/ into `out`; with `stream_from`, its worker streams files from that many bytes on."""
-    subprocess.run([sys.executable, str(ROOT / "scripts" / "build.py"), "--out", str(out)], check=True,
-                   capture_output=True)
+    build_app(out)
     if stream_from is not None:
         worker = out / "worker.js"
         text = worker.read_text()
@@ -123,34 +119,6 @@ def page_memory(browser: Browser, memory_browser: Browser, files: dict[float, Pa
     return rows
 
 
-def cli_memory(files: dict[float, Path], work: Path) -> list[dict]:
-    """Peak RSS and seconds of the command line per file."""
-    rows = []
-    for size, file in files.items():
-        log(f"cli: {size} GB")
-        out = work / "cli-out"
-        started = time.perf_counter()
-        process = subprocess.Popen([sys.executable, "-m", "dicompress", str(file), "-o", str(out), "--jobs", "1"],
-                                   stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-        _, status, usage = os.wait4(process.pid, 0)
-        seconds = time.perf_counter() - started
-        process.returncode = os.waitstatus_to_exitcode(status)
-        assert process.returncode == 0, process.stderr.read().decode() if process.stderr else ""
-        rows.append({"size": size, "rss": usage.ru_maxrss * 1024, "seconds": seconds, "bytes": file.stat().st_size})
-        shutil.rmtree(out)
-    return rows
-
-
-def interleaved(rounds: int, contenders: dict[str, Callable[[], float]]) -> dict[str, float]:
-    """Median seconds of each contender, run in rounds whose order rotates."""
-    times: dict[str, list[float]] = {name: [] for name in contenders}
-    names = list(contenders)
-    for index in range(rounds):
-        for name in names[index % len(names):] + names[: index % len(names)]:
-            times[name].append(contenders[name]())
-    return {name: statistics.median(values) for name, values in times.items()}
-
-
 def page_speed(stream: Browser, memory: Browser, files: dict[str, Path], rounds: int, work: Path) -> list[dict]:
     """Per-file time in the page, streaming vs in memory, per file (copies named per round)."""
     pages = {}
@@ -180,34 +148,11 @@ def page_speed(stream: Browser, memory: Browser, files: dict[str, Path], rounds:
     return rows
 
 
-def service_speed(files: dict[str, Path], rounds: int, work: Path) -> list[dict]:
-    """CPython: service.convert_file (file to file) vs service.convert (bytes to bytes)."""
-    rows = []
-    for label, source in files.items():
-        log(f"service speed: {label}")
-
-        def streaming(source: Path = source) -> float:
-            started = time.perf_counter()
-            with source.open("rb") as f, (work / "out.dcm").open("w+b") as sink:
-                service.convert_file(f, sink, "rle")
-            return time.perf_counter() - started
-
-        def in_memory(source: Path = source) -> float:
-            started = time.perf_counter()
-            data = source.read_bytes()
-            result = service.convert(data, "rle")
-            (work / "out.dcm").write_bytes(result.data)
-            return time.perf_counter() - started
-
-        rows.append({"file": label, **interleaved(rounds, {"streaming": streaming, "in memory": in_memory})})
-    return rows
-
-
 def gb(n: float) -> str:
     return f"{n / GB:.2f} GB"
 
 
-def print_tables(page: list[dict], cli: list[dict], speeds: list[tuple[str, list[dict]]]) -> None:
+def print_tables(page: list[dict], speeds: list[tuple[str, list[dict]]]) -> None:
     if page:
         print("\n### The page: RLE, peak PSS of all Chromium processes, Python's memory\n")
         print("| file | path | Chromium PSS (peak) | PSS / file | Python heap | seconds | MB/s |")
@@ -221,13 +166,6 @@ def print_tables(page: list[dict], cli: list[dict], speeds: list[tuple[str, list
             print(f"\nstreaming / in memory on {gb(before[0]['bytes'])}: PSS {same[0]['pss'] / before[0]['pss']:.2f}, "
                   f"Python heap {same[0]['wasm'] / before[0]['wasm']:.2f}, time "
                   f"{same[0]['seconds'] / before[0]['seconds']:.2f}")
-    if cli:
-        print("\n### The command line (--jobs 1): peak RSS\n")
-        print("| file | peak RSS | RSS / file | seconds | MB/s |")
-        print("|---|---|---|---|---|")
-        for r in cli:
-            print(f"| {gb(r['bytes'])} | {gb(r['rss'])} | {r['rss'] / r['bytes']:.3f} | {r['seconds']:.1f} | "
-                  f"{r['bytes'] / MB / r['seconds']:.0f} |")
     for title, rows in speeds:
         print(f"\n### {title}: streaming vs in memory (median seconds; goal: ratio at most 1.10)\n")
         print("| file | streaming | in memory | ratio | goal |")
@@ -251,13 +189,14 @@ def main() -> None:
         files = {}
         for size in sizes:
             log(f"writing a {size} GB file")
-            files[size] = write_multiframe(work / f"multiframe-{size}GB.dcm", frames_for(size * GB))
+            files[size] = write_multiframe(work / f"multiframe-{size}GB.dcm", frames_for(size * GB, pattern()),
+                                           pattern())
         dists = {name: build(work / f"dist-{name}", stream_from)
                  for name, stream_from in (("stock", None), ("stream", "0"), ("memory", "Infinity"))}
         server = make_server({f"/{name}/": folder for name, folder in dists.items()}, port=0)
         threading.Thread(target=server.serve_forever, daemon=True).start()
         origin = f"http://127.0.0.1:{server.server_port}"
-        page, cli, speeds = [], [], []
+        page, speeds = [], []
         with sync_playwright() as playwright:
             browsers = {name: Browser(playwright, f"{origin}/{name}/", work) for name in dists}
             if "page" in parts:
@@ -270,13 +209,17 @@ def main() -> None:
                                                       args.rounds, work)))
         server.shutdown()
         if "cli" in parts:
-            cli = cli_memory(files, work)
+            print("\n### The command line (--jobs 1): peak RSS\n")
+            peak_rss(work, files, pattern())
         if "speed" in parts:
             one_gb = min(files, key=lambda size: abs(size - 1))
             cpython = {"RG1_UNCR (7.2 MB)": Path(get_testdata_file("RG1_UNCR.dcm")),
                        f"{gb(files[one_gb].stat().st_size)} file": files[one_gb]}
-            speeds.append(("CPython service", service_speed(cpython, args.rounds, work)))
-        print_tables(page, cli, speeds)
+            log("service speed")
+            rows = [{"file": label, **throughput(label, source, args.rounds, work)}
+                    for label, source in cpython.items()]
+            speeds.append(("CPython service", rows))
+        print_tables(page, speeds)
     finally:
         shutil.rmtree(work, ignore_errors=True)
 

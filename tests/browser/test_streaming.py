@@ -17,8 +17,9 @@ import pytest
 from playwright.sync_api import expect
 from pydicom.uid import ExplicitVRLittleEndian, RLELossless
 
+from tests.large_files import assert_frames_equal, frames_for, pattern, write_multiframe
+
 from .conftest import CHROMIUM, CHROMIUM_ARGS, App, app_in, new_app
-from .large_files import FRAME_BYTES, assert_frames_equal, frames_for, write_multiframe
 from .memory import PeakPss, browser_root
 
 STREAMED_FRAMES = 20  # 42 MB: streamed (the worker reads whole only files under 16 MB)
@@ -66,12 +67,12 @@ def downloaded(app: App, filename: str) -> Path:
 
 def test_a_large_file_is_written_to_the_sites_storage_and_downloaded_from_disk(disk_app: App, tmp_path):
     app = disk_app
-    source = write_multiframe(tmp_path / "streamed-rle.dcm", STREAMED_FRAMES)
+    source = write_multiframe(tmp_path / "streamed-rle.dcm", STREAMED_FRAMES, pattern())
     app.add([source], "rle")
     assert app.wait_finished(source.name) == "done", app.row(source.name).inner_text()
     expect(app.row(source.name).locator(".result-verified")).to_have_text("✓ identical")
     result = downloaded(app, source.name)
-    assert_frames_equal(result, STREAMED_FRAMES, RLELossless)
+    assert_frames_equal(result, STREAMED_FRAMES, RLELossless, pattern())
     files = [entry for entry in stored(app) if not entry.endswith("/")]
     assert len(files) == 1 and files[0].endswith(f".dcm {result.stat().st_size}"), files
     other = app.context.new_page()  # another tab of the site starts: this open page's result stays
@@ -109,10 +110,10 @@ def test_where_the_browser_has_no_opfs_the_result_stays_in_memory(browser, serve
       delete StorageManager.prototype.getDirectory;""")
     try:
         app.open().wait_ready()
-        source = write_multiframe(tmp_path / "in-memory-explicit.dcm", STREAMED_FRAMES)
+        source = write_multiframe(tmp_path / "in-memory-explicit.dcm", STREAMED_FRAMES, pattern())
         app.add([source], "explicit")
         assert app.wait_finished(source.name) == "done", app.row(source.name).inner_text()
-        assert_frames_equal(downloaded(app, source.name), STREAMED_FRAMES, ExplicitVRLittleEndian)
+        assert_frames_equal(downloaded(app, source.name), STREAMED_FRAMES, ExplicitVRLittleEndian, pattern())
         assert stored(app) == []
     finally:
         app.context.close()
@@ -120,8 +121,8 @@ def test_where_the_browser_has_no_opfs_the_result_stays_in_memory(browser, serve
 
 def test_a_file_changed_on_disk_while_it_is_converted_fails_with_one_line(disk_app: App, tmp_path):
     app = disk_app
-    source = write_multiframe(tmp_path / "changed-mid-way.dcm", STREAMED_FRAMES)
-    after = write_multiframe(tmp_path / "after-changed.dcm", 2)
+    source = write_multiframe(tmp_path / "changed-mid-way.dcm", STREAMED_FRAMES, pattern())
+    after = write_multiframe(tmp_path / "after-changed.dcm", 2, pattern())
     app.add([source], "rle")
     expect(app.row(source.name).locator(".result-status-text")).to_have_text(
         re.compile(rf"^Frame [1-9] of {STREAMED_FRAMES}$"), timeout=60_000)
@@ -141,7 +142,7 @@ def test_a_file_changed_on_disk_while_it_is_converted_fails_with_one_line(disk_a
 @pytest.fixture(scope="module")
 def file_2_5_gb(tmp_path_factory) -> Path:
     path = tmp_path_factory.mktemp("gigabytes") / "multiframe-2.5GB.dcm"
-    return write_multiframe(path, frames_for(2.5 * GB))
+    return write_multiframe(path, frames_for(2.5 * GB, pattern()), pattern())
 
 
 def convert_within(app: App, source: Path, target: str, syntax: str, limit: int) -> int:
@@ -151,7 +152,7 @@ def convert_within(app: App, source: Path, target: str, syntax: str, limit: int)
         assert app.wait_finished(source.name, timeout=600_000) == "done", app.row(source.name).inner_text()
     print(f"\n{source.name} -> {target}: peak PSS of all Chromium processes {memory.peak / GB:.2f} GB")
     assert memory.peak < limit, f"Chromium's processes held {memory.peak / GB:.2f} GB together"
-    assert_frames_equal(downloaded(app, source.name), source.stat().st_size // FRAME_BYTES, syntax)
+    assert_frames_equal(downloaded(app, source.name), source.stat().st_size // pattern().frame_bytes, syntax, pattern())
     return memory.peak
 
 
@@ -164,5 +165,5 @@ def test_a_2_5_gb_file_converts_under_1_6_gb_of_chromium_memory(disk_app: App, f
 
 @pytest.mark.large
 def test_a_630_mb_file_converts_under_1_gb_of_chromium_memory(disk_app: App, tmp_path):
-    source = write_multiframe(tmp_path / "multiframe-630MB.dcm", frames_for(0.63 * GB))
+    source = write_multiframe(tmp_path / "multiframe-630MB.dcm", frames_for(0.63 * GB, pattern()), pattern())
     convert_within(disk_app, source, "rle", RLELossless, 1 * GB)
