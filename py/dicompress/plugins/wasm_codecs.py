@@ -128,19 +128,13 @@ def encode(family: str, src: bytes, layout: FrameLayout) -> bytes:
     CodecError
         When there is no bridge, or the codec fails (its one-line reason).
     """
-    codecs = bridge()
-    if codecs is None:
-        raise CodecError(f"{family}: the page's codecs are not available here")
-    from pyodide.ffi import JsException, to_js  # only inside Pyodide
+    from pyodide.ffi import to_js  # only inside Pyodide
 
     frame = {
         "width": layout.width, "height": layout.height, "components": layout.components,
         "bitsPerSample": layout.bits_per_sample, "signed": layout.signed, "colourTransform": layout.colour_transform,
     }
-    try:
-        encoded = codecs.encode(family, to_js(memoryview(src)), to_js(frame, dict_converter=_js_object()))
-    except JsException as exc:
-        raise CodecError(_one_line(str(exc))) from None
+    encoded = _call("encode", family, src, to_js(frame, dict_converter=_js_object()))
     return bytes(encoded.to_bytes())
 
 
@@ -159,15 +153,7 @@ def decode(family: str, src: bytes) -> DecodedFrame:
     CodecError
         When there is no bridge, or the codec fails (its one-line reason).
     """
-    codecs = bridge()
-    if codecs is None:
-        raise CodecError(f"{family}: the page's codecs are not available here")
-    from pyodide.ffi import JsException, to_js  # only inside Pyodide
-
-    try:
-        frame = codecs.decode(family, to_js(memoryview(src)))
-    except JsException as exc:
-        raise CodecError(_one_line(str(exc))) from None
+    frame = _call("decode", family, src)
     # A bytearray, as pydicom's plugins return: pydicom corrects signs in place.
     pixels = bytearray(int(frame.pixels.byteLength))
     frame.pixels.assign_to(pixels)
@@ -180,6 +166,25 @@ def decode(family: str, src: bytes) -> DecodedFrame:
         signed=bool(frame.signed),
         planar=bool(frame.planar),
     )
+
+
+def _call(operation: str, family: str, src: bytes, *args: Any) -> Any:
+    """Return what the bridge's `operation` (``"encode"`` or ``"decode"``) of `family` gives for `src`.
+
+    Raises
+    ------
+    CodecError
+        When there is no bridge, or the codec fails (its one-line reason).
+    """
+    codecs = bridge()
+    if codecs is None:
+        raise CodecError(f"{family}: the page's codecs are not available here")
+    from pyodide.ffi import JsException, to_js  # only inside Pyodide
+
+    try:
+        return getattr(codecs, operation)(family, to_js(memoryview(src)), *args)
+    except JsException as exc:
+        raise CodecError(_one_line(str(exc))) from None
 
 
 def _one_line(message: str) -> str:
