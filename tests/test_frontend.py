@@ -1,10 +1,16 @@
 """The front-end policy the command line and the page share: targets, names, skips, messages."""
 
+import json
+import subprocess
+from pathlib import Path
+
 import pytest
 from pydicom.uid import UID
 
 from dicompress import frontend, service
 from tests.dicom_files import file_bytes
+
+ROOT = Path(__file__).resolve().parent.parent
 
 
 def test_targets_are_rle_explicit_deflate_and_three_smaller_lossless_syntaxes_with_pydicoms_names():
@@ -169,3 +175,15 @@ def test_one_line_folds_white_space():
 
 def test_the_browser_frame_limit_leaves_room_for_five_copies_of_a_frame_in_4_gib():
     assert frontend.BROWSER_MAX_FRAME_BYTES == 4 * 1024**3 // 5
+
+
+SIZES = [0, 999, 1000, 9_994, 39_112, 999_949, 1_070_000, 859_000_000, 2_700_000_000, 5 * 10**12]
+
+
+def test_sizes_are_written_for_people_as_the_page_writes_them():
+    script = ("import { formatBytes } from './web/format.js';"
+              f"console.log(JSON.stringify({SIZES}.map(formatBytes)));")
+    page = subprocess.run(["node", "--input-type=module", "-e", script], cwd=ROOT, capture_output=True, text=True,
+                          check=True)
+    assert [frontend.size_text(n) for n in SIZES] == json.loads(page.stdout)
+    assert [frontend.size_text(n) for n in (999, 39_112, 2_700_000_000)] == ["999 bytes", "39.1 kB", "2.70 GB"]

@@ -360,7 +360,7 @@ def test_a_6_gb_deflate_bomb_is_refused_without_holding_what_it_inflates_to():
     finally:
         tracemalloc.stop()
     assert isinstance(error, errors.LimitExceededError)
-    assert str(error) == ("the deflated data set inflates to more than 639.6 MB, over 100 times its 6.4 MB: "
+    assert str(error) == ("the deflated data set inflates to more than 639.6 MB, over 100 times its 6.40 MB: "
                           "refused as a likely deflate bomb (limit max_inflation)")
     assert peak < 3 * len(bomb) + 64 * 1024**2
 
@@ -378,6 +378,23 @@ def test_the_inflation_limits_can_be_lowered_and_raised():
     with pytest.raises(errors.LimitExceededError, match="over 100 times its"):
         convert(source, limits=strict)
     assert convert(source, limits=Limits(min_inflation_budget=1024**2, max_inflation=2000)).data
+
+
+def test_a_frame_over_the_frame_limit_is_refused_before_its_pixels_are_read():
+    def huge(ds):
+        ds.Rows = ds.Columns = 30000  # 30000 x 30000 x 3 samples of 8 bits: 2.7 GB in one frame
+    source = rewritten("SC_rgb_rle.dcm", huge)  # 30000 x 30000 declared, the same small RLE frames held
+    error = _error(source, limits=Limits(max_frame_bytes=1024**3))
+    assert isinstance(error, errors.FrameTooLargeError)
+    assert (error.code, error.frame_bytes, error.limit) == ("frame-too-large", 30000 * 30000 * 3, 1024**3)
+    assert str(error) == "one frame of this file is 2.70 GB, over the limit of 1.07 GB (max_frame_bytes)"
+
+
+def test_frames_are_not_limited_by_default_and_a_frame_at_the_limit_converts():
+    source = file_bytes("CT_small.dcm")  # 128 x 128 x 16 bits: 32,768 bytes a frame
+    assert DEFAULT_LIMITS.max_frame_bytes is None
+    assert convert(source, limits=Limits(max_frame_bytes=128 * 128 * 2)).report.frames == 1
+    assert isinstance(_error(source, limits=Limits(max_frame_bytes=128 * 128 * 2 - 1)), errors.FrameTooLargeError)
 
 
 def test_an_element_longer_than_the_file_is_refused_before_it_is_read():

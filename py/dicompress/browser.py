@@ -23,9 +23,11 @@ from dataclasses import asdict
 from typing import TYPE_CHECKING, Any, BinaryIO, cast
 
 from dicompress import frontend
-from dicompress.browser_files import BlobReader, FrameTooLargeError, StoredResult
+from dicompress.limits import Limits
+from dicompress.browser_files import BlobReader, StoredResult
 
 if TYPE_CHECKING:
+    from dicompress.errors import DecoderMissingError, FrameTooLargeError
     from dicompress.preview import Details, Thumbnail
     from dicompress.service import Inspect
 
@@ -47,6 +49,8 @@ READ_BUFFER_BYTES = 1024 * 1024
 #: it is a DICOMDIR, which decoders it needs; the worker's HEAD_PROBE_BYTES): its file meta and
 #: the elements before Pixel Data.
 HEAD_PROBE_BYTES = 1024 * 1024
+#: The page's limits: the service's, and frames no larger than Python in the page can convert.
+PAGE_LIMITS = Limits(max_frame_bytes=frontend.BROWSER_MAX_FRAME_BYTES)
 
 
 def as_bytes(data: Buffer) -> bytes:
@@ -266,7 +270,7 @@ def _convert(
     sink: BinaryIO | None = None,
 ) -> dict[str, Any]:
     """Do :func:`convert`'s work, warnings aside: from `source`'s bytes, or from `source` to `sink`."""
-    from dicompress.errors import ConversionError, DecoderMissingError
+    from dicompress.errors import ConversionError, DecoderMissingError, FrameTooLargeError
     from dicompress.service import convert as service_convert
     from dicompress.service import convert_file
 
@@ -275,17 +279,16 @@ def _convert(
         if reason:
             return _failure("not-dicom", reason, skipped=True)
         inspect = _previewer(preview) if preview else None
-        _check_frame_fits(io.BytesIO(source) if isinstance(source, bytes) else source)
         if isinstance(source, bytes):
             result = service_convert(source, target, packing=packing, verify=verify, progress=progress,
-                                     inspect=inspect)
+                                     limits=PAGE_LIMITS, inspect=inspect)
             return {"ok": True, "data": result.data, "report": result.report.as_dict()}
         assert sink is not None
         report = convert_file(source, sink, target, packing=packing, verify=verify, progress=progress,
-                              inspect=inspect)
+                              limits=PAGE_LIMITS, inspect=inspect)
         return {"ok": True, "report": report.as_dict()}
-    except DecoderMissingError as exc:
-        return _failure(exc.code, frontend.message("browser_decoder_missing", syntax=exc.syntax))
+    except (DecoderMissingError, FrameTooLargeError) as exc:
+        return _failure(exc.code, _page_text(exc))
     except ConversionError as exc:
         if exc.code in frontend.COPIED_CODES and _is_directory(source):
             return _failure("dicomdir-left-out", frontend.message("browser_dicomdir_left_out"), skipped=True)
@@ -306,6 +309,16 @@ def _convert(
         return _failure("unexpected", frontend.message("unexpected", error=type(exc).__name__))
 
 
+def _page_text(exc: "DecoderMissingError | FrameTooLargeError") -> str:
+    """Return what the page says of `exc`: what the page lacks, and that the command line has it."""
+    from dicompress.errors import DecoderMissingError
+
+    if isinstance(exc, DecoderMissingError):
+        return frontend.message("browser_decoder_missing", syntax=exc.syntax)
+    return frontend.message("frame_too_large", size=frontend.size_text(exc.frame_bytes),
+                            limit=frontend.size_text(exc.limit))
+
+
 def _is_directory(source: bytes | Stream) -> bool:
     """Return whether `source` is a DICOMDIR (a stream is read from its start)."""
     from dicompress.reading.dicom_input import is_directory
@@ -313,50 +326,6 @@ def _is_directory(source: bytes | Stream) -> bool:
     if not isinstance(source, bytes):
         source.seek(0)
     return is_directory(source)
-
-
-#: The Image Pixel values that give the size of a frame.
-_FRAME_TAGS = ("Rows", "Columns", "SamplesPerPixel", "BitsAllocated")
-
-
-def _check_frame_fits(source: io.BufferedIOBase) -> None:
-    """Refuse a file one of whose frames Python in the page could not hold (its copies).
-
-    A small compressed file can declare a huge frame too, so every file is checked.
-
-    Only the four values that size a frame are kept from the header; a file they do not
-    describe is left for the conversion to refuse with its own reason.
-
-    Raises
-    ------
-    dicompress.browser_files.FrameTooLargeError
-        With the frame's size and the page's limit, on one line.
-    """
-    from pydicom import dcmread
-
-    source.seek(0)
-    try:
-        ds = dcmread(source, stop_before_pixels=True, specific_tags=list(_FRAME_TAGS))
-        rows, columns, samples, bits = (int(ds[keyword].value) for keyword in _FRAME_TAGS)
-    except Exception:  # not DICOM, or no image: the conversion says why
-        return
-    finally:
-        source.seek(0)
-    frame_bytes = rows * columns * samples * -(-bits // 8)
-    limit = frontend.BROWSER_MAX_FRAME_BYTES
-    if frame_bytes > limit:
-        raise FrameTooLargeError(frontend.message("frame_too_large", size=_size_text(frame_bytes),
-                                                  limit=_size_text(limit)))
-
-
-def _size_text(size: int) -> str:
-    """Return `size` in bytes for people, as the page writes sizes (web/format.js): ``"1.07 GB"``."""
-    value, unit = float(size), "bytes"
-    for bigger in ("kB", "MB", "GB"):
-        if value < 1000:
-            break
-        value, unit = value / 1000, bigger
-    return f"{size} bytes" if unit == "bytes" else f"{value:.{2 if value < 10 else 1}f} {unit}"
 
 
 def needs_codecs(data: Buffer, target: str = frontend.DEFAULT_TARGET) -> list[str]:

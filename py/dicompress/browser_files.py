@@ -22,12 +22,6 @@ class UnreadableSourceError(ConversionError):
     code = "unreadable"
 
 
-class FrameTooLargeError(ConversionError):
-    """One frame of the file is larger than Python's memory in the page can convert."""
-
-    code = "frame-too-large"
-
-
 class StorageFullError(ConversionError):
     """The site's storage could not take the rest of the result."""
 

@@ -138,6 +138,25 @@ class LimitExceededError(ConversionError):
     code = "limit-exceeded"
 
 
+class FrameTooLargeError(LimitExceededError):
+    """One frame of the file is larger than the limit ``max_frame_bytes`` allows.
+
+    Attributes
+    ----------
+    frame_bytes : int
+        The bytes of one uncompressed frame.
+    limit : int
+        The limit it is over.
+    """
+
+    code = "frame-too-large"
+
+    def __init__(self, message: str, frame_bytes: int, limit: int) -> None:
+        super().__init__(message)
+        self.frame_bytes = frame_bytes
+        self.limit = limit
+
+
 class InternalError(ConversionError):
     """An unexpected failure, a bug in this tool or a library: the file was not converted."""
 

@@ -132,7 +132,7 @@ CLUTTER_PREFIXES = ("._",)
 # numpy and pydicom take themselves.
 _WASM_MAX_BYTES = 4 * 1024**3
 _FRAME_COPIES = 5
-#: Larger single frames are refused by the page, with that reason.
+#: Larger single frames are refused by the page (``Limits.max_frame_bytes``), with that reason.
 BROWSER_MAX_FRAME_BYTES = _WASM_MAX_BYTES // _FRAME_COPIES
 #: Small files are read whole (faster: see ``STREAM_FROM_BYTES`` in web/worker.js); the page
 #: converts them side by side while their sizes together stay within this budget.
@@ -241,6 +241,16 @@ def packing_names() -> list[str]:
 def message(key: str, **fields: object) -> str:
     """Return the message `key` of :data:`MESSAGES` with `fields` filled in, on one line."""
     return one_line(MESSAGES[key].format(**fields))
+
+
+def size_text(count: int) -> str:
+    """Return a byte count for people, as the page writes sizes (web/format.js): ``"1.07 GB"``, ``"291.7 kB"``."""
+    value, unit = float(count), "bytes"
+    for bigger in ("kB", "MB", "GB"):
+        if value < 1000:
+            break
+        value, unit = value / 1000, bigger
+    return f"{count} bytes" if unit == "bytes" else f"{value:.{2 if value < 10 else 1}f} {unit}"
 
 
 def one_line(text: str, fallback: str = "The file could not be converted.") -> str:

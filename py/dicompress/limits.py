@@ -10,6 +10,10 @@ Sequence depth
 Inflation
     A deflated data set is inflated whole by pydicom. A 6 MB file can inflate to 6 GB; real
     images deflate by 2 to 10 times, blank ones by up to 1,000.
+Frame size
+    A file is converted a frame at a time, a few copies of the frame at once. Where memory is
+    small and fixed (Python in the browser), a frame larger than it can hold is refused before
+    anything of it is read; elsewhere there is no limit.
 
 Override them per call: ``convert(data, limits=Limits(max_sequence_depth=500))``.
 """
@@ -33,11 +37,14 @@ class Limits:
         A deflated data set may inflate to this many times its deflated size...
     min_inflation_budget : int
         ...or to this many bytes, if that is more (so small blank images are never refused).
+    max_frame_bytes : int or None
+        One uncompressed frame may hold at most this many bytes (``None``: no limit).
     """
 
     max_sequence_depth: int = 150
     max_inflation: int = 100
     min_inflation_budget: int = 256 * MIB
+    max_frame_bytes: int | None = None
 
     def inflation_budget(self, deflated_bytes: int) -> int:
         """Return how many bytes a data set of `deflated_bytes` deflated bytes may inflate to."""

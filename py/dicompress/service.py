@@ -234,7 +234,7 @@ def _convert(
     input_bytes = size_of(reader)
     ds = read_dataset(reader, limits)
     source_syntax = transfer_syntax(ds)
-    shape = geometry(ds)
+    shape = geometry(ds, limits)
     _check_target_holds(shape, target)
     check_writable(ds)
     frames = iter(source_frames(ds, shape))

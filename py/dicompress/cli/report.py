@@ -109,12 +109,5 @@ def _ratio(o: Outcome) -> str:
 
 
 def _size(n: int | None) -> str:
-    """Return a byte count for people (e.g. 7.2 MB), or "" for None."""
-    if n is None:
-        return ""
-    size = float(n)
-    for unit in ("B", "kB", "MB", "GB"):
-        if size < 1000 or unit == "GB":
-            return f"{size:.0f} {unit}" if unit == "B" else f"{size:.1f} {unit}"
-        size /= 1000
-    return ""
+    """Return a byte count for people (e.g. 7.20 MB), or "" for None."""
+    return "" if n is None else frontend.size_text(n)

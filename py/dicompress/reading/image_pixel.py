@@ -15,7 +15,8 @@ from pydicom.pixels import as_pixel_options
 from pydicom.pixels.decoders.base import DecodeRunner
 from pydicom.uid import UID, RLELossless
 
-from dicompress import errors
+from dicompress import errors, frontend
+from dicompress.limits import DEFAULT_LIMITS, Limits
 from dicompress.reading.deferred import StoredValue, pixel_value
 from dicompress.reading.fragments import check_items
 
@@ -90,7 +91,7 @@ class Geometry:
         )
 
 
-def geometry(ds: Dataset) -> Geometry:
+def geometry(ds: Dataset, limits: Limits = DEFAULT_LIMITS) -> Geometry:
     """Return the pixel geometry of `ds`, after checking the pixel data can be converted.
 
     Everything is checked before anything is decoded or written: the Image Pixel module
@@ -101,6 +102,8 @@ def geometry(ds: Dataset) -> Geometry:
     ----------
     ds : pydicom.dataset.Dataset
         A data set read by :func:`dicompress.reading.dicom_input.read_dataset`.
+    limits : dicompress.limits.Limits, optional
+        Its ``max_frame_bytes`` is checked before the pixel data is looked at.
 
     Returns
     -------
@@ -110,8 +113,8 @@ def geometry(ds: Dataset) -> Geometry:
     Raises
     ------
     dicompress.errors.ConversionError
-        ``NoPixelDataError``, ``UnsupportedImageError``, ``GeometryError``, ``DamagedFileError`` or
-        ``CorruptPixelDataError``.
+        ``NoPixelDataError``, ``UnsupportedImageError``, ``GeometryError``, ``FrameTooLargeError``,
+        ``DamagedFileError`` or ``CorruptPixelDataError``.
     """
     keyword = _pixel_keyword(ds)
     syntax = UID(ds.file_meta.TransferSyntaxUID)
@@ -147,6 +150,7 @@ def geometry(ds: Dataset) -> Geometry:
         raise errors.UnsupportedImageError(
             f"1-bit pixel data compressed as {syntax.name} cannot be decoded here"
         )
+    _check_frame_fits(shape, limits)
     pixels = pixel_bytes(ds, keyword)
     fragments = check_items(pixels, ds) if syntax.is_compressed else 0
     if syntax.is_compressed and syntax != RLELossless:
@@ -157,6 +161,25 @@ def geometry(ds: Dataset) -> Geometry:
         _check_native_length(pixels.length, shape, ds)
     _check_decodable(ds, shape, pixels)
     return shape
+
+
+def _check_frame_fits(shape: Geometry, limits: Limits) -> None:
+    """Refuse pixel data one of whose frames is larger than `limits` allow.
+
+    Raises
+    ------
+    dicompress.errors.FrameTooLargeError
+        With the frame's size and the limit (``max_frame_bytes``).
+    """
+    limit = limits.max_frame_bytes
+    frame_bytes = max(shape.frame_length, -(-shape.frame_bits // 8))
+    if limit is not None and frame_bytes > limit:
+        raise errors.FrameTooLargeError(
+            f"one frame of this file is {frontend.size_text(frame_bytes)}, over the limit of "
+            f"{frontend.size_text(limit)} (max_frame_bytes)",
+            frame_bytes,
+            limit,
+        )
 
 
 def pixel_bytes(ds: Dataset, keyword: str = "PixelData") -> StoredValue:

@@ -38,7 +38,7 @@ from pydicom.datadict import dictionary_description, dictionary_has_tag, diction
 from pydicom.tag import Tag
 from pydicom.valuerep import EXPLICIT_VR_LENGTH_32, VR
 
-from dicompress import errors
+from dicompress import errors, frontend
 from dicompress.limits import Limits
 from dicompress.reading.source import FileBytes
 
@@ -138,8 +138,8 @@ def inflate(deflated: bytes | memoryview, limits: Limits) -> bytes:
             size += len(inflater.decompress(pending, _INFLATE_CHUNK))
             if size > budget:
                 raise errors.LimitExceededError(
-                    f"the deflated data set inflates to more than {_size(budget)}, over "
-                    f"{limits.max_inflation} times its {_size(len(deflated))}: refused as a likely "
+                    f"the deflated data set inflates to more than {frontend.size_text(budget)}, over "
+                    f"{limits.max_inflation} times its {frontend.size_text(len(deflated))}: refused as a likely "
                     "deflate bomb (limit max_inflation)"
                 )
             if not pending and not inflater.unconsumed_tail:
@@ -409,9 +409,3 @@ def element_name(tag: int) -> str:
         return f"{dictionary_description(tag)} {Tag(tag)}"
     return str(Tag(tag))
 
-
-def _size(count: int) -> str:
-    """Return a byte count for people: ``"6.3 MB"``, ``"1.2 GB"``."""
-    if count >= 10**9:
-        return f"{count / 10**9:.1f} GB"
-    return f"{count / 10**6:.1f} MB"
