@@ -22,6 +22,8 @@ from io import BytesIO
 from typing import Any
 
 from pydicom import dcmread
+from pydicom.filereader import read_partial
+from pydicom.tag import BaseTag
 from pydicom.dataset import Dataset
 from pydicom.encaps import encapsulate, generate_frames
 from pydicom.pixels import get_decoder
@@ -248,14 +250,22 @@ def codec_families(data: bytes) -> list[str]:
         The whole file (the part up to Pixel Data is read).
     """
     try:
-        # The one element needed is kept: the others are stepped over, not read (the page asks for every file).
+        # The page asks for every file: the file meta is read first, and the data set (only
+        # the one element needed kept, the others stepped over) only for a syntax the page decodes.
+        syntax = UID(read_partial(BytesIO(data), stop_when=_after_file_meta).file_meta.TransferSyntaxUID)
+        family = wasm_codecs.family_for(syntax)
+        if not family:
+            return []
         ds = dcmread(BytesIO(data), stop_before_pixels=True, specific_tags=["BitsStored"])
-        syntax = UID(ds.file_meta.TransferSyntaxUID)
         bits_stored = int(ds.get("BitsStored") or 8)
     except Exception:  # not DICOM or damaged: the conversion itself says why
         return []
-    family = wasm_codecs.family_for(syntax)
-    return [family] if family and _decodes(PLUGIN_LABEL, syntax, bits_stored) else []
+    return [family] if _decodes(PLUGIN_LABEL, syntax, bits_stored) else []
+
+
+def _after_file_meta(tag: BaseTag, vr: str | None, length: int) -> bool:
+    """Whether `tag` is past the file meta (group 0002): where :func:`codec_families` stops first."""
+    return tag.group > 0x0002
 
 
 def enable_codecs() -> list[str]:
