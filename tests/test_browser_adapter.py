@@ -1,5 +1,6 @@
 """dicompress.browser, the page worker's adapter, on CPython: plain values in, plain values out."""
 
+import base64
 import io
 import json
 import subprocess
@@ -209,8 +210,8 @@ def test_convert_sends_the_preview_of_what_it_read_once():
     result = browser.convert(memoryview(source), "rle", preview=sent.append)
     assert result["ok"] is True
     details, thumbnail = describe(source)
-    assert sent == [{"ok": True, "details": details.as_dict(),
-                     "thumbnail": {"width": 160, "height": 120, "rgba": thumbnail.rgba}}]
+    url = "data:image/png;base64," + base64.b64encode(thumbnail.png()).decode()
+    assert sent == [{"ok": True, "details": details.as_dict(), "thumbnail": {"width": 160, "height": 120, "url": url}}]
 
 
 def test_a_kept_file_gets_its_preview_though_its_frames_are_never_converted():
@@ -219,8 +220,9 @@ def test_a_kept_file_gets_its_preview_though_its_frames_are_never_converted():
     result = browser.convert(source, "rle", preview=sent.append)
     assert (result["ok"], result["kept"], result["code"]) == (False, True, "bit-packed-pixel-data")
     details, thumbnail = describe(source)
+    url = "data:image/png;base64," + base64.b64encode(thumbnail.png()).decode()
     assert sent == [{"ok": True, "details": details.as_dict(),
-                     "thumbnail": {"width": thumbnail.width, "height": thumbnail.height, "rgba": thumbnail.rgba}}]
+                     "thumbnail": {"width": thumbnail.width, "height": thumbnail.height, "url": url}}]
 
 
 def test_a_file_that_cannot_be_read_gets_no_preview():

@@ -1,6 +1,9 @@
 """Thumbnails and details of a file, made without numpy."""
 
+from io import BytesIO
+
 import pytest
+from PIL import Image
 
 from dicompress import errors
 from dicompress.preview import THUMBNAIL_SIDE, describe
@@ -94,3 +97,14 @@ def test_details_identify_nobody():
 def test_a_file_without_pixels_has_no_preview():
     with pytest.raises(errors.NoPixelDataError):
         describe(file_bytes("rtplan.dcm"))
+
+
+@pytest.mark.parametrize(("name", "mode"), [("CT_small.dcm", "L"), ("MR_small.dcm", "L"), ("US1_UNCR.dcm", "RGB"),
+                                            ("SC_rgb_small_odd.dcm", "RGB"),
+                                            ("OBXXXX1A.dcm", "L")])  # RGB samples, every one grey
+def test_the_thumbnail_as_png_is_read_by_pillow_as_the_same_pixels(name, mode):
+    _, thumbnail = describe(file_bytes(name))
+    picture = Image.open(BytesIO(thumbnail.png()))
+    picture.load()  # Pillow checks every chunk's CRC and the compressed data as it reads them
+    assert (picture.format, picture.mode, picture.size) == ("PNG", mode, (thumbnail.width, thumbnail.height))
+    assert picture.convert("RGBA").tobytes() == thumbnail.rgba

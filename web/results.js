@@ -1,5 +1,6 @@
 // One row per file in the results table: queued -> working -> done | error | copied | kept | skipped, with a
 // thumbnail of the first frame and a details panel once the worker has read the file.
+// The table is made of ARIA table roles on plain boxes (result-list.js says why).
 import { baseName, formatBytes, formatRatio, formatSeconds } from "./format.js";
 
 const COLUMNS = ["input", "output", "ratio", "time", "plugin", "verified"];
@@ -32,16 +33,23 @@ function cell(tag, className, text = "") {
   return element;
 }
 
-// A canvas showing an RGBA thumbnail from the worker.
+// A box of the table with its ARIA role ("row", "rowheader", "cell").
+function part(role, className, text = "") {
+  const element = cell("div", className, text);
+  element.setAttribute("role", role);
+  return element;
+}
+
+// An image of the worker's thumbnail (a PNG's data: URL). Not a canvas: thousands of
+// canvases cost the page's thread several milliseconds a row, where an image out of sight
+// is not even decoded.
 function picture(thumbnail, className, label) {
-  const canvas = cell("canvas", className);
-  canvas.width = thumbnail.width;
-  canvas.height = thumbnail.height;
-  canvas.setAttribute("role", "img");
-  canvas.setAttribute("aria-label", label);
-  const pixels = new Uint8ClampedArray(thumbnail.rgba);
-  canvas.getContext("2d").putImageData(new ImageData(pixels, thumbnail.width, thumbnail.height), 0, 0);
-  return canvas;
+  const image = new Image(thumbnail.width, thumbnail.height);
+  image.className = className;
+  image.alt = label;
+  image.decoding = "async";
+  image.src = thumbnail.url;
+  return image;
 }
 
 let panelCount = 0;
@@ -63,17 +71,18 @@ function detailLines(d) {
 }
 
 export class ResultRow {
-  constructor(path, size) {
+  // `onStatus(before, after)` is told each change of the row's status (before: undefined at first).
+  constructor(path, size, onStatus = () => {}) {
     this.path = path;
     this.size = size;
     this.blob = null;
     this.url = null;
+    this.onStatus = onStatus;
 
-    const row = cell("tr", "result");
+    const row = part("row", "result");
     row.dataset.testid = "result";
     row.dataset.filename = path;
-    const name = cell("th", "result-name");
-    name.scope = "row";
+    const name = part("rowheader", "result-name");
     name.title = path;
     this.thumb = cell("span", "result-thumb");
     const label = cell("span", "result-label");
@@ -83,7 +92,7 @@ export class ResultRow {
     const file = cell("div", "result-file");
     file.append(this.thumb, label);
     name.append(file);
-    this.status = cell("td", "result-status");
+    this.status = part("cell", "result-status");
     this.status.dataset.label = "Status";
     this.statusText = cell("span", "result-status-text");
     this.bar = cell("progress", "result-progress");
@@ -94,23 +103,25 @@ export class ResultRow {
     this.fields = {};
     row.append(name, this.status);
     for (const key of COLUMNS) {
-      const td = cell("td", `result-${key}`, "—");
-      td.dataset.label = LABELS[key];
-      this.fields[key] = td;
-      row.append(td);
+      const field = part("cell", `result-${key}`, "—");
+      field.dataset.label = LABELS[key];
+      this.fields[key] = field;
+      row.append(field);
     }
     this.fields.input.textContent = formatBytes(size);
-    this.action = cell("td", "result-action");
+    this.action = part("cell", "result-action");
     row.append(this.action);
     this.element = row;
-    this.more = cell("tr", "result-more"); // the details panel, once the file was read
+    this.more = part("row", "result-more"); // the details panel, once the file was read
     this.more.hidden = true;
     this.setQueued();
   }
 
   #status(status, text) {
+    const before = this.element.dataset.status;
     this.element.dataset.status = status;
     this.statusText.textContent = text;
+    if (before !== status) this.onStatus(before, status);
   }
 
   setQueued(text = "Queued") {
@@ -152,10 +163,10 @@ export class ResultRow {
     const text = cell("div", "result-details-text");
     text.append(list, cell("p", "result-details-note", "No patient-identifying values are shown."));
     panel.append(text);
-    const td = cell("td", "result-details-cell");
-    td.colSpan = COLUMNS.length + 3;
-    td.append(panel);
-    this.more.replaceChildren(td);
+    const across = part("cell", "result-details-cell");
+    across.setAttribute("aria-colspan", String(COLUMNS.length + 3));
+    across.append(panel);
+    this.more.replaceChildren(across);
 
     const toggle = cell("button", "result-details-toggle", "Details");
     toggle.type = "button";
@@ -164,16 +175,10 @@ export class ResultRow {
     toggle.setAttribute("aria-label", `Details of ${name}`);
     toggle.addEventListener("click", () => {
       const open = this.more.hidden;
-      // The larger picture is painted when the panel first opens: a canvas per row is
-      // memory, and a study has thousands of rows whose details nobody opens.
+      // The larger picture is made when the panel first opens: a study has thousands of
+      // rows whose details nobody opens.
       if (open && !panel.querySelector(".result-details-image")) {
-        const large = cell("canvas", "result-details-image");
-        large.width = small.width;
-        large.height = small.height;
-        large.setAttribute("role", "img");
-        large.setAttribute("aria-label", `First frame of ${name}, larger`);
-        large.getContext("2d").drawImage(small, 0, 0);
-        panel.prepend(large);
+        panel.prepend(picture(preview.thumbnail, "result-details-image", `First frame of ${name}, larger`));
       }
       this.more.hidden = !open;
       toggle.setAttribute("aria-expanded", String(open));
@@ -223,13 +228,19 @@ export class ResultRow {
     }
   }
 
-  // A download button for `blob`, under the input's name.
+  // A download button for `blob`, under the input's name. Its Blob URL is made when the
+  // pointer or the keyboard first reaches it (a study has thousands of rows, and making one
+  // costs the page's thread about a millisecond); the link follows it when clicked.
   #offer(blob) {
     this.blob = blob;
-    this.url = URL.createObjectURL(blob);
     const link = cell("a", "button button-small", "Download");
     link.dataset.testid = "download";
-    link.href = this.url;
+    link.href = "#";
+    const linkUp = () => {
+      this.url ??= URL.createObjectURL(blob);
+      link.href = this.url;
+    };
+    for (const type of ["pointerenter", "focus", "click"]) link.addEventListener(type, linkUp, { once: true });
     link.download = baseName(this.path);
     link.setAttribute("aria-label", `Download ${baseName(this.path)}`);
     this.action.replaceChildren(link);
@@ -265,9 +276,9 @@ export class ResultRow {
     if (!this.details) this.thumb.remove(); // no empty picture box for a file that could not be read
     this.bar.hidden = true;
     const text = message.charAt(0).toUpperCase() + message.slice(1);
-    const note = cell("td", `result-${status}`, /[.!?]$/.test(text) ? text : `${text}.`);
+    const note = part("cell", `result-${status}`, /[.!?]$/.test(text) ? text : `${text}.`);
     note.dataset.testid = "error";
-    note.colSpan = COLUMNS.length - 1;
+    note.setAttribute("aria-colspan", String(COLUMNS.length - 1));
     note.dataset.label = label;
     this.fields.input.after(note);
     for (const key of COLUMNS.slice(1)) this.fields[key].remove();
@@ -280,7 +291,6 @@ export class ResultRow {
   }
 
   release() {
-    this.more.remove();
     if (this.url) URL.revokeObjectURL(this.url);
     this.blob = null;
     this.url = null;

@@ -7,6 +7,7 @@ import { formatBytes, formatPercent } from "./format.js";
 import { failureText, targetsMissingText, workerDiedText } from "./messages.js";
 import { EnginePool } from "./pool.js";
 import { removeStored, startSession } from "./opfs-results.js";
+import { ResultList } from "./result-list.js";
 import { ResultRow } from "./results.js";
 import { pickSaveFile, saveStream } from "./saving.js";
 import { downloadZip } from "./vendor/client-zip.js";
@@ -54,6 +55,14 @@ export function mountApp(root, { host = document.documentElement, dropTarget = w
       showTargets(loaded.targets);
     });
   const rows = [];
+  const list = new ResultList(ui.results);
+  // Rows by status, and the bytes of the converted files: kept as rows change, so the
+  // summary never walks thousands of rows.
+  const tally = { statuses: new Map(), before: 0, after: 0 };
+  const count = (before, after) => {
+    if (before) tally.statuses.set(before, tally.statuses.get(before) - 1);
+    tally.statuses.set(after, (tally.statuses.get(after) ?? 0) + 1);
+  };
   const queue = [];
   // Results on disk (opfs-results.js): this page's session (null: results in memory), known
   // before files are queued, and each row's stored result.
@@ -169,16 +178,16 @@ export function mountApp(root, { host = document.documentElement, dropTarget = w
       if (start > 0) await nextTask();
       const added = [];
       for (const { file, path } of files.slice(start, start + ADD_BATCH)) {
-        const row = new ResultRow(path, file.size);
+        const row = new ResultRow(path, file.size, count);
         rows.push(row);
-        added.push(...row.elements);
+        added.push(row);
         if (startFailed) row.setError(startFailed);
         else {
           if (!engine.ready) row.setQueued("Queued, waiting for the converter");
           queue.push({ row, file, target, strict });
         }
       }
-      ui.results.append(...added);
+      list.add(added);
       update();
       pump();
     }
@@ -220,6 +229,8 @@ export function mountApp(root, { host = document.documentElement, dropTarget = w
       row.setWarnings(reply.warnings ?? []);
       if (reply.ok) {
         row.setDone(reply.report, reply.blob, reply.elements);
+        tally.before += reply.report.input_bytes;
+        tally.after += reply.report.output_bytes;
         if (reply.stored) stored.set(row, reply.stored);
       }
       else if (reply.copied) row.setCopied(file, reply.message, reply.code);
@@ -234,9 +245,8 @@ export function mountApp(root, { host = document.documentElement, dropTarget = w
 
   // -------------------------------------------------------------- summary, downloads
 
-  // The summary is redrawn at most once a frame, however many rows change meanwhile: it
-  // looks at every row, so redrawing it per file would cost the square of the files. (A
-  // hidden page gets no frames: it redraws on a timer instead.)
+  // The summary is redrawn at most once a frame, however many rows change meanwhile.
+  // (A hidden page gets no frames: it redraws on a timer instead.)
   let summaryDue = false;
   function update() {
     if (summaryDue) return;
@@ -250,25 +260,9 @@ export function mountApp(root, { host = document.documentElement, dropTarget = w
   }
 
   function showSummary() {
-    let done = 0;
-    let failed = 0;
-    let skipped = 0;
-    let copied = 0;
-    let kept = 0;
-    let before = 0;
-    let after = 0;
-    for (const r of rows) {
-      const status = r.element.dataset.status;
-      if (status === "done") done += 1;
-      else if (status === "error") failed += 1;
-      else if (status === "skipped") skipped += 1;
-      else if (status === "copied") copied += 1;
-      else if (status === "kept") kept += 1;
-      if (r.report) {
-        before += r.report.input_bytes;
-        after += r.report.output_bytes;
-      }
-    }
+    const [done, failed, skipped, copied, kept] = ["done", "error", "skipped", "copied", "kept"].map(
+      (status) => tally.statuses.get(status) ?? 0,
+    );
     const waiting = rows.length - done - failed - skipped - copied - kept;
     ui.empty.hidden = rows.length > 0;
     ui.resultsTable.hidden = rows.length === 0;
@@ -278,7 +272,7 @@ export function mountApp(root, { host = document.documentElement, dropTarget = w
     if (kept) parts.push(`${kept} kept`);
     if (skipped) parts.push(`${skipped} skipped`);
     if (waiting) parts.push(`${waiting} to go`);
-    if (done) parts.push(`${formatBytes(before)} → ${formatBytes(after)}`);
+    if (done) parts.push(`${formatBytes(tally.before)} → ${formatBytes(tally.after)}`);
     ui.summary.textContent = rows.length ? parts.join(" · ") : "No files yet.";
     ui.downloadAll.disabled = done + copied + kept === 0 || waiting > 0;
     ui.clear.disabled = rows.length === 0 || waiting > 0;
@@ -316,9 +310,11 @@ export function mountApp(root, { host = document.documentElement, dropTarget = w
     const names = [];
     for (const row of rows.splice(0)) {
       row.release();
-      row.element.remove();
       if (stored.has(row)) names.push(stored.get(row));
     }
+    list.clear();
+    tally.statuses.clear();
+    tally.before = tally.after = 0;
     stored.clear();
     removeStored(names);
     update();

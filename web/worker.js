@@ -17,7 +17,7 @@
 //               {type: "phase", text}
 //               {type: "ready", engine, numpy, seconds, timings, build} | {type: "init-failed", reason}
 //               {type: "started", id} (a request is taken from the queue; the page may send the next ones early)
-//               {type: "preview", id, ok, details, thumbnail: {width, height, rgba}}  (when asked)
+//               {type: "preview", id, ok, details, thumbnail: {width, height, url}}  (when asked; url: a PNG's data: URL)
 //               {type: "progress", id, done, total} | {type: "result", id, ok, ..., memory}
 //               {type: "result", id, ok, names} (to zip-names) | {type: "fatal", id, reason}
 import { BlobSource } from "./blob-source.js";
@@ -75,8 +75,7 @@ function previewSender(id) {
       return;
     }
     const { details, thumbnail } = plain;
-    const rgba = thumbnail.rgba.buffer;
-    post({ type: "preview", id, ok: true, details, thumbnail: { ...thumbnail, rgba } }, [rgba]);
+    post({ type: "preview", id, ok: true, details, thumbnail });
   };
 }
 

@@ -14,6 +14,7 @@ Importing this module imports neither pydicom nor numpy: pydicom looks for numpy
 when it is first imported, so nothing here may import it before the worker has loaded numpy.
 """
 
+import base64
 import gc
 import io
 import sys
@@ -117,7 +118,7 @@ def engine() -> dict[str, Any]:
 def _previewer(send: Preview) -> "Inspect":
     """Return the ``inspect`` hook of :func:`dicompress.service.convert` that sends the preview to `send`.
 
-    `send` gets ``{"ok": True, "details": dict, "thumbnail": {"width", "height", "rgba"}}``
+    `send` gets ``{"ok": True, "details": dict, "thumbnail": {"width", "height", "url"}}``
     or a failure dict; the hook never raises, so a failed preview never fails the conversion.
     """
     def inspect(ds: Any, shape: Any, frame: bytes) -> None:
@@ -126,6 +127,15 @@ def _previewer(send: Preview) -> "Inspect":
         _send_preview(send, lambda: describe_frame(ds, shape, frame))
 
     return inspect
+
+
+def _data_url(png: bytes) -> str:
+    """Return a ``data:`` URL of the PNG file `png`.
+
+    The page shows thousands of thumbnails as images of such URLs: a canvas per row, or a
+    Blob URL per row (a request to the browser each), costs its thread far more.
+    """
+    return "data:image/png;base64," + base64.b64encode(png).decode("ascii")
 
 
 def _send_preview(send: Preview, describe: "Callable[[], tuple[Details, Thumbnail]]") -> None:
@@ -137,7 +147,7 @@ def _send_preview(send: Preview, describe: "Callable[[], tuple[Details, Thumbnai
         found = {
             "ok": True,
             "details": details.as_dict(),
-            "thumbnail": {"width": thumbnail.width, "height": thumbnail.height, "rgba": thumbnail.rgba},
+            "thumbnail": {"width": thumbnail.width, "height": thumbnail.height, "url": _data_url(thumbnail.png())},
         }
     except ConversionError as exc:  # nothing to show (a video, say): the row says why it was kept
         found = _failure(exc.code, str(exc))
@@ -179,8 +189,8 @@ def convert(
     preview : callable, optional
         Called once, before the first frame is encoded, with the details and a thumbnail
         of the file: ``{"ok": True, "details": dict, "thumbnail": {"width", "height",
-        "rgba"}}`` (:mod:`dicompress.preview`), or a failure dict when they cannot be
-        made. A file that fails before its first frame is read gets no preview.
+        "url"}}`` (:mod:`dicompress.preview`; the url is a ``data:`` URL of a PNG), or a
+        failure dict when they cannot be made. A file that fails before its first frame is read gets no preview.
 
     Returns
     -------

@@ -5,6 +5,8 @@ identifying values are never part of the details.
 """
 
 import math
+import struct
+import zlib
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
 from operator import itemgetter
@@ -18,6 +20,8 @@ from dicompress.reading.data_set_checks import count_elements
 from dicompress.reading.dicom_input import Geometry, geometry, read_dataset, source_frames, transfer_syntax
 from dicompress.reading.image_pixel import whole_number
 
+#: The first eight bytes of every PNG file.
+_PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 #: Longest side of a thumbnail, in pixels.
 THUMBNAIL_SIDE = 160
 #: Widest range of values whose levels are looked up in a table (1 MB) rather than a dict.
@@ -37,6 +41,28 @@ class Thumbnail:
     width: int
     height: int
     rgba: bytes
+
+    def png(self) -> bytes:
+        """Return the picture as a PNG file: grey, one byte a pixel, where every pixel is grey; else RGB.
+
+        Every pixel is opaque, so the alpha channel is left out.
+        """
+        grey = self.rgba[0::4] == self.rgba[1::4] == self.rgba[2::4]
+        channels = 1 if grey else 3
+        pixels = bytearray(self.width * self.height * channels)
+        for channel in range(channels):
+            pixels[channel::channels] = self.rgba[channel::4]
+        stride = self.width * channels
+        # Each row of pixels follows its filter type, 0 (none); the fastest compression is nearly as small.
+        rows = b"".join(b"\0" + pixels[top : top + stride] for top in range(0, len(pixels), stride))
+        header = struct.pack(">IIBBBBB", self.width, self.height, 8, 0 if grey else 2, 0, 0, 0)
+        chunks = ((b"IHDR", header), (b"IDAT", zlib.compress(rows, 1)), (b"IEND", b""))
+        return _PNG_SIGNATURE + b"".join(_png_chunk(kind, data) for kind, data in chunks)
+
+
+def _png_chunk(kind: bytes, data: bytes) -> bytes:
+    """Return one PNG chunk: length, type, data and the CRC-32 of type and data."""
+    return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
 
 
 @dataclass(frozen=True)

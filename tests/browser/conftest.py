@@ -205,7 +205,9 @@ class App:
         For tests that check many results (see test_compressed_page's app); the page's CSP
         forbids the read unless the context bypasses it.
         """
-        href = self.row(filename).locator("[data-testid=download]").get_attribute("href")
+        link = self.row(filename).locator("[data-testid=download]")
+        link.focus()  # the page makes the link's Blob URL when it is first reached
+        href = link.get_attribute("href")
         text = self.page.evaluate("""async (url) => {
           const bytes = new Uint8Array(await (await fetch(url)).arrayBuffer());
           let text = "";

@@ -23,8 +23,15 @@ FILES = {
     "preview-MR_small_RLE.dcm": ("MR_small_RLE.dcm", "explicit"),
 }
 
-CANVAS_PIXELS = """(canvas) => {
-  const data = canvas.getContext("2d").getImageData(0, 0, canvas.width, canvas.height).data;
+# The pixels of a thumbnail image as the browser decoded it, drawn into a canvas of its own.
+IMAGE_PIXELS = """async (image) => {
+  await image.decode();
+  const canvas = document.createElement("canvas");
+  canvas.width = image.naturalWidth;
+  canvas.height = image.naturalHeight;
+  const context = canvas.getContext("2d");
+  context.drawImage(image, 0, 0);
+  const data = context.getImageData(0, 0, canvas.width, canvas.height).data;
   let text = "";
   for (let i = 0; i < data.length; i += 0x8000) text += String.fromCharCode(...data.subarray(i, i + 0x8000));
   return {width: canvas.width, height: canvas.height, rgba: btoa(text)};
@@ -43,10 +50,10 @@ def previewed(app: App, tmp_path_factory) -> dict[str, Path]:
     return sources
 
 
-def canvas(app: App, name: str) -> dict:
+def thumbnail_pixels(app: App, name: str) -> dict:
     thumbnail = app.row(name).get_by_test_id("thumbnail")
     expect(thumbnail).to_have_count(1)
-    picture = thumbnail.evaluate(CANVAS_PIXELS)
+    picture = thumbnail.evaluate(IMAGE_PIXELS)
     picture["rgba"] = base64.b64decode(picture["rgba"])
     return picture
 
@@ -60,7 +67,7 @@ def details(app: App, name: str) -> dict[str, str]:
 
 def test_thumbnail_of_us1_is_a_colour_image_of_the_right_aspect_ratio(app: App, previewed):
     ds = dcmread(previewed["preview-US1_UNCR.dcm"])
-    picture = canvas(app, "preview-US1_UNCR.dcm")
+    picture = thumbnail_pixels(app, "preview-US1_UNCR.dcm")
     assert abs(picture["width"] / picture["height"] - ds.Columns / ds.Rows) < 0.01
     assert max(picture["width"], picture["height"]) == 160
     rgba = picture["rgba"]
@@ -72,13 +79,13 @@ def test_thumbnail_of_us1_is_a_colour_image_of_the_right_aspect_ratio(app: App, 
 @pytest.mark.parametrize("name", FILES)
 def test_thumbnail_shows_exactly_what_dicompress_preview_made(app: App, previewed, name):
     _, expected = describe(previewed[name].read_bytes())
-    picture = canvas(app, name)
+    picture = thumbnail_pixels(app, name)
     assert (picture["width"], picture["height"]) == (expected.width, expected.height)
     assert picture["rgba"] == expected.rgba
 
 
 def test_grey_thumbnail_is_windowed_to_the_data_range(app: App, previewed):
-    rgba = canvas(app, "preview-CT_small.dcm")["rgba"]
+    rgba = thumbnail_pixels(app, "preview-CT_small.dcm")["rgba"]
     greys = rgba[0::4]
     assert rgba[1::4] == greys and rgba[2::4] == greys
     assert (min(greys), max(greys)) == (0, 255)
