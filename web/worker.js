@@ -43,7 +43,7 @@ async function loadCodecs(id, families) {
   } catch (err) {
     const reason = String(err.message || err).split("\n")[0];
     const message = `the ${families.join(", ")} codec could not be loaded: ${reason}`;
-    post({ type: "result", id, ok: false, code: "decoder-unavailable", message, skipped: false, warnings: [] });
+    post({ type: "result", id, ok: false, code: "codec-unavailable", message, skipped: false, warnings: [] });
     return false;
   }
 }

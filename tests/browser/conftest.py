@@ -217,7 +217,8 @@ class App:
         return base64.b64decode(text)
 
     def error_text(self, filename: str) -> str:
-        return self.row(filename).locator("[data-testid=error]").inner_text()
+        # The row's text, shown or not: a row out of sight is not rendered (content-visibility), so has no innerText.
+        return self.row(filename).locator("[data-testid=error]").text_content()
 
 
 def new_app(browser: Browser, url: str, downloads: Path, engine: str, dist: Path, **context_options) -> App:

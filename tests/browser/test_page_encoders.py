@@ -123,3 +123,21 @@ def test_damaged_input_fails_in_one_line_and_the_next_file_converts(app, convert
     assert app.row(damaged.name).get_attribute("data-code")
     assert message.strip() and "\n" not in message.strip() and "Traceback" not in message, message
     assert app.wait_finished(good.name) == "done", app.row(good.name).inner_text()
+
+
+def test_an_encoder_the_page_cannot_download_fails_its_file_in_one_line_and_the_others_go_on(
+        browser, servers, dist, tmp_path):
+    app = new_app(browser, servers.origin + "/", tmp_path / "downloads", "numpy", dist).open().wait_ready()
+    try:
+        app.context.route("**/codecs/charls-encoder/**", lambda route: route.abort("failed"))
+        refused = copy_as(corpus.path("CT_small.dcm"), tmp_path, "unloadable-CT_small.dcm")
+        app.add([refused], "jpeg-ls")
+        assert app.wait_finished(refused.name) == "error"
+        assert app.row(refused.name).get_attribute("data-code") == "codec-unavailable"
+        message = app.error_text(refused.name)
+        assert "\n" not in message and re.search(r"charls-encoder.* could not be loaded", message), message
+        other = copy_as(corpus.path("MR_small.dcm"), tmp_path, "after-MR_small.dcm")
+        app.add([other], "rle")
+        assert app.wait_finished(other.name) == "done"
+    finally:
+        app.context.close()
