@@ -147,7 +147,7 @@ class _TemporaryFile(io.FileIO):
     def write(self, data: "ReadableBuffer", /) -> int:
         """Write all of `data`; return its length."""
         _write_all(self.fileno(), data)
-        return len(memoryview(data))
+        return memoryview(data).nbytes
 
 
 def _make_folders(folder: Path) -> list[Path]:
@@ -184,7 +184,7 @@ def _create_temporary(path: Path) -> tuple[int, str]:
 
 def _write_all(descriptor: int, data: "ReadableBuffer") -> None:
     """Write all of `data` to an open file (:func:`os.write` may write less at a time)."""
-    view = memoryview(data)
+    view = memoryview(data).cast("B")
     while view:
         view = view[os.write(descriptor, view):]
 
