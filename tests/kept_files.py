@@ -116,6 +116,17 @@ def one_bit(
     return _written(ds), pixels
 
 
+def repeated_one_bit(frames: int) -> bytes:
+    """Return a 1-bit segmentation of `frames` frames of 256 x 256, each the first of :func:`one_bit`'s.
+
+    Frames of 8 KiB end on a byte boundary, so the file (of any size) is made by repeating
+    one frame's bytes, without the pixels of all frames in memory.
+    """
+    ds = dcmread(BytesIO(one_bit(256, 256, 1)[0]))
+    ds.NumberOfFrames, ds.PixelData = frames, ds.PixelData * frames
+    return _written(ds)
+
+
 def make_mixed_study(root: Path) -> Path:
     """Write a study folder of six objects, four of which RLE Lossless cannot hold; return `root`.
 

@@ -13,9 +13,12 @@ from pydicom.uid import RLELossless
 
 from dicompress import browser
 from dicompress.browser_files import BlobReader, StorageFullError, StoredResult, UnreadableSourceError
+from tests import kept_files
 from tests.dicom_files import file_bytes, read, rewritten
 
 CHUNK = 1000
+#: 16 MiB of 1-bit frames of 256 x 256: a file the page streams (web/worker.js STREAM_FROM_BYTES).
+FRAMES_1_BIT = 2048
 
 
 class Source:
@@ -26,6 +29,7 @@ class Source:
         self._data = data
         self._fail_from = fail_from
         self.reads = 0
+        self.bytes_read = 0
 
     def read(self, offset: int, length: int) -> bytes:
         self.reads += 1
@@ -33,7 +37,9 @@ class Source:
             error = OSError("A requested file or directory could not be found")
             error.name = "NotReadableError"  # as a JsException names the DOMException
             raise error
-        return self._data[offset: offset + min(length, CHUNK)]
+        piece = self._data[offset: offset + min(length, CHUNK)]
+        self.bytes_read += len(piece)
+        return piece
 
 
 class Store:
@@ -153,3 +159,33 @@ def test_a_file_whose_single_frame_python_in_the_page_cannot_hold_is_refused_wit
         "A single frame of this file is too large for the browser: 2.70 GB, and a browser tab can convert frames "
         "up to about 859.0 MB (Python in WebAssembly has 4 GB of memory at most). Use the dicompress command "
         "line on your computer instead: dicompress FILE -o OUT/")}
+
+
+@pytest.mark.parametrize("make", [
+    lambda: file_bytes("liver.dcm"),  # 1-bit segmentation
+    lambda: file_bytes("liver_expb.dcm"),  # the same, big endian (OW words)
+    kept_files.float_image,
+    lambda: kept_files.float_image("DoubleFloatPixelData", big_endian=True),
+    kept_files.mpeg2_video,  # nothing decodes it: the same failed preview
+], ids=["1-bit", "1-bit big endian", "float", "double float big endian", "MPEG-2"])
+def test_a_streamed_file_kept_unchanged_gets_the_preview_its_bytes_get(make):
+    data = make()
+    streamed, in_memory = [], []
+    done = browser.convert_file(Source(data), Store(), "rle", preview=streamed.append)
+    expected = browser.convert(data, "rle", preview=in_memory.append)
+    assert done["kept"] is True and done == expected
+    assert len(streamed) == 1 and streamed == in_memory
+    assert streamed[0]["ok"] is (expected["code"] != "already-compressed"), streamed
+
+
+def test_the_preview_of_a_large_kept_1_bit_file_reads_its_head_and_first_frame_only():
+    data = kept_files.repeated_one_bit(FRAMES_1_BIT)
+    source, sent, single = Source(data), [], []
+    done = browser.convert_file(source, Store(), "rle", preview=sent.append)
+    assert (done["kept"], done["code"]) == (True, "bit-packed-pixel-data")
+    browser.convert(kept_files.repeated_one_bit(1), "rle", preview=single.append)
+    assert len(sent) == 1 and sent[0]["ok"], sent
+    assert sent[0]["details"] == {**single[0]["details"], "frames": FRAMES_1_BIT}
+    assert sent[0]["thumbnail"] == single[0]["thumbnail"]  # the first frame's
+    # The head (the conversion's read, then the preview's) and the first frame: not 16 MiB of frames.
+    assert source.bytes_read < 1 << 20

@@ -5,6 +5,7 @@ import os
 import resource
 import threading
 from io import BytesIO
+from pathlib import Path
 
 import pytest
 from pydicom.uid import RLELossless
@@ -130,3 +131,31 @@ def test_write_new_refuses_an_existing_name_and_leaves_no_temporary_file(tmp_pat
     assert (tmp_path / "x.dcm").read_bytes() == b"first"
     outputs.write_new(tmp_path / "x.dcm", BytesIO(b"second"), replace=True)
     assert (tmp_path / "x.dcm").read_bytes() == b"second"
+
+
+def _bytes_written() -> int:
+    """Return the bytes this process has passed to ``write`` calls so far (Linux's ``wchar``)."""
+    counters = dict(line.split(": ") for line in Path("/proc/self/io").read_text().splitlines())
+    return int(counters["wchar"])
+
+
+@pytest.mark.skipif(not Path("/proc/self/io").exists(), reason="needs Linux's per-process I/O counters")
+@pytest.mark.parametrize("target", ["explicit", "rle"])
+def test_a_result_is_written_once_straight_into_its_temporary_file_next_to_it(tmp_path, capsys, target):
+    source = copy_test_file("RG1_UNCR.dcm", tmp_path / "in")
+    main([str(source), "-o", str(tmp_path / "warm"), "--syntax", target, "--jobs", "1"])  # imports done
+    before = _bytes_written()
+    assert main([str(source), "-o", str(tmp_path / "out"), "--syntax", target, "--jobs", "1"]) == 0
+    written = _bytes_written() - before
+    result = (tmp_path / "out" / "RG1_UNCR.dcm").stat().st_size
+    assert result > 3_000_000
+    assert result <= written < result + 10_000  # the result once, and the manifest's line
+
+
+def test_a_file_that_fails_leaves_no_folder_behind(tmp_path, capsys):
+    copy_test_file("CT_small.dcm", tmp_path / "in" / "good")
+    copy_test_file("JPEG-lossy.dcm", tmp_path / "in" / "bad")  # no decoder here: it fails while converting
+    assert main([str(tmp_path / "in"), "-o", str(tmp_path / "out"), "--jobs", "1"]) == 1
+    assert totals_line(capsys.readouterr().out) == "2 files: 1 converted, 0 copied, 0 up to date, 0 skipped, 1 failed"
+    assert sorted(p.relative_to(tmp_path / "out").as_posix() for p in (tmp_path / "out").rglob("*")) == [
+        ".dicompress-manifest.jsonl", "good", "good/CT_small.dcm"]

@@ -306,10 +306,10 @@ def _convert(
         if status == "copied":  # nothing to convert: the page offers the file as it is
             return {**_failure(exc.code, frontend.message("copied")), "copied": True}
         if status == "kept":  # valid, not convertible here: offered as it is, so the study stays whole
-            if preview and isinstance(source, bytes):  # refused before its frames were read: described on its own
+            if preview:  # refused before its frames were read: described on its own (a stream: head, first frame)
                 from dicompress.preview import describe
 
-                _send_preview(preview, lambda: describe(source))
+                _send_preview(preview, lambda: describe(source, PAGE_LIMITS))
             return {**_failure(exc.code, frontend.message("kept", reason=str(exc))), "kept": True}
         return _failure(exc.code, str(exc))
     except MemoryError:

@@ -8,7 +8,7 @@ import math
 import struct
 import zlib
 from collections.abc import Callable, Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from operator import itemgetter
 from typing import Any, Literal
 
@@ -19,6 +19,7 @@ from dicompress.limits import DEFAULT_LIMITS, Limits
 from dicompress.reading.data_set_checks import count_elements
 from dicompress.reading.dicom_input import Geometry, geometry, read_dataset, source_frames, transfer_syntax
 from dicompress.reading.image_pixel import whole_number
+from dicompress.reading.source import Readable
 
 #: The first eight bytes of every PNG file.
 _PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
@@ -85,15 +86,18 @@ class Details:
         return asdict(self)
 
 
-def describe(data: bytes, limits: Limits = DEFAULT_LIMITS) -> tuple[Details, Thumbnail]:
-    """Return the details and a thumbnail of the DICOM file in `data`.
+def describe(data: bytes | Readable, limits: Limits = DEFAULT_LIMITS) -> tuple[Details, Thumbnail]:
+    """Return the details and a thumbnail of the DICOM file in `data`, reading only its head and first frame.
 
     Parameters
     ----------
-    data : bytes
-        A DICOM file, uncompressed or RLE Lossless.
+    data : bytes or file object
+        A DICOM file, uncompressed or compressed in a syntax that can be decoded here;
+        a file object is read as :func:`~dicompress.reading.dicom_input.read_dataset`
+        reads it (its long values stay in the file: a file of any size).
     limits : dicompress.limits.Limits, optional
-        How deep sequences may nest and how far a deflated data set may inflate.
+        How deep sequences may nest, how far a deflated data set may inflate, how large
+        a frame may be.
 
     Returns
     -------
@@ -108,8 +112,10 @@ def describe(data: bytes, limits: Limits = DEFAULT_LIMITS) -> tuple[Details, Thu
     """
     with errors.typed_failures():
         ds = read_dataset(data, limits)
-        shape = geometry(ds)
-        return describe_frame(ds, shape, next(iter(source_frames(ds, shape))))
+        shape = geometry(ds, limits)
+        # Bit-packed frames come as one piece of them all: asked for as one frame, only the first is read.
+        first = next(iter(source_frames(ds, replace(shape, frames=1) if shape.bit_packed else shape)))
+        return describe_frame(ds, shape, first)
 
 
 def describe_frame(ds: Dataset, shape: Geometry, frame: bytes) -> tuple[Details, Thumbnail]:

@@ -16,9 +16,14 @@ from pydicom import dcmread
 from pydicom.uid import ExplicitVRLittleEndian, RLELossless
 
 from tests.cli_helpers import tree
-from tests.kept_files import KEPT_FOR_EXPLICIT, KEPT_FOR_RLE, make_mixed_study
+from dicompress.preview import describe
+from tests.kept_files import KEPT_FOR_EXPLICIT, KEPT_FOR_RLE, make_mixed_study, repeated_one_bit
 
 from .conftest import App
+from .test_preview import thumbnail_pixels
+
+#: 16 MiB of 1-bit frames: the worker streams the file (it reads whole only files under 16 MiB).
+STREAMED_1_BIT_FRAMES = 2048
 
 
 def _finish(app: App, folder, target: str) -> dict[str, str]:
@@ -56,6 +61,17 @@ def test_a_study_to_rle_gives_a_whole_zip_with_the_kept_files_unchanged(app: App
         result = dcmread(io.BytesIO(archive.read(f"study/{path}")))
         assert result.file_meta.TransferSyntaxUID == RLELossless
         assert np.array_equal(result.pixel_array, dcmread(study / path).pixel_array)
+
+
+def test_a_streamed_file_kept_unchanged_shows_the_thumbnail_of_its_first_frame(app: App, tmp_path):
+    path = tmp_path / "segmentation.dcm"
+    path.write_bytes(repeated_one_bit(STREAMED_1_BIT_FRAMES))
+    app.add([path], "rle")
+    assert app.wait_finished("segmentation.dcm") == "kept"
+    assert "1-bit pixels" in app.error_text("segmentation.dcm")
+    _, expected = describe(repeated_one_bit(1))
+    picture = thumbnail_pixels(app, "segmentation.dcm")
+    assert (picture["width"], picture["height"], picture["rgba"]) == (expected.width, expected.height, expected.rgba)
 
 
 def test_a_study_to_explicit_converts_1_bit_and_float_objects_to_their_pixels(app: App, tmp_path):

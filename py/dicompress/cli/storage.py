@@ -196,6 +196,45 @@ def walk(folder: Remote, leave_out: Sequence[str]) -> Iterator[tuple[str, int]]:
             yield relative.as_posix(), int(info.get("size") or 0)
 
 
+class NewObject:
+    """A result for object storage being written: a local temporary file, uploaded whole by :meth:`keep`.
+
+    The conversion reads back what it wrote, which an object being uploaded cannot give, so
+    the result is made locally first. Used as a context manager: leaving the block removes
+    the local file.
+
+    Parameters
+    ----------
+    path : Remote
+        The result's key.
+    replace : bool, optional
+        If ``True`` replace an existing object; otherwise (default) fail if one exists.
+
+    Attributes
+    ----------
+    file : file object
+        The local temporary file, open for writing and reading, at position 0.
+    """
+
+    def __init__(self, path: Remote, *, replace: bool = False) -> None:
+        self.path, self.replace = path, replace
+        self.file: BinaryIO = tempfile.NamedTemporaryFile(prefix="dicompress-")  # type: ignore[assignment]
+
+    def __enter__(self) -> "NewObject":
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.file.close()
+
+    def keep(self, content: BinaryIO | None = None) -> None:
+        """Upload what was written to :attr:`file`, or `content` (from its start), as :func:`write_new` does."""
+        if content is None or content is self.file:
+            self.file.flush()  # the upload reads the file by name
+            content = self.file
+        content.seek(0)
+        write_new(self.path, content, replace=self.replace)
+
+
 def write_new(path: Remote, source: BinaryIO, *, replace: bool = False) -> None:
     """Upload the content of the local file `source` as the object `path`, so it is whole or absent.
 

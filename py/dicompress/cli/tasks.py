@@ -1,7 +1,8 @@
 """One file of a command-line run, from its input to its result: what each worker does.
 
 :func:`run` reads the input, finds an up-to-date result or converts the file with
-:func:`dicompress.service.convert_file` into a temporary file, a frame at a time, never
+:func:`dicompress.service.convert_file` straight into the result's temporary file (next
+to the result; a local one for object storage), a frame at a time, never
 holding the file whole (a file without Pixel Data is copied unchanged, a
 DICOMDIR once the files it lists are done; a valid file it cannot convert is kept
 unchanged), records the result in the manifest and writes it safely
@@ -14,7 +15,6 @@ processes only plans and reports); the service is imported on first use.
 """
 
 import os
-import tempfile
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from hashlib import sha256
@@ -25,7 +25,7 @@ from typing import Any, BinaryIO
 from dicompress import frontend
 from dicompress.cli import manifest, outputs, storage
 from dicompress.cli.batch import Job, Options
-from dicompress.cli.storage import Location, Remote
+from dicompress.cli.storage import Location
 from dicompress.cli.study import LeftOut, Member
 
 #: The status of a DICOMDIR whose turn comes once the files it lists are done.
@@ -161,29 +161,43 @@ def _run(task: Task, progress: Progress | None) -> Outcome:
             return Outcome(job, "skipped", reason, code="not-dicom", input_bytes=size)
         if storage.lexists(task.target) and not task.options.overwrite:
             return _existing(task, size, source_sha256)
-        if task.members is not None:
-            result = _directory_result(task, source)
-            return result if isinstance(result, Outcome) else _save(task, size, source_sha256, result)
-        with tempfile.NamedTemporaryFile(prefix="dicompress-") as converted:  # named: an upload reads it by name
-            result = _file_result(task, source, _Sink(converted), size, progress)  # type: ignore[arg-type]
-            return result if isinstance(result, Outcome) else _save(task, size, source_sha256, result)
+        target = task.target
+        try:
+            new = (outputs.NewFile(target, replace=task.options.overwrite) if isinstance(target, Path)
+                   else storage.NewObject(target, replace=task.options.overwrite))
+        except OSError as exc:
+            return _failed(job, "unwritable", f"cannot write {job.name}: {exc.strerror or exc}")
+        with new:
+            if task.members is not None:
+                result = _directory_result(task, source)
+            else:
+                result = _file_result(task, source, _Sink(new.file), size, progress)
+            return result if isinstance(result, Outcome) else _save(task, size, source_sha256, result, new)
 
 
 class _Sink:
-    """A file the service writes a result to, which remembers why a write failed (a full disk...)."""
+    """A file the service writes a result to, which remembers why it failed (a full disk...).
+
+    Buffered writes may fail at any call that flushes (``seek``, ``read``...), not only at ``write``.
+    """
 
     def __init__(self, file: BinaryIO) -> None:
         self.file = file
         self.failure: OSError | None = None
-        self.read, self.seek, self.tell, self.truncate = file.read, file.seek, file.tell, file.truncate
+        self.write, self.read, self.seek, self.tell, self.truncate = (
+            self._remembering(method) for method in (file.write, file.read, file.seek, file.tell, file.truncate))
 
-    def write(self, data: bytes) -> int:
-        """Write `data`; remember the error if that fails."""
-        try:
-            return self.file.write(data)
-        except OSError as exc:
-            self.failure = exc
-            raise
+    def _remembering(self, method: Callable[..., Any]) -> Callable[..., Any]:
+        """Return `method`, remembering the error if a call fails."""
+
+        def call(*args: Any) -> Any:
+            try:
+                return method(*args)
+            except OSError as exc:
+                self.failure = exc
+                raise
+
+        return call
 
 
 def _file_result(
@@ -257,8 +271,9 @@ def _existing(task: Task, size: int, source_sha256: str) -> Outcome:
                    syntax=record.get("syntax"))
 
 
-def _save(task: Task, size: int, source_sha256: str, result: _Result) -> Outcome:
-    """Record `result` in the manifest and write it; return the outcome."""
+def _save(task: Task, size: int, source_sha256: str, result: _Result,
+          new: "outputs.NewFile | storage.NewObject") -> Outcome:
+    """Record `result` in the manifest and put it in place through `new`; return the outcome."""
     job, target = task.job, task.target
     try:
         output_bytes, result_sha256 = _measure(result.file)
@@ -269,10 +284,7 @@ def _save(task: Task, size: int, source_sha256: str, result: _Result) -> Outcome
     try:
         manifest.append(task.output, line)
         result.file.seek(0)
-        if isinstance(target, Remote):
-            storage.write_new(target, result.file, replace=task.options.overwrite)
-        else:
-            outputs.write_new(target, result.file, replace=task.options.overwrite)
+        new.keep(result.file)
     except FileExistsError:
         if target.is_file() and _sha256_file(target) == result_sha256:
             return Outcome(job, "up to date", "written meanwhile by another run", input_bytes=size,
