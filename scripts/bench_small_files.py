@@ -94,8 +94,9 @@ def _tasks() -> dict[str, Callable[[bytes], object]]:
 
     def ours(data: bytes) -> object:
         browser.needs_codecs(data, "rle")
-        result = browser.convert(data, "rle", None, True, preview=lambda preview: None)
-        assert result["ok"] and result["report"]["verified"], result
+        previews: list[dict] = []
+        result = browser.convert(data, "rle", None, True, preview=previews.append)
+        assert result["ok"] and result["report"]["verified"] and previews[0]["ok"], (result, previews)
         return result
 
     def read_write(data: bytes) -> object:
