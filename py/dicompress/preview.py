@@ -160,10 +160,11 @@ def thumbnail(ds: Dataset, shape: Geometry, frame: bytes, side: int = THUMBNAIL_
     height = max(1, round(shape.rows * scale))
     photometric = str(ds.get("PhotometricInterpretation", ""))
     rgba = bytearray(width * height * 4)
-    samples, low, high = _sampled_values(ds, shape, frame, width, height)
+    samples, bounds = _sampled_values(ds, shape, frame, width, height)
     if shape.samples_per_pixel == 1:
         # Grey images are windowed to the range of their values.
         if shape.keyword == "PixelData":
+            low, high = bounds or (min(samples), max(samples))
             levels = _levels(samples, low, (high - low) or 1)
         else:
             levels = _float_levels(samples)
@@ -173,6 +174,7 @@ def thumbnail(ds: Dataset, shape: Geometry, frame: bytes, side: int = THUMBNAIL_
     else:
         # Colour keeps its values, only scaled to 8 bits, so hues stay true.
         top = (1 << whole_number(ds, "BitsStored")) - 1
+        low = bounds[0] if bounds else min(samples)
         scaled = _levels([max(v, 0) for v in samples] if low < 0 else samples, 0, top)
         red, green, blue = (scaled[s::shape.samples_per_pixel] for s in range(3))
         if photometric.startswith("YBR_FULL"):
@@ -215,36 +217,31 @@ def _float_levels(values: Sequence[float]) -> bytes:
 
 def _sampled_values(
     ds: Dataset, shape: Geometry, frame: bytes, width: int, height: int
-) -> tuple[list[Any], Any, Any]:
-    """Return the frame's sample values at a width x height grid, pixel by pixel, and the lowest and highest.
+) -> tuple[list[Any], tuple[int, int] | None]:
+    """Return the frame's sample values at a width x height grid, pixel by pixel, and their bounds if found.
 
     Rows and the samples of a row are picked by C code (slices, ``itemgetter``); only
-    values with bits above Bits Stored are fixed one at a time.
+    values with bits above Bits Stored are fixed one at a time. The bounds (lowest, highest)
+    are found where Bits Stored needs them, so that they are not looked for twice.
     """
     if shape.bit_packed:
-        samples = _sampled_bits(shape, frame, width, height)
-    elif shape.keyword != "PixelData":  # Float or Double Float Pixel Data: no Bits Stored
-        samples = _picked(shape, memoryview(frame).cast("f" if shape.sample_width == 4 else "d"), width, height)
-    else:
-        return _sampled_integers(ds, shape, frame, width, height)
-    return samples, min(samples), max(samples)
-
-
-def _sampled_integers(
-    ds: Dataset, shape: Geometry, frame: bytes, width: int, height: int
-) -> tuple[list[int], int, int]:
-    """Return :func:`_sampled_values` of integer Pixel Data, limited to Bits Stored."""
+        return _sampled_bits(shape, frame, width, height), None
+    if shape.keyword != "PixelData":  # Float or Double Float Pixel Data: no Bits Stored
+        floats = memoryview(frame).cast("f" if shape.sample_width == 4 else "d")
+        return _picked(shape, floats, width, height), None
     signed = whole_number(ds, "PixelRepresentation") == 1
     formats = _SIGNED_FORMATS if signed else _UNSIGNED_FORMATS
     samples = _picked(shape, memoryview(frame).cast(formats[shape.sample_width]), width, height)
-    low, high = min(samples), max(samples)
     stored = whole_number(ds, "BitsStored")
-    if stored < 8 * shape.sample_width and not _within(low, high, stored, signed):
+    if stored >= 8 * shape.sample_width:
+        return samples, None
+    bounds = min(samples), max(samples)
+    if not _within(*bounds, stored, signed):
         # Computed once per distinct value; looked up by C code for every sample.
         fixed = {v: _stored_value(v, stored, signed) for v in set(samples)}
         samples = list(map(fixed.__getitem__, samples))
-        low, high = min(fixed.values()), max(fixed.values())
-    return samples, low, high
+        bounds = min(fixed.values()), max(fixed.values())
+    return samples, bounds
 
 
 def _within(low: int, high: int, bits_stored: int, signed: bool) -> bool:
