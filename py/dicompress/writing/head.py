@@ -4,8 +4,9 @@ When a data set is written in the encoding it was read in, pydicom's ``write_dat
 each element it never decoded (a raw element) as its tag, VR, length and the raw bytes of its
 value. Through pydicom's ``write_data_element`` that costs a dozen Python calls per element,
 the bulk of a small file's conversion; :func:`head_parts` writes such an element with one
-``struct.pack`` instead, byte for byte as pydicom writes it. pydicom still writes the
-preamble and file meta, every element it decoded, every raw element of another kind
+``struct.pack`` instead, byte for byte as pydicom writes it. pydicom still writes the file
+meta (``write_file_meta_info``, as ``dcmwrite`` calls it, but on the data set's own file
+meta rather than a deep copy), every element it decoded, every raw element of another kind
 (undefined length, a value too long for its VR's length field), and the whole head wherever
 the encoding or the character set changes (it then decodes every element).
 """
@@ -19,7 +20,7 @@ from pydicom.charset import default_encoding
 from pydicom.dataelem import DataElement, RawDataElement
 from pydicom.dataset import Dataset
 from pydicom.filebase import DicomBytesIO
-from pydicom.filewriter import write_data_element
+from pydicom.filewriter import write_data_element, write_file_meta_info
 from pydicom.tag import tag_in_exception
 from pydicom.uid import UID, DeflatedExplicitVRLittleEndian
 from pydicom.valuerep import EXPLICIT_VR_LENGTH_32
@@ -27,8 +28,8 @@ from pydicom.valuerep import EXPLICIT_VR_LENGTH_32
 __all__ = ["head_parts"]
 
 _UNDEFINED = 0xFFFFFFFF
-#: SOP Class UID and SOP Instance UID, which ``dcmwrite`` copies into the file meta.
-_SOP_UIDS = (0x00080016, 0x00080018)
+#: Media Storage SOP Class and Instance UIDs in the file meta, and the data set's SOP Class and Instance UIDs.
+_SOP_UIDS = (("MediaStorageSOPClassUID", "SOPClassUID"), ("MediaStorageSOPInstanceUID", "SOPInstanceUID"))
 #: Group length elements of groups above 6 are retired: pydicom does not write them (PS3.5 7.2).
 _LAST_GROUP_WITH_LENGTH = 0x0006FFFF
 
@@ -40,7 +41,9 @@ def head_parts(ds: Dataset, syntax: UID) -> tuple[bytes, bytes]:
     ----------
     ds : pydicom.dataset.Dataset
         The data set, its file meta naming `syntax` already. Like ``dcmwrite``, this decodes
-        in place its SOP Class and Instance UIDs and its Specific Character Set.
+        in place its SOP Class and Instance UIDs and its Specific Character Set; its file
+        meta gets what ``dcmwrite`` gives the copy it writes: the data set's SOP UIDs where
+        they differ, the elements the standard requires, the group length written.
     syntax : pydicom.uid.UID
         The transfer syntax it is written in.
 
@@ -57,15 +60,21 @@ def head_parts(ds: Dataset, syntax: UID) -> tuple[bytes, bytes]:
         if syntax == DeflatedExplicitVRLittleEndian:
             elements = zlib.decompressobj(-zlib.MAX_WBITS).decompress(elements)
         return data[:end], elements
-    # pydicom writes the file meta from what dcmwrite reads of the data set: its preamble and SOP UIDs.
-    shell = Dataset()
-    shell.file_meta = ds.file_meta  # dcmwrite writes a copy
-    shell.preamble = getattr(ds, "preamble", None)
-    for tag in _SOP_UIDS:
-        if tag in ds:
-            shell[tag] = ds[tag]  # decoded in `ds` too, as dcmwrite's ds.get() decodes it
-    data = _written(shell)
-    return data[: _meta_end(data)], _elements(ds)
+    return _file_meta(ds), _elements(ds)
+
+
+def _file_meta(ds: Dataset) -> bytes:
+    """Return the preamble, ``DICM`` and the file meta of `ds`, as ``dcmwrite`` writes them in the file format."""
+    meta = ds.file_meta
+    for meta_keyword, keyword in _SOP_UIDS:
+        ours, theirs = ds.get(keyword), meta.get(meta_keyword)
+        if theirs is None or (ours and ours != theirs):
+            setattr(meta, meta_keyword, ours)
+    output = DicomBytesIO()
+    output.is_implicit_VR, output.is_little_endian = False, True
+    output.write((getattr(ds, "preamble", None) or bytes(128)) + b"DICM")
+    write_file_meta_info(output, meta, enforce_standard=True)  # checks and completes it first
+    return output.getvalue()
 
 
 def _keeps_encoding(ds: Dataset, syntax: UID) -> bool:
@@ -78,6 +87,7 @@ def _keeps_encoding(ds: Dataset, syntax: UID) -> bool:
         encoding == (False, True)
         and ds.original_encoding == encoding
         and ds.original_character_set == ds._character_set
+        and len(getattr(ds, "preamble", None) or bytes(128)) == 128  # else dcmwrite refuses it
     )
 
 
