@@ -20,7 +20,9 @@ time per file of:
 Each measurement runs in a child process (CPython, or Pyodide 0.27.7 in Node through
 ``tests/pyodide/run_checks.mjs --script`` with ``--pyodide``) with a tree's ``py/`` first on the
 path; in it, rounds are interleaved (every task on every file once per round, in a rotating
-order, each ``--repeat`` times in a row). ``--baseline`` measures another tree's ``py/`` the
+order, each ``--repeat`` times in a row), timed in CPU time of the process on CPython
+(``time.process_time``: on a machine shared with other jobs, wall time measures them too), in
+wall time in Pyodide (whose ``process_time`` does not advance). ``--baseline`` measures another tree's ``py/`` the
 same way (an earlier commit: ``git worktree add`` or ``git archive``), for before/after
 figures, its children alternating with this tree's (``--runs`` each). Printed: the median over
 runs and rounds in ms per file, with the ratio dicompress / each peer measured in the same
@@ -37,7 +39,7 @@ import sys
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
-from time import perf_counter
+from time import perf_counter, process_time
 
 ROOT = Path(__file__).resolve().parents[1]
 #: Issue 21's study: its small files.
@@ -61,6 +63,7 @@ def run(cases: str) -> str:
 def measure(files: dict[str, bytes], rounds: int, repeat: int) -> dict[str, dict[str, float]]:
     """Return the median ms per file of every task on every file: ``{task: {file: ms}}``."""
     tasks = _tasks()
+    clock = perf_counter if sys.platform == "emscripten" else process_time
     for task in tasks.values():  # warm: imports, plugins, caches
         for data in files.values():
             task(data)
@@ -69,10 +72,10 @@ def measure(files: dict[str, bytes], rounds: int, repeat: int) -> dict[str, dict
     for number in range(rounds):
         for task in names[number % len(names):] + names[: number % len(names)]:
             for name, data in files.items():
-                started = perf_counter()
+                started = clock()
                 for _ in range(repeat):
                     tasks[task](data)
-                times[task][name].append((perf_counter() - started) / repeat * 1e3)
+                times[task][name].append((clock() - started) / repeat * 1e3)
     return {task: {name: statistics.median(values) for name, values in by_file.items()}
             for task, by_file in times.items()}
 
