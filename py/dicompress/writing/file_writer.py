@@ -130,7 +130,8 @@ class FileWriter:
         self._written = 0
         self._tag = Tag(keyword)
         self._pixel_element = ds.get_item(self._tag, keep_deferred=True)
-        self._tail = [ds.get_item(tag, keep_deferred=True) for tag in ds.keys() if tag > self._tag]
+        pixel_tag = int(self._tag)  # compared as ints: pydicom's BaseTag compares in Python
+        self._tail = [ds.get_item(tag, keep_deferred=True) for tag in ds.keys() if int(tag) > pixel_tag]
         for tag in [self._tag, *(element.tag for element in self._tail)]:
             if tag in ds:
                 del ds[tag]
