@@ -31,6 +31,23 @@ def test_grey_thumbnail_spans_the_full_window():
     assert (min(greys), max(greys)) == (0, 255)
 
 
+@pytest.mark.parametrize("shift", [0, -1500, -3000])  # values above 0, on both sides of 0, below 0
+def test_grey_levels_are_the_values_windowed_to_their_range(shift):
+    import numpy as np
+
+    from tests.dicom_files import rewritten
+
+    def shifted(ds):
+        ds.PixelData = (ds.pixel_array.astype(np.int16) + shift).tobytes()
+
+    data = rewritten("CT_small.dcm", shifted)  # signed, 128 x 128: every pixel in the thumbnail
+    values = read(data).pixel_array.astype(np.int64).ravel()
+    low, high = int(values.min()), int(values.max())
+    assert (low < 0) == (shift < 0) and (high < 0) == (shift == -3000)
+    _, thumbnail = describe(data)
+    assert thumbnail.rgba[0::4] == ((values - low) * 255 // (high - low)).astype(np.uint8).tobytes()
+
+
 def test_ybr_full_thumbnail_is_converted_to_rgb():
     _, thumbnail = describe(file_bytes("SC_ybr_full_uncompressed.dcm"))
     red, green, blue, _ = _pixel(thumbnail, 50, 2)  # the top stripe is pure red

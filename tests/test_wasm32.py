@@ -13,7 +13,9 @@ sha256-checked numpy, PyPI pydicom), mounts the working tree's ``py/`` and runs
   message, as on CPython (and an overrunning segment is cut with the same warning);
 * the file service converts 1-bit and float images to Explicit VR Little Endian and
   Deflated byte for byte as on CPython, to the source pixels, and refuses them for RLE
-  Lossless with the same error code (the page then keeps them unchanged).
+  Lossless with the same error code (the page then keeps them unchanged);
+* the page's adapter (``dicompress.browser.convert`` with its preview) gives the files, details
+  and thumbnails it gives on CPython, grey values on both sides of 0 and sampled colour included.
 
 Streams longer than the decoder's small-frame threshold (24576 bytes) take its numpy
 path; the cases reach it at 1, 2 and 4 bytes per sample. Nothing here is skipped: a
@@ -92,6 +94,16 @@ def _float(keyword: str, big_endian: bool) -> Callable[[], tuple[bytes, np.ndarr
     return make
 
 
+def _shifted(name: str, shift: int) -> bytes:
+    """Return signed 16-bit test file `name` with `shift` added to every pixel value."""
+    from tests.dicom_files import rewritten
+
+    def change(ds: Any) -> None:
+        ds.PixelData = (ds.pixel_array.astype(np.int16) + shift).tobytes()
+
+    return rewritten(name, change)
+
+
 #: Whole files the service converts in Pyodide: (maker of the file and its pixels, target).
 CONVERT_CASES: dict[str, tuple[Callable[[], tuple[bytes, np.ndarray | None]], str]] = {
     "liver.dcm to explicit": (_testdata("liver.dcm"), "explicit"),
@@ -117,6 +129,17 @@ STREAMED_CASES: dict[str, tuple[Callable[[], tuple[bytes, np.ndarray | None]], s
         lambda: (with_elements_after_pixel_data("CT_small.dcm"), None), "explicit"),
     "elements after Pixel Data to deflate, streamed": (
         lambda: (with_elements_after_pixel_data("CT_small.dcm"), None), "deflate"),
+}
+#: Files the page's adapter converts in Pyodide with its preview (details, thumbnail); expected:
+#: what it gives on CPython.
+PAGE_CASES: dict[str, tuple[Callable[[], bytes], str]] = {
+    "CT_small.dcm to rle": (lambda: _testdata("CT_small.dcm")()[0], "rle"),
+    "CT_small.dcm with negative values to rle": (lambda: _shifted("CT_small.dcm", -1500), "rle"),
+    "CT_small.dcm with values below 0 only to rle": (lambda: _shifted("CT_small.dcm", -3000), "rle"),
+    "MR_small.dcm to rle": (lambda: _testdata("MR_small.dcm")()[0], "rle"),
+    "SC_rgb_small_odd.dcm to rle": (lambda: _testdata("SC_rgb_small_odd.dcm")()[0], "rle"),
+    "US1_UNCR.dcm (RGB, sampled) to rle": (lambda: _testdata("US1_UNCR.dcm")()[0], "rle"),
+    "float to rle (kept)": (lambda: _float("FloatPixelData", False)()[0], "rle"),
 }
 #: What the peers encode: DCMTK needs a file, pylibjpeg-rle takes any frame.
 DCMCRLE_CASES = ENCODE_IMAGES
@@ -349,10 +372,18 @@ def add_convert_cases(cases: Cases) -> None:
         cases.add("convert", case, entry, checks.convert_outcome(data, target))
 
 
+def add_page_cases(cases: Cases) -> None:
+    """Add whole files for the page's adapter; expect what it gives on CPython."""
+    for number, (case, (make, target)) in enumerate(PAGE_CASES.items()):
+        data = make()
+        cases.add("page", case, {"file": cases.write(f"page/{number}.dcm", data), "target": target},
+                  checks.page_outcome(data, target))
+
+
 def prepare_cases(folder: Path) -> Cases:
     """Write every case into `folder` (with ``manifest.json``) and return it with CPython's expectations."""
-    cases = Cases(folder, {"encode": [], "decode": [], "corrupt": [], "convert": []},
-                  {"encode": {}, "decode": {}, "corrupt": {}, "convert": {}})
+    cases = Cases(folder, {"encode": [], "decode": [], "corrupt": [], "convert": [], "page": []},
+                  {"encode": {}, "decode": {}, "corrupt": {}, "convert": {}, "page": {}})
     for case in ENCODE_CASES:
         add_encode_case(cases, case)
     for case in DCMCRLE_CASES:
@@ -361,6 +392,7 @@ def prepare_cases(folder: Path) -> Cases:
         add_peer_case(cases, "pylibjpeg-rle", case, pylibjpeg_streams(case))
     add_corrupt_cases(cases)
     add_convert_cases(cases)
+    add_page_cases(cases)
     (folder / "manifest.json").write_text(json.dumps(cases.manifest))
     return cases
 
@@ -545,6 +577,13 @@ def test_1_bit_and_float_files_convert_in_pyodide_as_on_cpython_to_the_source_pi
     assert ours["code"] is None
     assert ours == {key: value for key, value in expected.items() if key != "source_pixels"}
     assert ours["pixels"] == expected["source_pixels"]
+
+
+@pytest.mark.parametrize("case", PAGE_CASES)
+def test_the_page_adapter_converts_and_previews_in_pyodide_as_on_cpython(wasm32, case):
+    ours, expected = wasm32.results["page"][case], wasm32.expected["page"][case]
+    assert len(expected["previews"]) == 1 and expected["previews"][0]["thumbnail"] is not None
+    assert ours == expected
 
 
 @pytest.mark.parametrize("case, code", [

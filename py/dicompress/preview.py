@@ -190,13 +190,13 @@ def thumbnail(ds: Dataset, shape: Geometry, frame: bytes, side: int = THUMBNAIL_
     scale = min(1.0, side / max(shape.rows, shape.columns))
     width = max(1, round(shape.columns * scale))
     height = max(1, round(shape.rows * scale))
-    samples = _sampled_values(ds, shape, frame, width, height)
     photometric = str(ds.get("PhotometricInterpretation", ""))
     rgba = bytearray(width * height * 4)
+    samples, bounds = _sampled_values(ds, shape, frame, width, height)
     if shape.samples_per_pixel == 1:
         # Grey images are windowed to the range of their values.
         if shape.keyword == "PixelData":
-            low, high = min(samples), max(samples)
+            low, high = bounds or (min(samples), max(samples))
             levels = _levels(samples, low, (high - low) or 1)
         else:
             levels = _float_levels(samples)
@@ -206,7 +206,8 @@ def thumbnail(ds: Dataset, shape: Geometry, frame: bytes, side: int = THUMBNAIL_
     else:
         # Colour keeps its values, only scaled to 8 bits, so hues stay true.
         top = (1 << whole_number(ds, "BitsStored")) - 1
-        scaled = _levels([max(v, 0) for v in samples] if min(samples) < 0 else samples, 0, top)
+        low = bounds[0] if bounds else min(samples)
+        scaled = _levels([max(v, 0) for v in samples] if low < 0 else samples, 0, top)
         red, green, blue = (scaled[s::shape.samples_per_pixel] for s in range(3))
         if photometric.startswith("YBR_FULL"):
             red, green, blue = map(bytes, _ybr_to_rgb(list(red), list(green), list(blue)))
@@ -219,15 +220,23 @@ def _levels(values: Sequence[int], low: int, span: int) -> bytes:
     """Return `values` from `low` to ``low + span`` as levels 0 to 255 (``(v - low) * 255 // span``)."""
     if low == 0 and span == 255:
         return bytes(values)  # 8-bit values are their own levels
-    if span > _TABLE_SPAN:
-        # Computed once per distinct value; looked up by C code for every sample.
+    high = low + span
+    level: bytes | dict[int, int]
+    if max(high + 1, 0) + max(-low, 0) > _TABLE_SPAN:
+        # Computed once per distinct value.
         level = {v: (v - low) * 255 // span for v in set(values)}
-        return bytes(map(level.__getitem__, values))
-    # The level of every value from low to low + span, built from its 256 runs; looked up
-    # by C code for every sample (no Python code per sample or per distinct value).
-    starts = [-(-k * span // 255) for k in range(256)]
-    table = b"".join(bytes((k,)) * (starts[k + 1] - starts[k]) for k in range(255)) + b"\xff"
-    return bytes(map(table.__getitem__, map((-low).__add__, values) if low else values))
+    else:
+        # The level of every value from low to high, built from its 256 runs (no Python
+        # code per value), laid out so that each value is its own index: values from 0 up
+        # from the start, negative values from the end (as Python indexes bytes).
+        starts = [-(-k * span // 255) for k in range(256)]
+        runs = b"".join(bytes((k,)) * (starts[k + 1] - starts[k]) for k in range(255)) + b"\xff"
+        below = max(-low, 0)
+        level = bytes(max(low, 0)) + runs[below:] + runs[:below] + bytes(max(-high - 1, 0))
+    # Looked up by C code for every sample, the value itself the index (no Python code per sample).
+    if len(values) == 1:
+        return bytes((level[values[0]],))
+    return bytes(itemgetter(*values)(level))
 
 
 def _float_levels(values: Sequence[float]) -> bytes:
@@ -238,32 +247,40 @@ def _float_levels(values: Sequence[float]) -> bytes:
     return bytes(int((v - low) * 255 // span) if math.isfinite(v) else 0 for v in values)
 
 
-def _sampled_values(ds: Dataset, shape: Geometry, frame: bytes, width: int, height: int) -> list[Any]:
-    """Return the frame's sample values at a width x height grid, pixel by pixel.
+def _sampled_values(
+    ds: Dataset, shape: Geometry, frame: bytes, width: int, height: int
+) -> tuple[list[Any], tuple[int, int] | None]:
+    """Return the frame's sample values at a width x height grid, pixel by pixel, and their bounds if found.
 
     Rows and the samples of a row are picked by C code (slices, ``itemgetter``); only
-    values with bits above Bits Stored are fixed one at a time.
+    values with bits above Bits Stored are fixed one at a time. The bounds (lowest, highest)
+    are found where Bits Stored needs them, so that they are not looked for twice.
     """
     if shape.bit_packed:
-        return _sampled_bits(shape, frame, width, height)
+        return _sampled_bits(shape, frame, width, height), None
     if shape.keyword != "PixelData":  # Float or Double Float Pixel Data: no Bits Stored
         floats = memoryview(frame).cast("f" if shape.sample_width == 4 else "d")
-        return _picked(shape, floats, width, height)
+        return _picked(shape, floats, width, height), None
     signed = whole_number(ds, "PixelRepresentation") == 1
     formats = _SIGNED_FORMATS if signed else _UNSIGNED_FORMATS
     samples = _picked(shape, memoryview(frame).cast(formats[shape.sample_width]), width, height)
     stored = whole_number(ds, "BitsStored")
-    if stored < 8 * shape.sample_width and not _within(samples, stored, signed):
+    if stored >= 8 * shape.sample_width:
+        return samples, None
+    bounds = min(samples), max(samples)
+    if not _within(*bounds, stored, signed):
         # Computed once per distinct value; looked up by C code for every sample.
         fixed = {v: _stored_value(v, stored, signed) for v in set(samples)}
-        return list(map(fixed.__getitem__, samples))
-    return samples
+        samples = list(map(fixed.__getitem__, samples))
+        bounds = min(fixed.values()), max(fixed.values())
+    return samples, bounds
 
 
-def _within(samples: Sequence[int], bits_stored: int, signed: bool) -> bool:
-    """Return whether every sample is a value of `bits_stored` bits already (nothing above them)."""
-    low, high = (-(1 << (bits_stored - 1)), (1 << (bits_stored - 1)) - 1) if signed else (0, (1 << bits_stored) - 1)
-    return not samples or (low <= min(samples) and max(samples) <= high)
+def _within(low: int, high: int, bits_stored: int, signed: bool) -> bool:
+    """Return whether samples from `low` to `high` are values of `bits_stored` bits already (nothing above them)."""
+    if signed:
+        return -(1 << (bits_stored - 1)) <= low and high < 1 << (bits_stored - 1)
+    return 0 <= low and high < 1 << bits_stored
 
 
 def _sampled_bits(shape: Geometry, frame: bytes, width: int, height: int) -> list[int]:

@@ -10,14 +10,16 @@ The folder holds ``manifest.json`` and the frames as files. The manifest::
     {"encode":  [{"case": ..., "geometry": {...}, "frames": [{"raw": path, "le": path}, ...]}],
      "decode":  [{"case": ..., "geometry": {...}, "frames": [path, ...]}],
      "corrupt": [{"case": ..., "geometry": {...}, "frame": path}],
-     "convert": [{"case": ..., "file": path, "target": "explicit"}]}
+     "convert": [{"case": ..., "file": path, "target": "explicit"}],
+     "page":    [{"case": ..., "file": path, "target": "rle"}]}
 
 ``geometry`` holds ``rows``, ``columns``, ``samples_per_pixel``, ``bytes_per_sample``,
 ``byteorder`` and ``planar_configuration``; ``raw`` is a frame as the file stores it, ``le``
 the same samples little endian and interleaved (what pydicom's encoder takes). Paths are
 relative to the folder. A ``convert`` case is a whole DICOM file converted by the file
 service (``dicompress.service.convert``, or ``convert_file`` from a reader when the case says
-``"streamed": true``), as the page converts it (:func:`convert_outcome`).
+``"streamed": true``), as the page converts it (:func:`convert_outcome`). A ``page`` case is a
+whole file converted by the page's adapter with its preview (:func:`page_outcome`).
 
 Only the public face of the codec is used (``from dicompress import rle``: ``encode_frame``,
 ``decode_frame``, ``RLEError``) and pydicom's plugin API, so the checks do not depend on how
@@ -211,6 +213,40 @@ def convert_outcome(data: bytes, target: str, streamed: bool = False) -> dict[st
     return {"code": None, "output": digest(output), "pixels": digest(pixels.tobytes())}
 
 
+def page_outcome(data: bytes, target: str) -> dict[str, Any]:
+    """Convert a whole DICOM file as the page's worker does; return what the page gets, as digests.
+
+    Parameters
+    ----------
+    data : bytes
+        The file.
+    target : str
+        The target's name.
+
+    Returns
+    -------
+    dict
+        ``{"ok", "code", "output": digest or None, "previews": [{"details", "code", "thumbnail"}]}``:
+        ``dicompress.browser.convert``'s result and each preview it sent (thumbnail: a digest of its RGBA).
+    """
+    from dicompress import browser
+
+    previews: list[dict[str, Any]] = []
+    result = browser.convert(data, target, None, True, preview=previews.append)
+    return {
+        "ok": result["ok"],
+        "code": result.get("code"),
+        "output": digest(result["data"]) if result["ok"] else None,
+        "previews": [{"details": p.get("details"), "code": p.get("code"),
+                      "thumbnail": digest(p["thumbnail"]["rgba"]) if p["ok"] else None} for p in previews],
+    }
+
+
+def _page_case(folder: Path, case: dict[str, Any]) -> dict[str, Any]:
+    """Convert the file of a page case with the page's adapter."""
+    return page_outcome((folder / case["file"]).read_bytes(), case["target"])
+
+
 def _convert_case(folder: Path, case: dict[str, Any]) -> dict[str, Any]:
     """Convert the file of a convert case to its target."""
     return convert_outcome((folder / case["file"]).read_bytes(), case["target"], case.get("streamed", False))
@@ -242,12 +278,12 @@ def run(folder: str) -> str:
     -------
     str
         JSON: ``environment``, ``seconds`` (per section) and, per case name, the
-        results of ``encode``, ``decode``, ``corrupt`` and ``convert``.
+        results of ``encode``, ``decode``, ``corrupt``, ``convert`` and ``page``.
     """
     root = Path(folder)
     manifest = json.loads((root / "manifest.json").read_text())
     sections = {"encode": _encode_case, "decode": _decode_case, "corrupt": _corrupt_case,
-                "convert": _convert_case}
+                "convert": _convert_case, "page": _page_case}
     results: dict[str, Any] = {"environment": environment(), "seconds": {}}
     for section, check in sections.items():
         start = time.perf_counter()

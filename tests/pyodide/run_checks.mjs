@@ -2,6 +2,7 @@
 //
 //   node tests/pyodide/run_checks.mjs --numpy WHEEL --pydicom WHEEL --py DIR --cases DIR [--codecs DIST]
 //   node tests/pyodide/run_checks.mjs ... --cases DIR --fuzz INDEX,INDEX,...
+//   node tests/pyodide/run_checks.mjs ... --cases DIR --script FILE.py
 //
 // With --codecs, DIST is a build (scripts/build.py) whose codecs/ the page's codec bridge
 // (web/codecs.js) loads, registered as Python's `dicompress_codecs` exactly as the worker
@@ -10,6 +11,8 @@
 // indices are converted one after the other by tests/pyodide/fuzz_case.py, and each
 // prints a line {"index", "outcome": "started"} before and its outcome after, with the
 // seconds it took, so the caller knows which case a hang or a crash belongs to.
+// With --script, FILE.py (a benchmark of scripts/, say) is imported instead of the checks and
+// its run(DIR) prints what it returns, as the checks' run does.
 //
 // Pyodide comes from the pinned npm package (node_modules/pyodide). numpy is Pyodide's
 // official wheel and pydicom the pinned pure-Python wheel, both loaded from local files
@@ -20,14 +23,14 @@
 // Any failure exits with status 1 and one line on stderr that says what went wrong.
 import { createRequire } from "node:module";
 import { existsSync, readFileSync } from "node:fs";
-import { dirname, resolve } from "node:path";
+import { basename, dirname, resolve } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { parseArgs } from "node:util";
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const ROOT = resolve(HERE, "..", "..");
 const PYODIDE = resolve(ROOT, "node_modules", "pyodide");
-const MOUNTS = { py: "/mnt/py", checks: "/mnt/checks", cases: "/mnt/cases" };
+const MOUNTS = { py: "/mnt/py", checks: "/mnt/checks", cases: "/mnt/cases", script: "/mnt/script" };
 
 function fail(message) {
   console.error(`run_checks: ${message}`);
@@ -43,9 +46,11 @@ function options() {
       cases: { type: "string" },
       codecs: { type: "string" },
       fuzz: { type: "string" },
+      script: { type: "string" },
     },
   });
   if (values.codecs) values.codecs = resolve(values.codecs);
+  if (values.script) values.script = resolve(values.script);
   if (values.fuzz !== undefined && !/^\d+(,\d+)*$/.test(values.fuzz)) fail("--fuzz takes INDEX,INDEX,...");
   for (const name of ["numpy", "pydicom", "py", "cases"]) {
     if (!values[name]) fail(`--${name} is required`);
@@ -125,7 +130,13 @@ sys.path[:0] = ["${MOUNTS.py}", "${MOUNTS.checks}"]
     runFuzz(pyodide, args.fuzz.split(",").map(Number));
     return;
   }
-  const run = pyodide.pyimport("checks").run;
+  let module = "checks";
+  if (args.script) {
+    mount(pyodide, dirname(args.script), MOUNTS.script);
+    pyodide.runPython(`import sys; sys.path.insert(0, "${MOUNTS.script}")`);
+    module = basename(args.script, ".py");
+  }
+  const run = pyodide.pyimport(module).run;
   process.stdout.write(run(MOUNTS.cases) + "\n");
 }
 

@@ -33,6 +33,7 @@ converting the same data set without them takes, on CPython and in Pyodide
 import struct
 import zlib
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from pydicom.datadict import dictionary_description, dictionary_has_tag, dictionary_VR
 from pydicom.tag import Tag
@@ -67,9 +68,8 @@ class _Level:
     last: int = -1  # the tag of a data set's last element so far
 
 
-@dataclass(frozen=True)
-class _Element:
-    """The header of one data element."""
+class _Element(NamedTuple):
+    """The header of one data element (a tuple: one is made for every element walked)."""
 
     tag: int
     vr: bytes | None  # None: implicit VR
@@ -201,9 +201,14 @@ class _Walk:
         self.inflated = inflated
         self.head = head  # `buf` is the head of a longer data set: its end ends the walk, without an error
         self.limits = limits
-        self.endian = "<" if little else ">"
-        self.item_tag = struct.pack(f"{self.endian}HH", 0xFFFE, 0xE000)
-        self.delimiter = struct.pack(f"{self.endian}HH", 0xFFFE, 0xE0DD)
+        endian = "<" if little else ">"
+        # Compiled once per walk: they unpack every element's header.
+        self.tag_format = struct.Struct(f"{endian}HH")
+        self.short_format = struct.Struct(f"{endian}H")
+        self.long_format = struct.Struct(f"{endian}L")
+        self.item_format = struct.Struct(f"{endian}HHL")
+        self.item_tag = self.tag_format.pack(0xFFFE, 0xE000)
+        self.delimiter = self.tag_format.pack(0xFFFE, 0xE0DD)
         self.deepest = 0
         self.stack: list[_Level] = []
 
@@ -267,18 +272,18 @@ class _Walk:
         head = self.buf[pos : pos + 8]
         if len(head) < 8 or pos + 8 > level.limit:
             return None
-        group, number = struct.unpack(f"{self.endian}HH", head[:4])
+        group, number = self.tag_format.unpack(head[:4])
         tag = group << 16 | number
         vr = bytes(head[4:6])
         if level.implicit or (vr not in _VRS and not b"AA" <= vr <= b"ZZ"):
             # pydicom reads an element without a valid VR as implicit VR
-            return _Element(tag, None, struct.unpack(f"{self.endian}L", head[4:])[0], pos + 8)
+            return _Element(tag, None, self.long_format.unpack(head[4:])[0], pos + 8)
         if vr in _LONG_VRS:
             extra = self.buf[pos + 8 : pos + 12]
             if len(extra) < 4 or pos + 12 > level.limit:
                 return None
-            return _Element(tag, vr, struct.unpack(f"{self.endian}L", extra)[0], pos + 12)
-        return _Element(tag, vr, struct.unpack(f"{self.endian}H", head[6:])[0], pos + 8)
+            return _Element(tag, vr, self.long_format.unpack(extra)[0], pos + 12)
+        return _Element(tag, vr, self.short_format.unpack(head[6:])[0], pos + 8)
 
     def _value(self, element: _Element, level: _Level) -> int:
         """Step into or over the value of `element`; return where the walk goes on."""
@@ -326,7 +331,7 @@ class _Walk:
                 return pos + 8
             if tag != self.item_tag:
                 return None
-            pos += 8 + struct.unpack(f"{self.endian}L", self.buf[pos + 4 : pos + 8])[0]
+            pos += 8 + self.long_format.unpack(self.buf[pos + 4 : pos + 8])[0]
         return None
 
     def _undefined_is_sequence(self, element: _Element) -> bool:
@@ -345,7 +350,7 @@ class _Walk:
         head = self.buf[pos : pos + 8]
         if len(head) < 8 or pos + 8 > level.limit:
             return self._broken()
-        group, number, length = struct.unpack(f"{self.endian}HHL", head)
+        group, number, length = self.item_format.unpack(head)
         if group << 16 | number == _SEQUENCE_END:
             self.stack.pop()
             return pos + 8

@@ -3,8 +3,9 @@
 :class:`FileWriter` writes what pydicom's ``dcmwrite`` writes for the data set with its new
 Pixel Data, byte for byte, in three parts:
 
-* the head: the preamble, the file meta and every element before the pixel element, by
-  ``dcmwrite`` itself (the head is small: long values stay in the source until written);
+* the head: the preamble, the file meta and every element before the pixel element, as
+  ``dcmwrite`` writes them (:mod:`dicompress.writing.head`; the head is small: long values
+  stay in the source until written);
 * the pixel element, one frame at a time as each is encoded and checked: native Pixel
   Data with its defined length (known up front), or encapsulated Pixel Data (PS3.5 A.4) as
   pydicom's ``encapsulate`` lays it out, its Basic Offset Table reserved (4 bytes per
@@ -23,11 +24,9 @@ holds native Pixel Data only.
 
 import zlib
 from dataclasses import dataclass, field
-from io import BytesIO
 from struct import pack
 from typing import Any, BinaryIO
 
-from pydicom import dcmwrite
 from pydicom.dataelem import RawDataElement
 from pydicom.dataset import Dataset
 from pydicom.filebase import DicomIO
@@ -37,6 +36,7 @@ from pydicom.tag import Tag
 from pydicom.uid import UID, DeflatedExplicitVRLittleEndian
 
 from dicompress import errors
+from dicompress.writing.head import head_parts
 
 __all__ = ["BASIC_OFFSET_LIMIT", "FileWriter", "needs_extended"]
 
@@ -130,7 +130,8 @@ class FileWriter:
         self._written = 0
         self._tag = Tag(keyword)
         self._pixel_element = ds.get_item(self._tag, keep_deferred=True)
-        self._tail = [ds.get_item(tag, keep_deferred=True) for tag in ds.keys() if tag > self._tag]
+        pixel_tag = int(self._tag)  # compared as ints: pydicom's BaseTag compares in Python
+        self._tail = [ds.get_item(tag, keep_deferred=True) for tag in ds.keys() if int(tag) > pixel_tag]
         for tag in [self._tag, *(element.tag for element in self._tail)]:
             if tag in ds:
                 del ds[tag]
@@ -157,18 +158,12 @@ class FileWriter:
 
     def _head(self, syntax: UID) -> None:
         """Write the preamble, the file meta and the elements before the pixel element."""
-        head = BytesIO()
-        dcmwrite(head, self._ds, enforce_file_format=True)
-        data = head.getvalue()
+        meta, elements = head_parts(self._ds, syntax)
         self.sink.seek(0)
-        if syntax != DeflatedExplicitVRLittleEndian:
-            self.sink.write(data)
-            return
-        # dcmwrite deflated the elements: write its file meta as it is, and deflate the elements as they come.
-        meta_end = 144 + int.from_bytes(data[140:144], "little")  # after (0002,0000) File Meta Information Group Length
-        self.sink.write(data[:meta_end])
-        self._output = _Deflating(self.sink)
-        self._output.write(zlib.decompressobj(-zlib.MAX_WBITS).decompress(data[meta_end:]))
+        self.sink.write(meta)
+        if syntax == DeflatedExplicitVRLittleEndian:  # the elements are deflated as they come
+            self._output = _Deflating(self.sink)
+        self._output.write(elements)
 
     def add(self, data: bytes) -> None:
         """Write the next frame: its encoded stream as an item, or its native bytes."""
