@@ -26,12 +26,14 @@ Only the public face of the codec is used (``from dicompress import rle``: ``enc
 the codec is laid out inside.
 """
 
+import base64
 import hashlib
 import json
 import platform
 import sys
 import time
 import warnings
+import zlib
 from pathlib import Path
 from typing import Any
 
@@ -227,7 +229,8 @@ def page_outcome(data: bytes, target: str) -> dict[str, Any]:
     -------
     dict
         ``{"ok", "code", "output": digest or None, "previews": [{"details", "code", "thumbnail"}]}``:
-        ``dicompress.browser.convert``'s result and each preview it sent (thumbnail: a digest of its RGBA).
+        ``dicompress.browser.convert``'s result and each preview it sent (thumbnail: a digest of its PNG's
+        header and rows, uncompressed: zlib may compress alike rows differently from one build to another).
     """
     from dicompress import browser
 
@@ -238,8 +241,19 @@ def page_outcome(data: bytes, target: str) -> dict[str, Any]:
         "code": result.get("code"),
         "output": digest(result["data"]) if result["ok"] else None,
         "previews": [{"details": p.get("details"), "code": p.get("code"),
-                      "thumbnail": digest(p["thumbnail"]["rgba"]) if p["ok"] else None} for p in previews],
+                      "thumbnail": digest(_png_rows(p["thumbnail"]["url"])) if p["ok"] else None} for p in previews],
     }
+
+
+def _png_rows(url: str) -> bytes:
+    """Return the header (IHDR) and the uncompressed rows (IDAT) of the PNG in the ``data:`` URL `url`."""
+    png = base64.b64decode(url.split(",", 1)[1])
+    chunks, position = {}, 8
+    while position < len(png):
+        length = int.from_bytes(png[position:position + 4], "big")
+        chunks[png[position + 4:position + 8]] = png[position + 8:position + 8 + length]
+        position += 12 + length
+    return chunks[b"IHDR"] + zlib.decompress(chunks[b"IDAT"])
 
 
 def _page_case(folder: Path, case: dict[str, Any]) -> dict[str, Any]:
