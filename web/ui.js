@@ -274,6 +274,9 @@ export function mountApp(root, { host = document.documentElement, dropTarget = w
     if (waiting) parts.push(`${waiting} to go`);
     if (done) parts.push(`${formatBytes(tally.before)} → ${formatBytes(tally.after)}`);
     ui.summary.textContent = rows.length ? parts.join(" · ") : "No files yet.";
+    // The summary is a live region: a screen reader hears it once the list has settled, not
+    // at every frame of a study (aria-busy holds its changes back meanwhile).
+    ui.summary.setAttribute("aria-busy", String(waiting > 0));
     ui.downloadAll.disabled = done + copied + kept === 0 || waiting > 0;
     ui.clear.disabled = rows.length === 0 || waiting > 0;
   }

@@ -161,7 +161,10 @@ def test_a_folder_of_200_files_completes_with_the_page_responsive(fresh_app: App
     clock = time.monotonic()
     app.add_folder(folder)
     summary = app.page.locator("#summary")
+    expect(summary, "a screen reader would hear the count change at every frame").to_have_attribute(
+        "aria-busy", "true")
     expect(summary).to_contain_text(f"{SMALL_FILES} files · {SMALL_FILES} done", timeout=300_000)
+    expect(summary, "the settled summary is never read out").to_have_attribute("aria-busy", "false")
     wall = time.monotonic() - clock
     seen = app.page.evaluate(STOP_OBSERVING)
     expect(app.page.locator("[data-testid=result][data-status=done]")).to_have_count(SMALL_FILES)
