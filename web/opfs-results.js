@@ -86,6 +86,16 @@ export async function openStoredResult(session, inputBytes) {
   }
 }
 
+// Call `use` with the bytes of the Python buffer `buffer` (a view of Python's memory, released after).
+function withBytes(buffer, use) {
+  const view = buffer.getBuffer("u8");
+  try {
+    return use(view.data);
+  } finally {
+    view.release();
+  }
+}
+
 class StoredResult {
   #folder;
   #entry;
@@ -100,22 +110,12 @@ class StoredResult {
 
   // Write the Python buffer `data` at `at`; returns the bytes written (fewer when the quota is full).
   write(at, data) {
-    const view = data.getBuffer("u8");
-    try {
-      return this.#handle.write(view.data, { at });
-    } finally {
-      view.release();
-    }
+    return withBytes(data, (bytes) => this.#handle.write(bytes, { at }));
   }
 
   // Read into the Python buffer `into` from `at`; returns the bytes read.
   read(at, into) {
-    const view = into.getBuffer("u8");
-    try {
-      return this.#handle.read(view.data, { at });
-    } finally {
-      view.release();
-    }
+    return withBytes(into, (bytes) => this.#handle.read(bytes, { at }));
   }
 
   size() {

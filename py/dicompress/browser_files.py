@@ -9,11 +9,11 @@ Python's memory once. Nothing here imports Pyodide: any object with the same met
 (bytes in, bytes out) will do, which is how CPython tests them.
 """
 
-import io
 from typing import Any
 
 from dicompress import frontend
 from dicompress.errors import ConversionError
+from dicompress.reading.source import PositionedFile
 
 
 class UnreadableSourceError(ConversionError):
@@ -44,29 +44,7 @@ def _copy_into(view: memoryview, chunk: Any) -> int:
     return size
 
 
-class _Positioned(io.RawIOBase):
-    """A raw file with a position and a size, seekable as Python's files are."""
-
-    _position = 0
-
-    def _size(self) -> int:
-        raise NotImplementedError
-
-    def seekable(self) -> bool:
-        return True
-
-    def tell(self) -> int:
-        return self._position
-
-    def seek(self, offset: int, whence: int = io.SEEK_SET) -> int:
-        base = {io.SEEK_SET: 0, io.SEEK_CUR: self._position, io.SEEK_END: self._size()}[whence]
-        if base + offset < 0:
-            raise ValueError(f"negative seek position {base + offset}")
-        self._position = base + offset
-        return self._position
-
-
-class BlobReader(_Positioned):
+class BlobReader(PositionedFile):
     """A File or Blob of the page, read through a ``BlobSource`` (``web/blob-source.js``).
 
     Parameters
@@ -106,7 +84,7 @@ class BlobReader(_Positioned):
         return size
 
 
-class StoredResult(_Positioned):
+class StoredResult(PositionedFile):
     """A result file in the site's storage, written through ``web/opfs-results.js``.
 
     Parameters

@@ -172,7 +172,7 @@ def _check_frame_fits(shape: Geometry, limits: Limits) -> None:
         With the frame's size and the limit (``max_frame_bytes``).
     """
     limit = limits.max_frame_bytes
-    frame_bytes = max(shape.frame_length, -(-shape.frame_bits // 8))
+    frame_bytes = -(-shape.frame_bits // 8)  # bit-packed frames too
     if limit is not None and frame_bytes > limit:
         raise errors.FrameTooLargeError(
             f"one frame of this file is {frontend.size_text(frame_bytes)}, over the limit of "

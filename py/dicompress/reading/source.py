@@ -13,7 +13,7 @@ import io
 import os
 from typing import BinaryIO, Protocol
 
-__all__ = ["FileBytes", "Readable", "SourceReader", "Window", "as_reader"]
+__all__ = ["FileBytes", "PositionedFile", "Readable", "SourceReader", "Window", "as_reader"]
 
 #: Bytes read ahead for short reads: a data set's elements, item headers.
 READ_AHEAD = 1 << 16
@@ -161,7 +161,32 @@ class FileBytes:
         return -1
 
 
-class Window(io.RawIOBase):
+class PositionedFile(io.RawIOBase):
+    """A raw file with a position and a size (:meth:`_size`), seekable as Python's files are."""
+
+    _position = 0
+
+    def _size(self) -> int:
+        raise NotImplementedError
+
+    def seekable(self) -> bool:
+        """Return ``True``."""
+        return True
+
+    def tell(self) -> int:
+        """Return the position."""
+        return self._position
+
+    def seek(self, offset: int, whence: int = os.SEEK_SET, /) -> int:
+        """Move to `offset` from the start, the position or the end; return the new position."""
+        base = {os.SEEK_SET: 0, os.SEEK_CUR: self._position, os.SEEK_END: self._size()}[whence]
+        if base + offset < 0:
+            raise ValueError(f"negative seek position {base + offset}")
+        self._position = base + offset
+        return self._position
+
+
+class Window(PositionedFile):
     """Bytes [start, start + length) of `reader` as a readable, seekable file of their own.
 
     Parameters
@@ -179,23 +204,12 @@ class Window(io.RawIOBase):
         self._length = length
         self._position = 0
 
+    def _size(self) -> int:
+        return self._length
+
     def readable(self) -> bool:
         """Return ``True``."""
         return True
-
-    def seekable(self) -> bool:
-        """Return ``True``."""
-        return True
-
-    def tell(self) -> int:
-        """Return the position within the value."""
-        return self._position
-
-    def seek(self, offset: int, whence: int = os.SEEK_SET, /) -> int:
-        """Move within the value; return the new position."""
-        origin = {os.SEEK_SET: 0, os.SEEK_CUR: self._position, os.SEEK_END: self._length}[whence]
-        self._position = max(0, origin + offset)
-        return self._position
 
     def read(self, size: int | None = -1, /) -> bytes:
         """Return up to `size` bytes of the value from the position."""
