@@ -8,10 +8,6 @@
 // and a group of rows the reader cannot see is neither laid out nor painted
 // (content-visibility: auto in style.css), so a change costs what one group costs.
 const FILES_PER_GROUP = 50;
-// A row's height (style.css: a 48 px thumbnail and its padding), in the group's em: a group not
-// yet seen takes the height of its rows, so the page neither jumps nor trails blank space when
-// it comes into view (once seen, the browser remembers its real height).
-const ROW_HEIGHT_EM = 4.25;
 
 export class ResultList {
   #container;
@@ -34,7 +30,6 @@ export class ResultList {
       }
       this.#group.append(...row.elements);
       this.#files += 1;
-      this.#group.style.containIntrinsicBlockSize = `auto ${this.#files * ROW_HEIGHT_EM}em`;
     }
   }
 
